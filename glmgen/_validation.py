@@ -1,0 +1,56 @@
+"""Small checkers that build glmgen's standard error messages.
+
+Shape of every message: what was expected; what we got (the value, or a
+count plus the first offending position and value); how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import DataError, InvalidParameterError
+
+
+def quoted(names: Iterable[object]) -> str:
+    """``'a', 'b', 'c'`` for use in messages."""
+    return ", ".join(repr(str(n)) for n in names)
+
+
+def suggestion(value: str, choices: Iterable[str]) -> str:
+    """`` Did you mean 'x'?`` when ``value`` is close to one of ``choices``."""
+    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def check_choice(name: str, value: str, choices: Iterable[str]) -> str:
+    """Return ``value`` lower-cased if it is one of ``choices``, else raise naming the options."""
+    choices = list(choices)
+    if not isinstance(value, str) or value.lower() not in choices:
+        raise InvalidParameterError(
+            f"{name}={value!r} is not one of {quoted(choices)}.{suggestion(str(value).lower(), choices)}"
+        )
+    return value.lower()
+
+
+def first_bad(mask: npt.NDArray[np.bool_], index: Iterable[object] | None = None) -> tuple[int, object]:
+    """Count of True entries in ``mask`` and the row label of the first one."""
+    positions = np.flatnonzero(mask)
+    labels = list(index) if index is not None else None
+    first = positions[0]
+    return len(positions), (labels[first] if labels is not None else first)
+
+
+def check_finite(name: str, values: npt.NDArray[np.float64], index: Iterable[object] | None, fix: str) -> None:
+    """Raise :class:`DataError` naming the first non-finite entry of ``values``."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        count, row = first_bad(bad, index)
+        first_value = values[np.flatnonzero(bad)[0]]
+        raise DataError(
+            f"{name} must be finite, but {count} value{'s' if count > 1 else ''} "
+            f"{'are' if count > 1 else 'is'} not (first: row {row}, value {first_value}). {fix}"
+        )

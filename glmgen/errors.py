@@ -1,0 +1,56 @@
+"""Exception and warning classes.
+
+Every exception subclasses a built-in (mostly ``ValueError``) so that
+``except ValueError`` keeps working; every warning subclasses
+:class:`GLMGenWarning`.
+"""
+
+from __future__ import annotations
+
+
+class GlmgenError(Exception):
+    """Base class of glmgen's exceptions."""
+
+
+class InvalidParameterError(GlmgenError, ValueError, TypeError):
+    """An argument has a value glmgen cannot use (misspelled family, bad alpha...)."""
+
+
+class DataError(GlmgenError, ValueError):
+    """The data cannot be fitted as given (NaN, inf, response out of range...)."""
+
+
+class FormulaError(GlmgenError, ValueError):
+    """A formula cannot be parsed or refers to something that does not exist."""
+
+
+class UnseenLevelError(DataError):
+    """New data holds a categorical level that training data did not."""
+
+
+class UnsafeFormulaError(FormulaError):
+    """A saved model's formula calls a function glmgen does not allow on load."""
+
+
+class GLMGenWarning(UserWarning):
+    """Base class of glmgen's warnings; each is also recorded on the result."""
+
+
+class ConvergenceWarning(GLMGenWarning):
+    """The solver stopped before meeting its convergence criterion."""
+
+
+class SeparationWarning(GLMGenWarning):
+    """Fitted probabilities of 0 or 1: (quasi-)complete separation in a binomial fit."""
+
+
+class AliasedColumnsWarning(GLMGenWarning):
+    """Design columns are linear combinations of earlier ones; their coefficients are NaN."""
+
+
+class DroppedRowsWarning(GLMGenWarning):
+    """Rows with missing values in a model column were dropped."""
+
+
+class DomainWarning(GLMGenWarning):
+    """Fitted means were kept inside the link's valid range (values were clipped)."""
