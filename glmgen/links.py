@@ -1,0 +1,192 @@
+"""Link functions: ``eta = g(mu)`` with inverse, derivative and valid domains.
+
+Each link is a small stateless object. ``inverse_derivative`` is
+``dmu/deta``; the IRLS working weights ``w (dmu/deta)^2 / V(mu)`` and the
+working response ``eta + (y - mu) / (dmu/deta)`` are built from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+from ._validation import check_choice
+
+FloatArray = npt.NDArray[np.float64]
+
+_EPS = float(np.finfo(float).eps)
+# Bound on |eta| for the logit: mu stays within [eps, 1 - eps], as R's C code clamps it.
+_LOGIT_BOUND = math.log(1.0 / _EPS)
+# Bound on |eta| for probit and cloglog, beyond which mu is 0 or 1 in double precision.
+_PROBIT_BOUND = -float(special.ndtri(_EPS))
+_CLOGLOG_LOW, _CLOGLOG_HIGH = math.log(-math.log1p(-_EPS)), math.log(-math.log(_EPS))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An interval of the real line, used for the valid ranges of ``y``, ``mu`` and ``eta``."""
+
+    low: float
+    high: float
+    low_closed: bool
+    high_closed: bool
+
+    def contains(self, x: FloatArray) -> npt.NDArray[np.bool_]:
+        above = x >= self.low if self.low_closed else x > self.low
+        below = x <= self.high if self.high_closed else x < self.high
+        return np.asarray(above & below)
+
+    def __str__(self) -> str:
+        return f"{'[' if self.low_closed else '('}{self.low:g}, {self.high:g}{']' if self.high_closed else ')'}"
+
+
+REAL_LINE = Interval(-math.inf, math.inf, False, False)
+
+
+class Link:
+    """Base class. Subclasses set ``name`` and implement the three maps."""
+
+    name: str = ""
+    #: values of eta the inverse link maps into a finite mean
+    eta_interval: Interval = REAL_LINE
+
+    def link(self, mu: FloatArray) -> FloatArray:
+        raise NotImplementedError
+
+    def inverse(self, eta: FloatArray) -> FloatArray:
+        raise NotImplementedError
+
+    def inverse_derivative(self, eta: FloatArray) -> FloatArray:
+        """``dmu/deta`` evaluated at ``eta``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
+class IdentityLink(Link):
+    name = "identity"
+
+    def link(self, mu: FloatArray) -> FloatArray:
+        return np.asarray(mu, dtype=float)
+
+    def inverse(self, eta: FloatArray) -> FloatArray:
+        return np.asarray(eta, dtype=float)
+
+    def inverse_derivative(self, eta: FloatArray) -> FloatArray:
+        return np.ones_like(eta, dtype=float)
+
+
+class LogLink(Link):
+    name = "log"
+
+    def link(self, mu: FloatArray) -> FloatArray:
+        return np.log(mu)
+
+    def inverse(self, eta: FloatArray) -> FloatArray:
+        with np.errstate(over="ignore"):
+            return np.exp(eta)
+
+    def inverse_derivative(self, eta: FloatArray) -> FloatArray:
+        with np.errstate(over="ignore"):
+            return np.maximum(np.exp(eta), _EPS)
+
+
+class LogitLink(Link):
+    name = "logit"
+
+    def link(self, mu: FloatArray) -> FloatArray:
+        return special.logit(mu)
+
+    def inverse(self, eta: FloatArray) -> FloatArray:
+        return special.expit(np.clip(eta, -_LOGIT_BOUND, _LOGIT_BOUND))
+
+    def inverse_derivative(self, eta: FloatArray) -> FloatArray:
+        mu = special.expit(np.clip(eta, -_LOGIT_BOUND, _LOGIT_BOUND))
+        return np.maximum(mu * (1.0 - mu), _EPS)
+
+
+class ProbitLink(Link):
+    name = "probit"
+
+    def link(self, mu: FloatArray) -> FloatArray:
+        return special.ndtri(mu)
+
+    def inverse(self, eta: FloatArray) -> FloatArray:
+        return special.ndtr(np.clip(eta, -_PROBIT_BOUND, _PROBIT_BOUND))
+
+    def inverse_derivative(self, eta: FloatArray) -> FloatArray:
+        return np.maximum(np.exp(-0.5 * np.square(eta)) / math.sqrt(2.0 * math.pi), _EPS)
+
+
+class CLogLogLink(Link):
+    """Complementary log-log: ``eta = log(-log(1 - mu))``."""
+
+    name = "cloglog"
+
+    def link(self, mu: FloatArray) -> FloatArray:
+        return np.log(-np.log1p(-np.asarray(mu, dtype=float)))
+
+    def inverse(self, eta: FloatArray) -> FloatArray:
+        eta = np.clip(eta, _CLOGLOG_LOW, _CLOGLOG_HIGH)
+        return -np.expm1(-np.exp(eta))
+
+    def inverse_derivative(self, eta: FloatArray) -> FloatArray:
+        eta = np.minimum(eta, 700.0)
+        return np.maximum(np.exp(eta - np.exp(eta)), _EPS)
+
+
+class InverseLink(Link):
+    """``eta = 1 / mu``."""
+
+    name = "inverse"
+
+    def link(self, mu: FloatArray) -> FloatArray:
+        return 1.0 / np.asarray(mu, dtype=float)
+
+    def inverse(self, eta: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore"):
+            return 1.0 / np.asarray(eta, dtype=float)
+
+    def inverse_derivative(self, eta: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore"):
+            return -1.0 / np.square(eta)
+
+
+class SqrtLink(Link):
+    """``eta = sqrt(mu)``; valid for ``eta > 0``."""
+
+    name = "sqrt"
+    eta_interval = Interval(0.0, math.inf, False, False)
+
+    def link(self, mu: FloatArray) -> FloatArray:
+        return np.sqrt(mu)
+
+    def inverse(self, eta: FloatArray) -> FloatArray:
+        return np.square(eta)
+
+    def inverse_derivative(self, eta: FloatArray) -> FloatArray:
+        return 2.0 * np.asarray(eta, dtype=float)
+
+
+LINKS: dict[str, type[Link]] = {
+    cls.name: cls
+    for cls in (IdentityLink, LogLink, LogitLink, ProbitLink, CLogLogLink, InverseLink, SqrtLink)
+}
+
+
+def get_link(link: str | Link) -> Link:
+    """A :class:`Link` from its R name (``"logit"``, ``"log"``, ...) or a Link object."""
+    if isinstance(link, Link):
+        return link
+    return LINKS[check_choice("link", link, LINKS)]()

@@ -1,0 +1,1 @@
+"""Rendering of result records: tables as text, Markdown, HTML and LaTeX. No statistics are computed here."""

@@ -1,0 +1,382 @@
+"""The fitted-model record :class:`GLMResult`: eager statistics, prediction, held-out evaluation, persistence."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._version import __version__ as _glmgen_version
+from ._validation import check_choice
+from .design import DesignSpec
+from .errors import DataError, InvalidParameterError
+from .families import FAMILIES, Family
+from .inference import wald_table
+from .links import Link, get_link
+from .metrics import HeldOutResult, d_squared
+
+if TYPE_CHECKING:
+    from .report.summary import Summary
+
+FloatArray = npt.NDArray[np.float64]
+
+SCHEMA_VERSION = 1
+_RESIDUAL_KINDS = ("deviance", "pearson", "response", "working")
+_PREDICT_KINDS = ("response", "link")
+
+
+@dataclass(frozen=True)
+class PenaltySettings:
+    """The penalty a fit used (``alpha=0`` for unpenalized fits)."""
+
+    alpha: float = 0.0
+    l1_ratio: float = 0.0
+    standardize: bool = True
+    penalty_factor: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_penalized(self) -> bool:
+        return self.alpha > 0
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The training rows' arrays, kept so ``fitted`` and ``resid`` work (absent on loaded models)."""
+
+    y: FloatArray
+    mu: FloatArray
+    eta: FloatArray
+    weights: FloatArray
+    freq_weights: FloatArray
+    offset: FloatArray
+    row_labels: pd.Index
+
+
+@dataclass(frozen=True, eq=False)
+class GLMResult:
+    """A fitted GLM.
+
+    Statistics follow R's ``glm``: ``deviance`` and ``null_deviance`` (the
+    latter with the offset, from an intercept-only fit), ``loglik`` as
+    ``logLik()``, ``aic = -2 loglik + 2k`` and ``bic = -2 loglik + k log(nobs)``
+    where ``k`` counts the coefficients and, for the gaussian family, the
+    dispersion; ``aicc = aic + 2k(k+1)/(nobs-k-1)``. ``scale`` is the
+    dispersion, Pearson chi2 / df_resid for the gaussian family and 1 otherwise.
+    """
+
+    spec: DesignSpec
+    family: Family
+    link: Link
+    params: pd.Series
+    cov_unscaled: FloatArray | None
+    scale: float
+    deviance: float
+    null_deviance: float
+    loglik: float
+    pearson_chi2: float
+    df_model: float
+    df_resid: float
+    nobs: float
+    converged: bool
+    n_iter: int
+    null_intercept: float | None
+    penalty: PenaltySettings
+    warnings: list[str]
+    n_dropped: int = 0
+    training: TrainingData | None = field(default=None, repr=False)
+    history: dict[str, list[float]] = field(default_factory=dict, repr=False)
+
+    # -- information criteria -----------------------------------------------------------------------
+
+    @property
+    def k(self) -> float:
+        """Number of estimated parameters counted by AIC/BIC (coefficients, plus the dispersion if estimated)."""
+        return self.df_model + float(self.spec.fit_intercept) + float(self.family.estimates_dispersion)
+
+    @property
+    def aic(self) -> float:
+        return -2.0 * self.loglik + 2.0 * self.k
+
+    @property
+    def bic(self) -> float:
+        return -2.0 * self.loglik + self.k * math.log(self.nobs)
+
+    @property
+    def aicc(self) -> float:
+        denominator = self.nobs - self.k - 1.0
+        return self.aic + 2.0 * self.k * (self.k + 1.0) / denominator if denominator > 0 else math.inf
+
+    # -- inference ----------------------------------------------------------------------------------
+
+    def cov_params(self) -> pd.DataFrame:
+        """Covariance of the estimates, scaled by the dispersion (NaN for penalized fits and aliased columns)."""
+        names = self.params.index
+        if self.cov_unscaled is None:
+            return pd.DataFrame(np.nan, index=names, columns=names)
+        return pd.DataFrame(self.cov_unscaled * self.scale, index=names, columns=names)
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov_params().to_numpy())), index=self.params.index, name="std_err")
+
+    def _wald(self, level: float = 0.95) -> pd.DataFrame:
+        df_resid = self.df_resid if self.family.estimates_dispersion else None
+        return wald_table(self.params, self.bse, df_resid, level)
+
+    @property
+    def tvalues(self) -> pd.Series:
+        return self._wald()["statistic"]
+
+    @property
+    def pvalues(self) -> pd.Series:
+        return self._wald()["p_value"]
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald intervals (Student t when the dispersion is estimated), columns ``lower`` and ``upper``."""
+        table = self._wald(level)
+        return table[["ci_lower", "ci_upper"]].set_axis(["lower", "upper"], axis=1)
+
+    def coef_table(self, level: float = 0.95) -> pd.DataFrame:
+        """Estimate, std_err, statistic, p_value, ci_lower, ci_upper per coefficient."""
+        return self._wald(level)
+
+    # -- training rows ------------------------------------------------------------------------------
+
+    def _training(self) -> TrainingData:
+        if self.training is None:
+            raise DataError(
+                "this result holds no training rows (it was loaded from a file); fitted values and residuals "
+                "need the data: use predict(data) and evaluate(data) instead."
+            )
+        return self.training
+
+    @property
+    def fitted(self) -> pd.Series:
+        training = self._training()
+        return pd.Series(training.mu, index=training.row_labels, name="fitted")
+
+    def resid(self, kind: str = "deviance") -> pd.Series:
+        """Residuals on the training rows, as R's ``residuals.glm`` (prior weights included)."""
+        kind = check_choice("kind", kind, _RESIDUAL_KINDS)
+        t = self._training()
+        raw = t.y - t.mu
+        if kind == "response":
+            values = raw
+        elif kind == "working":
+            values = raw / self.link.inverse_derivative(t.eta)
+        elif kind == "pearson":
+            values = raw * np.sqrt(t.weights / self.family.variance(t.mu))
+        else:
+            unit = np.maximum(self.family.unit_deviance(t.y, t.mu), 0.0)
+            values = np.sign(raw) * np.sqrt(t.weights * unit)
+        return pd.Series(values, index=t.row_labels, name=f"resid_{kind}")
+
+    # -- new data -----------------------------------------------------------------------------------
+
+    def _linear_predictor(self, X: FloatArray, offset: FloatArray) -> FloatArray:
+        coef = np.nan_to_num(self.params.to_numpy(), nan=0.0)  # aliased columns contribute nothing, as R
+        intercept = coef[0] if self.spec.fit_intercept else 0.0
+        return offset + intercept + X @ coef[int(self.spec.fit_intercept):]
+
+    def predict(
+        self, data: pd.DataFrame | None = None, kind: str = "response", offset: Any = None
+    ) -> pd.Series:
+        """Predicted mean (``kind="response"``) or linear predictor (``"link"``).
+
+        New data goes through the training design (levels, transforms). An
+        offset or exposure given as a column or expression is re-evaluated on
+        the new rows; ``offset=`` (an array) replaces it. Rows with missing
+        inputs get NaN.
+        """
+        kind = check_choice("kind", kind, _PREDICT_KINDS)
+        if data is None:
+            training = self._training()
+            values = training.mu if kind == "response" else training.eta
+            return pd.Series(values, index=training.row_labels, name="predicted")
+        override = None if offset is None else np.asarray(offset, dtype=float)
+        design = self.spec.build(data, need_response=False, need_offset=override is None)
+        total_offset = design.offset if override is None else override[design.kept]
+        eta = self._linear_predictor(design.X, total_offset)
+        values = np.full(len(data), np.nan)
+        values[design.kept] = eta if kind == "link" else self.link.inverse(eta)
+        return pd.Series(values, index=data.index, name="predicted")
+
+    def evaluate(self, data: pd.DataFrame, *, weights: Any = None, offset: Any = None) -> HeldOutResult:
+        """Held-out fit on ``data``: weighted mean unit deviance, deviance, D^2 and n.
+
+        D^2 compares with the training intercept-only model (intercept plus the
+        new rows' offset). Weights and offsets are read from the new rows the
+        way they were at fit time; variables given as arrays at fit time must
+        be passed again here for the new rows.
+        """
+        design = self.spec.build(data, arrays={"weights": weights, "offset": offset})
+        assert design.y is not None
+        mu = self.link.inverse(self._linear_predictor(design.X, design.offset))
+        fit_weights = design.weights * design.freq_weights
+        model_deviance = self.family.deviance(design.y, mu, fit_weights)
+        null_eta = design.offset + (self.null_intercept or 0.0)
+        null_deviance = self.family.deviance(design.y, self.link.inverse(null_eta), fit_weights)
+        return HeldOutResult(
+            mean_deviance=model_deviance / float(fit_weights.sum()),
+            deviance=model_deviance,
+            null_deviance=null_deviance,
+            d2=d_squared(model_deviance, null_deviance),
+            n=float(design.freq_weights.sum()),
+        )
+
+    # -- presentation -------------------------------------------------------------------------------
+
+    def summary(self) -> Summary:
+        """Printable summary; also ``to_markdown()``, ``to_html()``, ``to_latex()``."""
+        from .report.summary import fit_summary
+
+        return fit_summary(self)
+
+    def __repr__(self) -> str:
+        penalty = f", alpha={self.penalty.alpha:g}, l1_ratio={self.penalty.l1_ratio:g}" if self.penalty.is_penalized else ""
+        return (
+            f"GLMResult({self.spec.formula!r}, family={self.family.name!r}, link={self.link.name!r}{penalty}, "
+            f"nobs={self.nobs:g}, deviance={self.deviance:.6g}, aic={self.aic:.6g})"
+        )
+
+    # -- persistence --------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able record of the model (not of the training rows); see :func:`glmgen.load`."""
+        self.spec.check_savable()
+        return {
+            "format": "glmgen-model",
+            "schema_version": SCHEMA_VERSION,
+            "glmgen_version": _glmgen_version,
+            "design": self.spec.to_dict(),
+            "family": self.family.name,
+            "link": self.link.name,
+            "params": {"names": list(self.params.index), "values": _nan_to_none(self.params.to_numpy())},
+            "cov_unscaled": None if self.cov_unscaled is None else [_nan_to_none(r) for r in self.cov_unscaled],
+            "statistics": {
+                name: getattr(self, name)
+                for name in ("scale", "deviance", "null_deviance", "loglik", "pearson_chi2", "df_model",
+                             "df_resid", "nobs", "converged", "n_iter", "null_intercept", "n_dropped")
+            },
+            "penalty": {
+                "alpha": self.penalty.alpha, "l1_ratio": self.penalty.l1_ratio,
+                "standardize": self.penalty.standardize, "penalty_factor": self.penalty.penalty_factor,
+            },
+            "warnings": list(self.warnings),
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write the model to exactly ``path`` as JSON (format documented in ``docs/persistence.md``)."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False), encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, saved: dict[str, Any]) -> GLMResult:
+        if saved.get("format") != "glmgen-model":
+            raise InvalidParameterError("this file is not a glmgen model (its 'format' field is missing or wrong).")
+        if saved.get("schema_version") != SCHEMA_VERSION:
+            raise InvalidParameterError(
+                f"model file has schema_version {saved.get('schema_version')!r}; this glmgen reads {SCHEMA_VERSION}."
+            )
+        family = FAMILIES[check_choice("family", saved["family"], FAMILIES)]()
+        statistics = saved["statistics"]
+        cov = saved["cov_unscaled"]
+        return cls(
+            spec=DesignSpec.from_dict(saved["design"]),
+            family=family,
+            link=family.check_link(get_link(saved["link"])),
+            params=pd.Series(_none_to_nan(saved["params"]["values"]), index=saved["params"]["names"], dtype=float),
+            cov_unscaled=None if cov is None else np.array([_none_to_nan(row) for row in cov], dtype=float),
+            penalty=PenaltySettings(**saved["penalty"]),
+            warnings=list(saved["warnings"]),
+            training=None,
+            **statistics,
+        )
+
+
+def _nan_to_none(values: FloatArray) -> list[float | None]:
+    return [None if not np.isfinite(v) else float(v) for v in values]
+
+
+def _none_to_nan(values: list[float | None]) -> FloatArray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def load(path: str | Path) -> GLMResult:
+    """Read a model written by :meth:`GLMResult.save`; executes no code from the file.
+
+    Every formula expression is checked against glmgen's allow-list (numpy's
+    elementwise maths, patsy's transforms and contrasts) before use.
+    """
+    try:
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InvalidParameterError(f"{str(path)!r} is not a glmgen model file: invalid JSON ({exc}).") from None
+    return GLMResult.from_dict(saved)
+
+
+def build_result(
+    spec: DesignSpec,
+    design: Any,
+    family: Family,
+    link: Link,
+    output: Any,
+    *,
+    penalty: PenaltySettings,
+    null_deviance: float,
+    null_intercept: float | None,
+    warnings: list[str],
+) -> GLMResult:
+    """Assemble a :class:`GLMResult` with every statistic computed now (R's definitions).
+
+    ``design`` is the training :class:`~glmgen.design.DesignMatrix`, ``output``
+    the solver's :class:`~glmgen.solvers.SolverOutput`.
+    """
+    from .inference import unscaled_covariance
+
+    y, mu = design.y, output.mu
+    fit_weights = design.weights * design.freq_weights
+    used = design.weights > 0
+    nobs = float(design.freq_weights[used].sum())
+    coef = output.coef
+    if penalty.is_penalized:
+        rank = float(np.count_nonzero(coef)) + float(spec.fit_intercept)
+        covariance = None
+    else:
+        rank = float(np.count_nonzero(~output.aliased)) + float(spec.fit_intercept)
+        working_weights = fit_weights * np.square(link.inverse_derivative(output.eta)) / family.variance(mu)
+        covariance = unscaled_covariance(design.X, working_weights, spec.fit_intercept, output.aliased)
+    df_resid = nobs - rank
+    pearson = float(np.dot(fit_weights, np.square(y - mu) / family.variance(mu)))
+    names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
+    values = np.concatenate([[output.intercept] if spec.fit_intercept else [], coef])
+    return GLMResult(
+        spec=spec,
+        family=family,
+        link=link,
+        params=pd.Series(values, index=names, name="coef"),
+        cov_unscaled=covariance,
+        scale=pearson / df_resid if family.estimates_dispersion and df_resid > 0 else
+        (math.nan if family.estimates_dispersion else 1.0),
+        deviance=output.deviance,
+        null_deviance=null_deviance,
+        loglik=family.log_likelihood(y, mu, design.weights, design.trials, design.freq_weights),
+        pearson_chi2=pearson,
+        df_model=rank - float(spec.fit_intercept),
+        df_resid=df_resid,
+        nobs=nobs,
+        converged=output.converged,
+        n_iter=output.n_iter,
+        null_intercept=null_intercept,
+        penalty=penalty,
+        warnings=warnings,
+        n_dropped=design.n_dropped,
+        training=TrainingData(y=y, mu=mu, eta=output.eta, weights=design.weights, freq_weights=design.freq_weights,
+                              offset=design.offset, row_labels=design.row_labels),
+        history=output.history,
+    )

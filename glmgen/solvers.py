@@ -1,0 +1,275 @@
+"""IRLS for GLMs as pure functions over float64 arrays.
+
+Each IRLS iteration forms the quadratic approximation of the deviance at the
+current mean ``mu``:
+
+    working weights   v_i = w_i (dmu/deta)_i^2 / V(mu_i)
+    working response  z_i = eta_i - offset_i + (y_i - mu_i) / (dmu/deta)_i
+
+and minimises ``1/2 sum_i v_i (z_i - b0 - x_i'b)^2`` (plus the penalty, for
+penalized fits) over the intercept ``b0`` and coefficients ``b``. The
+intercept is profiled out by centring ``X`` and ``z`` with the ``v``-weighted
+means, so what remains is a problem in Gram form, ``G = Xc' V Xc`` and
+``q = Xc' V zc``, which :mod:`glmgen._inner` solves.
+
+Safeguards: step-halving when the deviance is not finite, ``mu`` leaves the
+family's range, ``eta`` leaves the link's range, or the deviance increases.
+Convergence is R's ``|dev - dev_old| / (|dev| + 0.1) < tol``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import scipy.linalg
+
+from .errors import ConvergenceWarning, SeparationWarning
+from .families import Family
+from .links import Link
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+_EPS = float(np.finfo(float).eps)
+#: a column is aliased when its part orthogonal to earlier columns is this small relative to its norm (R's tol)
+ALIAS_TOLERANCE = 1e-7
+
+
+@dataclass(frozen=True)
+class IRLSControl:
+    """Solver settings.
+
+    ``tol`` bounds R's relative deviance change; ``max_iter`` counts IRLS
+    iterations; ``max_halvings`` bounds step-halving within one iteration.
+    """
+
+    tol: float = 1e-10
+    max_iter: int = 100
+    max_halvings: int = 30
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning the caller should raise and record (solvers never call ``warnings.warn``)."""
+
+    category: type[Warning]
+    message: str
+
+
+@dataclass(frozen=True)
+class SolverOutput:
+    """What a solver returns; callers never read solver internals.
+
+    ``coef`` has NaN for aliased columns; ``history`` has one row per IRLS
+    iteration: ``deviance``, ``step`` (1 / 2**halvings), ``active`` (number of
+    non-zero coefficients) and ``seconds``.
+    """
+
+    coef: FloatArray
+    intercept: float
+    eta: FloatArray
+    mu: FloatArray
+    deviance: float
+    converged: bool
+    n_iter: int
+    aliased: BoolArray
+    history: dict[str, list[float]] = field(repr=False)
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True)
+class GLMProblem:
+    """The arrays of one fit. ``weights`` are the total fitting weights (prior x frequency)."""
+
+    X: FloatArray
+    y: FloatArray
+    weights: FloatArray
+    offset: FloatArray
+    family: Family
+    link: Link
+    fit_intercept: bool
+
+    def deviance(self, mu: FloatArray) -> float:
+        return self.family.deviance(self.y, mu, self.weights)
+
+    def valid(self, eta: FloatArray, mu: FloatArray) -> bool:
+        return bool(
+            np.all(self.link.eta_interval.contains(eta[self.weights > 0]))
+            and np.all(self.family.mu_interval.contains(mu[self.weights > 0]))
+        )
+
+    def working(self, eta: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Working weights ``v`` and working response ``z`` (without the offset) at ``eta``."""
+        dmu = self.link.inverse_derivative(eta)
+        v = self.weights * np.square(dmu) / self.family.variance(mu)
+        z = eta - self.offset + (self.y - mu) / dmu
+        return v, z
+
+
+def find_aliased(X: FloatArray, weights: FloatArray, fit_intercept: bool) -> BoolArray:
+    """Columns that are (numerically) linear combinations of earlier columns and the intercept.
+
+    A column is aliased when the norm of its part orthogonal to the earlier
+    columns is below ``ALIAS_TOLERANCE`` times its own norm, R's ``dqrdc2``
+    rule; as in R, the later of two collinear columns is the one reported.
+    """
+    n, p = X.shape
+    root_w = np.sqrt(weights)[:, None]
+    norms = np.linalg.norm(X * root_w, axis=0)
+    centred = X - weights @ X / weights.sum() if fit_intercept else X
+    r_diag = np.zeros(p)  # columns beyond the n-th cannot add rank
+    r_factor = np.linalg.qr(centred * root_w, mode="r")
+    r_diag[: min(n, p)] = np.abs(np.diag(r_factor))
+    return np.asarray((r_diag <= ALIAS_TOLERANCE * norms) | (norms == 0))
+
+
+def weighted_least_squares(
+    X: FloatArray, z: FloatArray, v: FloatArray, fit_intercept: bool
+) -> tuple[FloatArray, float]:
+    """Minimise ``sum_i v_i (z_i - b0 - x_i'b)^2``: Cholesky of the centred Gram, QR when ill-conditioned.
+
+    The columns are centred (with an intercept) and equilibrated before the
+    Cholesky factorisation; when the factor shows a condition number beyond
+    about 1e10 the solve switches to Householder QR of ``sqrt(v) Xc``.
+    """
+    total = v.sum()
+    if fit_intercept:
+        x_mean = v @ X / total
+        z_mean = float(v @ z / total)
+        Xc = X - x_mean
+    else:
+        x_mean, z_mean, Xc = np.zeros(X.shape[1]), 0.0, X
+    if X.shape[1] == 0:
+        return np.zeros(0), z_mean
+    root_v = np.sqrt(v)
+    Xw = Xc * root_v[:, None]
+    zw = (z - z_mean) * root_v
+    gram = Xw.T @ Xw
+    scale = np.sqrt(np.diag(gram))
+    scale[scale == 0] = 1.0
+    try:
+        factor = scipy.linalg.cho_factor(gram / np.outer(scale, scale), lower=False, check_finite=False)
+        diag = np.abs(np.diag(factor[0]))
+        well_conditioned = diag.min() > 1e-5 * diag.max()
+    except np.linalg.LinAlgError:
+        well_conditioned = False
+    if well_conditioned:
+        coef = scipy.linalg.cho_solve(factor, (Xw.T @ zw) / scale, check_finite=False) / scale
+    else:
+        coef = scipy.linalg.lstsq(Xw, zw, check_finite=False, lapack_driver="gelsy")[0]
+    return coef, z_mean - float(x_mean @ coef)
+
+
+def irls(
+    problem: GLMProblem,
+    *,
+    start_eta: FloatArray | None = None,
+    control: IRLSControl = IRLSControl(),
+) -> SolverOutput:
+    """Fit an unpenalized GLM by iteratively reweighted least squares.
+
+    Parameters
+    ----------
+    problem : GLMProblem
+        ``X`` ``(n, p)`` without an intercept column, ``y``, total weights and
+        offset ``(n,)``, family and link.
+    start_eta : array (n,), optional
+        Linear predictor to start from (warm start); default R's ``mustart``.
+
+    Returns
+    -------
+    SolverOutput
+        ``coef`` is NaN for aliased columns, which are detected once from the
+        prior weights before iterating.
+    """
+    X, family, link = problem.X, problem.family, problem.link
+    aliased = find_aliased(X, problem.weights, problem.fit_intercept)
+    X_fit = X[:, ~aliased] if aliased.any() else X
+    if start_eta is None:
+        mu = family.starting_mu(problem.y, problem.weights)
+        eta = link.link(mu)
+    else:
+        eta = start_eta
+        mu = link.inverse(eta)
+    deviance = problem.deviance(mu) if problem.valid(eta, mu) else math.inf
+    history: dict[str, list[float]] = {"deviance": [], "step": [], "active": [], "seconds": []}
+    coef, intercept = np.zeros(X_fit.shape[1]), 0.0
+    have_coef = False
+    converged = False
+    notices: list[Notice] = []
+    n_iter = 0
+    for n_iter in range(1, control.max_iter + 1):
+        started = time.perf_counter()
+        v, z = problem.working(eta, mu)
+        new_coef, new_intercept = weighted_least_squares(X_fit, z, v, problem.fit_intercept)
+        step = 1.0
+        for _ in range(control.max_halvings + 1):
+            new_eta = problem.offset + new_intercept + X_fit @ new_coef
+            new_mu = link.inverse(new_eta)
+            new_deviance = problem.deviance(new_mu) if problem.valid(new_eta, new_mu) else math.inf
+            increased = math.isfinite(deviance) and new_deviance > deviance * (1 + 1e-12) + 1e-12
+            if math.isfinite(new_deviance) and not increased:
+                break
+            if not have_coef:
+                break  # from mustart there is nothing to halve towards; accept and continue
+            new_coef = 0.5 * (new_coef + coef)
+            new_intercept = 0.5 * (new_intercept + intercept)
+            step *= 0.5
+        if not math.isfinite(new_deviance):
+            raise FloatingPointError(
+                "IRLS found no coefficients with a finite deviance (mu left the valid range). "
+                "Try another link, or check the response for extreme values."
+            )
+        change = abs(new_deviance - deviance) / (abs(new_deviance) + 0.1) if math.isfinite(deviance) else math.inf
+        coef, intercept, eta, mu, deviance = new_coef, new_intercept, new_eta, new_mu, new_deviance
+        have_coef = True
+        history["deviance"].append(deviance)
+        history["step"].append(step)
+        history["active"].append(float(np.count_nonzero(coef)))
+        history["seconds"].append(time.perf_counter() - started)
+        if change < control.tol:
+            converged = True
+            break
+    if not converged:
+        notices.append(Notice(
+            ConvergenceWarning,
+            f"IRLS stopped after {n_iter} iterations (relative deviance change {change:.2g} > tol={control.tol:g}). "
+            "Try a larger max_iter; with family='binomial' check for separation "
+            f"(max |eta| = {np.max(np.abs(eta)):.3g}).",
+        ))
+    notices.extend(_boundary_notices(problem, mu))
+    full_coef = np.full(X.shape[1], np.nan)
+    full_coef[~aliased] = coef
+    return SolverOutput(
+        coef=full_coef, intercept=intercept if problem.fit_intercept else 0.0, eta=eta, mu=mu,
+        deviance=deviance, converged=converged, n_iter=n_iter, aliased=aliased, history=history,
+        notices=tuple(notices),
+    )
+
+
+def _boundary_notices(problem: GLMProblem, mu: FloatArray) -> list[Notice]:
+    """R's 'fitted probabilities numerically 0 or 1' and 'fitted rates numerically 0' warnings."""
+    threshold = 10 * _EPS
+    used = problem.weights > 0
+    if problem.family.name == "binomial":
+        at_boundary = used & ((mu < threshold) | (mu > 1 - threshold))
+        if at_boundary.any():
+            return [Notice(
+                SeparationWarning,
+                f"fitted probabilities numerically 0 or 1 occurred for {int(at_boundary.sum())} rows: the data are "
+                "(quasi-)completely separated and some coefficients diverge. Consider a penalized fit (alpha > 0) "
+                "or removing the separating predictor.",
+            )]
+    if problem.family.name == "poisson":
+        at_boundary = used & (mu < threshold)
+        if at_boundary.any():
+            return [Notice(
+                SeparationWarning,
+                f"fitted rates numerically 0 occurred for {int(at_boundary.sum())} rows: some coefficients diverge "
+                "(rows with y = 0 separated from the rest). Consider a penalized fit (alpha > 0).",
+            )]
+    return []
