@@ -18,8 +18,10 @@ def format_value(value: Any, digits: int = 4) -> str:
             return "NA"
         if math.isinf(number):
             return "inf" if number > 0 else "-inf"
-        if float(number).is_integer() and abs(number) < 1e15 and isinstance(value, int):
+        if number.is_integer() and abs(number) < 1e15:
             return str(int(number))
+        if 1e3 <= abs(number) < 1e15:
+            return f"{number:.1f}"
         return f"{number:.{digits}g}"
     try:
         return format_value(float(value), digits)
