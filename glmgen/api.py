@@ -13,7 +13,7 @@ from ._validation import first_bad
 from .design import VariableInput, build_design
 from .errors import DataError, InvalidParameterError
 from .families import Family, resolve_family
-from .fitting import fit_unpenalized
+from .fitting import fit_penalized_at, fit_unpenalized
 from .links import Link
 from .metrics import GeneralizationResult
 from .results import GLMResult
@@ -73,7 +73,8 @@ def glm(
         na_action=na_action, eval_env=patsy.EvalEnvironment.capture(1),
     )
     if alpha > 0:
-        raise NotImplementedError("penalized fits arrive with the penalized solver")
+        return fit_penalized_at(spec, design, resolved_family, resolved_link, alpha=alpha, l1_ratio=l1_ratio,
+                                penalty_factor=penalty_factor, standardize=standardize, stacklevel=2)
     return fit_unpenalized(spec, design, resolved_family, resolved_link, control=control, stacklevel=2)
 
 

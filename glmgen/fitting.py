@@ -10,6 +10,9 @@ from .design import DesignMatrix, DesignSpec
 from .errors import DataError, DroppedRowsWarning
 from .families import Family
 from .links import Link
+from .path import fit_path
+from .penalized import CDControl
+from .penalties import Penalty
 from .results import GLMResult, PenaltySettings, build_result
 from .solvers import GLMProblem, IRLSControl, Notice, irls
 
@@ -91,3 +94,83 @@ def fit_unpenalized(
         spec, design, family, link, output, penalty=PenaltySettings(), null_deviance=null_deviance,
         null_intercept=null_intercept, warnings=messages,
     )
+
+
+def penalty_factors(spec: DesignSpec, penalty_factor: dict[str, float] | None) -> np.ndarray:
+    """Per-column factors from ``{column or term: factor}`` (a term sets all its columns); default 1."""
+    from ._validation import quoted, suggestion
+    from .errors import InvalidParameterError
+
+    names = spec.column_names
+    factors = np.ones(len(names))
+    slices = spec.term_slices
+    for key, value in (penalty_factor or {}).items():
+        if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value >= 0):
+            raise InvalidParameterError(f"penalty_factor[{key!r}]={value!r} must be a finite number >= 0.")
+        if key in names:
+            factors[names.index(key)] = value
+        elif key in slices:
+            factors[slices[key]] = value
+        else:
+            choices = list(dict.fromkeys(names + list(slices)))
+            raise InvalidParameterError(
+                f"penalty_factor names {key!r}, which is neither a design column nor a formula term "
+                f"(columns and terms: {quoted(choices)}).{suggestion(str(key), choices)}"
+            )
+    return factors
+
+
+def column_scales(problem: GLMProblem, standardize: bool) -> np.ndarray:
+    """Weighted 1/n standard deviations of the columns (glmnet's), or ones without standardization."""
+    if not standardize:
+        return np.ones(problem.X.shape[1])
+    p = problem.weights / problem.weights.sum()
+    centre = p @ problem.X if problem.fit_intercept else np.zeros(problem.X.shape[1])
+    return np.sqrt(np.maximum(p @ np.square(problem.X - centre), 0.0))
+
+
+def prepare_penalized(
+    spec: DesignSpec,
+    design: DesignMatrix,
+    family: Family,
+    link: Link,
+    *,
+    l1_ratio: float,
+    penalty_factor: dict[str, float] | None,
+    standardize: bool,
+) -> tuple[GLMProblem, Penalty]:
+    """The arrays and the penalty (alpha still 0) of a penalized fit or path."""
+    check_design(design, family, spec.response.label)
+    problem = problem_of(design, spec, family, link)
+    penalty = Penalty(alpha=0.0, l1_ratio=float(l1_ratio), factors=penalty_factors(spec, penalty_factor),
+                      scales=column_scales(problem, standardize))
+    return problem, penalty
+
+
+def fit_penalized_at(
+    spec: DesignSpec,
+    design: DesignMatrix,
+    family: Family,
+    link: Link,
+    *,
+    alpha: float,
+    l1_ratio: float,
+    penalty_factor: dict[str, float] | None,
+    standardize: bool,
+    control: CDControl = CDControl(),
+    stacklevel: int = 2,
+) -> GLMResult:
+    """A single penalized fit at ``alpha`` (solved from the null model with strong rules and KKT checks)."""
+    problem, penalty = prepare_penalized(spec, design, family, link, l1_ratio=l1_ratio,
+                                         penalty_factor=penalty_factor, standardize=standardize)
+    notices: list[Notice] = []
+    if design.dropped_message:
+        notices.append(Notice(DroppedRowsWarning, f"dropped {design.dropped_message}."))
+    path, path_notices = fit_path(problem, penalty, alphas=np.array([alpha]), control=control)
+    notices.extend(path_notices)
+    null_deviance, null_intercept = null_model(problem, IRLSControl())
+    settings = PenaltySettings(alpha=float(alpha), l1_ratio=float(l1_ratio), standardize=bool(standardize),
+                               penalty_factor=dict(penalty_factor or {}))
+    return build_result(spec, design, family, link, path.outputs[0], penalty=settings,
+                        null_deviance=null_deviance, null_intercept=null_intercept,
+                        warnings=emit(notices, stacklevel + 1))
