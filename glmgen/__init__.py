@@ -1,7 +1,7 @@
 """glmgen: generalized linear models that measure how well they generalize."""
 
 from ._version import __version__
-from .api import generalization, glm, split
+from .api import generalization, glm, glm_path, split
 from .errors import (
     AliasedColumnsWarning,
     ConvergenceWarning,
@@ -17,6 +17,7 @@ from .errors import (
     UnseenLevelError,
 )
 from .metrics import GeneralizationResult, HeldOutResult
+from .path_result import PathResult
 from .results import GLMResult, load
 
 __all__ = [
@@ -32,12 +33,14 @@ __all__ = [
     "GlmgenError",
     "HeldOutResult",
     "InvalidParameterError",
+    "PathResult",
     "SeparationWarning",
     "UnsafeFormulaError",
     "UnseenLevelError",
     "__version__",
     "generalization",
     "glm",
+    "glm_path",
     "load",
     "split",
 ]

@@ -13,7 +13,11 @@ from ._validation import first_bad
 from .design import VariableInput, build_design
 from .errors import DataError, InvalidParameterError
 from .families import Family, resolve_family
-from .fitting import fit_penalized_at, fit_unpenalized
+from .errors import DroppedRowsWarning
+from .fitting import emit, fit_penalized_at, fit_unpenalized, prepare_penalized
+from .path import fit_path
+from .path_result import PathResult, build_path_result
+from .solvers import Notice
 from .links import Link
 from .metrics import GeneralizationResult
 from .results import GLMResult
@@ -66,8 +70,7 @@ def glm(
     resolved_family, resolved_link = resolve_family(family, link)
     control = IRLSControl(tol=_positive("tol", tol), max_iter=int(_positive("max_iter", max_iter)))
     alpha = _non_negative("alpha", alpha)
-    if not 0.0 <= float(l1_ratio) <= 1.0:
-        raise InvalidParameterError(f"l1_ratio={l1_ratio!r} must be in [0, 1] (0 = ridge, 1 = lasso).")
+    _check_l1_ratio(l1_ratio)
     spec, design = build_design(
         formula, data, weights=weights, freq_weights=freq_weights, offset=offset, exposure=exposure,
         na_action=na_action, eval_env=patsy.EvalEnvironment.capture(1),
@@ -76,6 +79,65 @@ def glm(
         return fit_penalized_at(spec, design, resolved_family, resolved_link, alpha=alpha, l1_ratio=l1_ratio,
                                 penalty_factor=penalty_factor, standardize=standardize, stacklevel=2)
     return fit_unpenalized(spec, design, resolved_family, resolved_link, control=control, stacklevel=2)
+
+
+def glm_path(
+    formula: str,
+    data: pd.DataFrame,
+    family: str | Family | Any = "gaussian",
+    *,
+    link: str | Link | None = None,
+    l1_ratio: float = 1.0,
+    alphas: Any = None,
+    n_alphas: int = 100,
+    alpha_min_ratio: float | None = None,
+    weights: VariableInput = None,
+    freq_weights: VariableInput = None,
+    offset: VariableInput = None,
+    exposure: VariableInput = None,
+    penalty_factor: dict[str, float] | None = None,
+    standardize: bool = True,
+    na_action: str = "drop",
+) -> PathResult:
+    """Fit a penalized GLM along a decreasing grid of alphas (a regularization path).
+
+    The grid starts at ``alpha_max``, the smallest alpha with every penalized
+    coefficient zero, and runs ``n_alphas`` log-spaced steps down to
+    ``alpha_min_ratio * alpha_max`` (default 1e-4 when n > p, else 1e-2, as
+    glmnet), stopping early like glmnet when the deviance ratio stops
+    changing; or it is the user's ``alphas``, fitted in full. Other arguments
+    as :func:`glm`.
+    """
+    resolved_family, resolved_link = resolve_family(family, link)
+    _check_l1_ratio(l1_ratio)
+    if alphas is not None:
+        alphas = np.asarray(alphas, dtype=float)
+        if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
+            raise InvalidParameterError("alphas must be a non-empty list of positive numbers.")
+    if int(n_alphas) < 1:
+        raise InvalidParameterError(f"n_alphas={n_alphas!r} must be at least 1.")
+    if alpha_min_ratio is not None and not 0 < float(alpha_min_ratio) < 1:
+        raise InvalidParameterError(f"alpha_min_ratio={alpha_min_ratio!r} must be in (0, 1).")
+    variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
+    spec, design = build_design(formula, data, **variables, na_action=na_action,
+                                eval_env=patsy.EvalEnvironment.capture(1))
+    problem, penalty = prepare_penalized(spec, design, resolved_family, resolved_link, l1_ratio=l1_ratio,
+                                         penalty_factor=penalty_factor, standardize=standardize)
+    notices: list[Notice] = []
+    if design.dropped_message:
+        notices.append(Notice(DroppedRowsWarning, f"dropped {design.dropped_message}."))
+    path, path_notices = fit_path(problem, penalty, alphas=alphas, n_alphas=int(n_alphas),
+                                  alpha_min_ratio=alpha_min_ratio)
+    fit_kwargs = dict(family=resolved_family, link=resolved_link, l1_ratio=float(l1_ratio),
+                      penalty_factor=penalty_factor, standardize=standardize, na_action=na_action, **variables)
+    return build_path_result(spec, design, problem, penalty, path, data=data, fit_kwargs=fit_kwargs,
+                             standardize=standardize, penalty_factor=penalty_factor,
+                             warnings=emit(notices + path_notices, 2))
+
+
+def _check_l1_ratio(l1_ratio: float) -> None:
+    if not (isinstance(l1_ratio, (int, float, np.floating)) and 0.0 <= float(l1_ratio) <= 1.0):
+        raise InvalidParameterError(f"l1_ratio={l1_ratio!r} must be in [0, 1] (0 = ridge, 1 = lasso).")
 
 
 def _positive(name: str, value: float) -> float:

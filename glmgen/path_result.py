@@ -1,0 +1,218 @@
+"""The regularization-path record :class:`PathResult` and its information criteria.
+
+Degrees of freedom along a path:
+
+- ``df``: non-zero coefficients excluding the intercept (glmnet's ``df``),
+  an unbiased estimate of the lasso's degrees of freedom (Zou, Hastie and
+  Tibshirani 2007);
+- ``edf``: for the elastic net, the trace of the hat matrix of the final
+  IRLS step on the active set ``A`` (Zou and Hastie 2005),
+  ``tr[X_A (X_A' U X_A + diag(l2_A))^{-1} X_A' U]`` with ``X_A`` centred when
+  there is an intercept; equal to ``df`` for the lasso.
+
+The criteria use ``k = edf + 1 (intercept) + 1 (gaussian dispersion)`` and
+the maximised log-likelihood at each solution (for the gaussian family the
+dispersion is its maximum-likelihood estimate ``deviance / n``, as R's
+``logLik``): ``aic = -2 loglik + 2k``, ``bic = -2 loglik + k log(n)``,
+``aicc = aic + 2k(k+1)/(n-k-1)`` and ``ebic = bic + 2 gamma log C(p, df)``
+(Chen and Chen 2008) with ``gamma = 0.5`` unless given, ``p`` the number of
+penalized columns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import special
+
+from .design import DesignMatrix, DesignSpec
+from .families import Family
+from .fitting import emit, null_model
+from .links import Link
+from .path import PathFit
+from .penalized import CDControl, PenalizedState, fit_penalized
+from .penalties import Penalty
+from .results import GLMResult, PenaltySettings, build_result
+from .solvers import GLMProblem, IRLSControl, SolverOutput
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+FloatArray = npt.NDArray[np.float64]
+
+EBIC_GAMMA = 0.5
+
+
+def effective_df(problem: GLMProblem, penalty: Penalty, output: SolverOutput) -> float:
+    """Trace of the elastic-net hat matrix on the active set at a solution (see the module notes)."""
+    active = np.flatnonzero(output.coef)
+    if active.size == 0:
+        return 0.0
+    l2 = penalty.l2[active]
+    if not np.any(l2 > 0):
+        return float(active.size)
+    dmu = problem.link.inverse_derivative(output.eta)
+    u = problem.weights * np.square(dmu) / problem.family.variance(output.mu) / problem.weights.sum()
+    X_active = problem.X[:, active]
+    if problem.fit_intercept:
+        X_active = X_active - u @ X_active / u.sum()
+    gram = (X_active * u[:, None]).T @ X_active
+    return float(np.trace(np.linalg.solve(gram + np.diag(l2), gram)))
+
+
+@dataclass(frozen=True, eq=False)
+class PathResult:
+    """Penalized fits along a decreasing grid of alphas.
+
+    ``coefs`` is a DataFrame indexed by alpha with one column per design
+    column (``Intercept`` first when fitted); coefficients that are zero are
+    exactly ``0.0``.
+    """
+
+    spec: DesignSpec
+    family: Family
+    link: Link
+    alphas: FloatArray
+    coefs: pd.DataFrame
+    deviance: FloatArray
+    null_deviance: float
+    loglik: FloatArray
+    edf: FloatArray
+    nobs: float
+    alpha_max: float
+    l1_ratio: float
+    standardize: bool
+    penalty_factor: dict[str, float]
+    n_iter: FloatArray
+    converged: npt.NDArray[np.bool_]
+    warnings: list[str]
+    data: pd.DataFrame = field(repr=False)
+    fit_kwargs: dict[str, Any] = field(repr=False)
+    _problem: GLMProblem = field(repr=False)
+    _penalty: Penalty = field(repr=False)
+    _design: DesignMatrix = field(repr=False)
+    _null: tuple[float, float | None] = field(repr=False)
+
+    # -- per-alpha summaries ------------------------------------------------------------------------
+
+    @property
+    def _penalized_columns(self) -> list[str]:
+        return [c for c, f in zip(self.spec.column_names, self._penalty.factors) if f > 0]
+
+    @property
+    def df(self) -> FloatArray:
+        """Non-zero coefficients per alpha, excluding the intercept (glmnet's ``df``)."""
+        return np.count_nonzero(self.coefs[self.spec.column_names].to_numpy(), axis=1).astype(float)
+
+    @property
+    def dev_ratio(self) -> FloatArray:
+        """``1 - deviance / null_deviance`` per alpha."""
+        return 1.0 - self.deviance / self.null_deviance
+
+    @property
+    def k(self) -> FloatArray:
+        """Parameters counted by the criteria: edf + intercept + gaussian dispersion."""
+        return self.edf + float(self.spec.fit_intercept) + float(self.family.estimates_dispersion)
+
+    @property
+    def aic(self) -> FloatArray:
+        return -2.0 * self.loglik + 2.0 * self.k
+
+    @property
+    def bic(self) -> FloatArray:
+        return -2.0 * self.loglik + self.k * math.log(self.nobs)
+
+    @property
+    def aicc(self) -> FloatArray:
+        denominator = self.nobs - self.k - 1.0
+        with np.errstate(divide="ignore"):
+            return np.where(denominator > 0, self.aic + 2.0 * self.k * (self.k + 1.0) / denominator, np.inf)
+
+    def ebic(self, gamma: float = EBIC_GAMMA) -> FloatArray:
+        """Extended BIC: ``bic + 2 gamma log C(p, df)`` over the ``p`` penalized columns."""
+        n_penalized = len(self._penalized_columns)
+        penalized_df = np.count_nonzero(self.coefs[self._penalized_columns].to_numpy(), axis=1)
+        log_choose = special.gammaln(n_penalized + 1) - special.gammaln(penalized_df + 1) - special.gammaln(
+            n_penalized - penalized_df + 1)
+        return self.bic + 2.0 * gamma * log_choose
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per alpha: df, edf, deviance, dev_ratio, loglik, aic, bic, aicc, ebic."""
+        return pd.DataFrame({
+            "alpha": self.alphas, "df": self.df, "edf": self.edf, "deviance": self.deviance,
+            "dev_ratio": self.dev_ratio, "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
+            "aicc": self.aicc, "ebic": self.ebic(),
+        })
+
+    # -- single fits --------------------------------------------------------------------------------
+
+    def fit_at(self, alpha: float) -> GLMResult:
+        """Exact fit at ``alpha``, warm-started from the nearest path point."""
+        if not (np.isfinite(alpha) and alpha > 0):
+            raise ValueError(f"alpha={alpha!r} must be a positive number; the path spans "
+                             f"[{self.alphas[-1]:.4g}, {self.alphas[0]:.4g}].")
+        nearest = int(np.argmin(np.abs(np.log(self.alphas) - math.log(alpha))))
+        row = self.coefs.iloc[nearest].to_numpy()
+        intercept = float(row[0]) if self.spec.fit_intercept else 0.0
+        coef = row[int(self.spec.fit_intercept):].copy()
+        problem = self._problem
+        eta = problem.offset + intercept + problem.X @ coef
+        start = PenalizedState(coef, intercept, eta, problem.link.inverse(eta))
+        output, _, _ = fit_penalized(problem, self._penalty.at(alpha), start, coef != 0, control=CDControl())
+        settings = PenaltySettings(alpha=float(alpha), l1_ratio=self.l1_ratio, standardize=self.standardize,
+                                   penalty_factor=dict(self.penalty_factor))
+        return build_result(self.spec, self._design, self.family, self.link, output, penalty=settings,
+                            null_deviance=self._null[0], null_intercept=self._null[1],
+                            warnings=emit(list(output.notices), 2))
+
+    def plot(self, ax: Any = None) -> Figure:
+        """Coefficient paths against log10(alpha), each labelled with its column."""
+        from .report.plots import plot_path
+
+        return plot_path(self, ax=ax)
+
+    def __repr__(self) -> str:
+        return (f"PathResult({self.spec.formula!r}, family={self.family.name!r}, l1_ratio={self.l1_ratio:g}, "
+                f"{len(self.alphas)} alphas from {self.alphas[0]:.4g} to {self.alphas[-1]:.4g})")
+
+
+def build_path_result(
+    spec: DesignSpec,
+    design: DesignMatrix,
+    problem: GLMProblem,
+    penalty: Penalty,
+    path: PathFit,
+    *,
+    data: pd.DataFrame,
+    fit_kwargs: dict[str, Any],
+    standardize: bool,
+    penalty_factor: dict[str, float] | None,
+    warnings: list[str],
+) -> PathResult:
+    """Assemble a :class:`PathResult`, computing log-likelihoods and edf per alpha now."""
+    family = problem.family
+    names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
+    values = path.coefs if not spec.fit_intercept else np.column_stack([path.intercepts, path.coefs])
+    loglik = np.array([
+        family.log_likelihood(problem.y, o.mu, design.weights, design.trials, design.freq_weights)
+        for o in path.outputs
+    ])
+    edf = np.array([effective_df(problem, penalty.at(a), o) for a, o in zip(path.alphas, path.outputs)])
+    used = design.weights > 0
+    null = null_model(problem, IRLSControl())
+    return PathResult(
+        spec=spec, family=family, link=problem.link, alphas=path.alphas,
+        coefs=pd.DataFrame(values, index=pd.Index(path.alphas, name="alpha"), columns=names),
+        deviance=path.deviances, null_deviance=null[0], loglik=loglik, edf=edf,
+        nobs=float(design.freq_weights[used].sum()), alpha_max=path.alpha_max, l1_ratio=penalty.l1_ratio,
+        standardize=standardize, penalty_factor=dict(penalty_factor or {}),
+        n_iter=np.array([o.n_iter for o in path.outputs], dtype=float),
+        converged=np.array([o.converged for o in path.outputs]), warnings=warnings, data=data,
+        fit_kwargs=fit_kwargs, _problem=problem, _penalty=penalty, _design=design,
+        _null=null,
+    )
