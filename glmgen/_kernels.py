@@ -138,6 +138,8 @@ def cd_gram(
     while n_sweeps < max_sweeps:
         max_change = 0.0
         for j in active:
+            if not full_sweep and beta[j] == 0.0:
+                continue
             curvature = G[j, j] + l2[j]
             old = beta[j]
             if curvature > 0.0:

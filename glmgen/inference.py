@@ -32,16 +32,17 @@ def unscaled_covariance(X: FloatArray, working_weights: FloatArray, fit_intercep
 def wald_table(
     params: pd.Series, std_errors: pd.Series, df_resid: float | None, level: float = 0.95
 ) -> pd.DataFrame:
-    """Estimate, std_err, statistic, p_value, ci_lower, ci_upper.
+    """Estimate, std_err, statistic, p_value, ci_lower, ci_upper, as R reports them for a glm.
 
     With ``df_resid`` (dispersion estimated, as for the gaussian family) the
-    statistic is referred to Student's t, as R's ``summary.glm``; otherwise to
-    the standard normal.
+    p-value refers the statistic to Student's t, as R's ``summary.glm``;
+    otherwise to the standard normal. Intervals are R's ``confint.default``:
+    ``estimate +- z_(1+level)/2 * std_err`` for every family.
     """
     statistic = params / std_errors
     reference = stats.t(df_resid) if df_resid is not None else stats.norm()
     p_values = 2.0 * reference.sf(np.abs(statistic))
-    quantile = reference.ppf(0.5 + level / 2.0)
+    quantile = stats.norm.ppf(0.5 + level / 2.0)
     return pd.DataFrame({
         "estimate": params,
         "std_err": std_errors,

@@ -138,7 +138,7 @@ class GLMResult:
         return self._wald()["p_value"]
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Wald intervals (Student t when the dispersion is estimated), columns ``lower`` and ``upper``."""
+        """Wald intervals (R's ``confint.default``), columns ``lower`` and ``upper``."""
         table = self._wald(level)
         return table[["ci_lower", "ci_upper"]].set_axis(["lower", "upper"], axis=1)
 

@@ -43,11 +43,15 @@ ALIAS_TOLERANCE = 1e-7
 class IRLSControl:
     """Solver settings.
 
-    ``tol`` bounds R's relative deviance change; ``max_iter`` counts IRLS
-    iterations; ``max_halvings`` bounds step-halving within one iteration.
+    ``tol`` bounds R's relative deviance change and ``coef_tol`` the largest
+    coefficient change relative to ``|coef| + 1`` (both must hold: with a
+    non-canonical link the deviance can flatten while coefficients still
+    move); ``max_iter`` counts IRLS iterations; ``max_halvings`` bounds
+    step-halving within one iteration.
     """
 
     tol: float = 1e-10
+    coef_tol: float = 1e-10
     max_iter: int = 100
     max_halvings: int = 30
 
@@ -225,13 +229,14 @@ def irls(
                 "Try another link, or check the response for extreme values."
             )
         change = abs(new_deviance - deviance) / (abs(new_deviance) + 0.1) if math.isfinite(deviance) else math.inf
+        coef_change = _relative_change(np.append(new_coef, new_intercept), np.append(coef, intercept))
         coef, intercept, eta, mu, deviance = new_coef, new_intercept, new_eta, new_mu, new_deviance
         have_coef = True
         history["deviance"].append(deviance)
         history["step"].append(step)
         history["active"].append(float(np.count_nonzero(coef)))
         history["seconds"].append(time.perf_counter() - started)
-        if change < control.tol:
+        if change < control.tol and coef_change < control.coef_tol:
             converged = True
             break
     if not converged:
@@ -249,6 +254,10 @@ def irls(
         deviance=deviance, converged=converged, n_iter=n_iter, aliased=aliased, history=history,
         notices=tuple(notices),
     )
+
+
+def _relative_change(new: FloatArray, old: FloatArray) -> float:
+    return float(np.max(np.abs(new - old) / (np.abs(new) + 1.0), initial=0.0))
 
 
 def _boundary_notices(problem: GLMProblem, mu: FloatArray) -> list[Notice]:
