@@ -8,7 +8,7 @@ with the working set given by the sequential strong rule
     |gradient_j(previous alpha)| >= l1_ratio f_j s_j (2 alpha_k - alpha_{k-1}),
 
 and :func:`glmgen.penalized.fit_penalized` checks the KKT conditions over all
-columns before accepting a solution. As glmnet, a computed grid stops early
+columns before accepting a solution. As glmnet, a computed grid stops early (after at least 5 alphas)
 once the deviance ratio exceeds 0.999 or changes by less than 1e-5
 (relative) from one alpha to the next; the alphas actually fitted are
 reported.
@@ -27,9 +27,10 @@ from .solvers import GLMProblem, IRLSControl, Notice, SolverOutput, irls
 
 FloatArray = npt.NDArray[np.float64]
 
-#: glmnet's early-stopping constants (fdev, devmax)
+#: glmnet's early-stopping constants (fdev, devmax, mnlam)
 MIN_DEV_RATIO_CHANGE = 1e-5
 MAX_DEV_RATIO = 0.999
+MIN_ALPHAS_BEFORE_STOP = 5
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def _uses_cache(problem: GLMProblem, control: CDControl) -> bool:
 
 
 def _should_stop(outputs: list[SolverOutput], null_deviance: float) -> bool:
-    if null_deviance <= 0 or len(outputs) < 2:
+    if null_deviance <= 0 or len(outputs) < MIN_ALPHAS_BEFORE_STOP:
         return False
     ratio = 1.0 - outputs[-1].deviance / null_deviance
     previous = 1.0 - outputs[-2].deviance / null_deviance

@@ -52,8 +52,8 @@ class CDControl:
     null objective. ``mode``: ``"auto"``, ``"gram"`` or ``"naive"``.
     """
 
-    tol: float = 1e-12
-    inner_tol: float = 1e-14
+    tol: float = 1e-9
+    inner_tol: float = 1e-10
     max_iter: int = 100
     max_sweeps: int = 100_000
     mode: str = "auto"
@@ -129,7 +129,15 @@ def smooth_gradient(problem: GLMProblem, state: PenalizedState) -> FloatArray:
 
 
 def objective(problem: GLMProblem, penalty: Penalty, state: PenalizedState) -> float:
-    return problem.deviance(state.mu) / (2.0 * problem.weights.sum()) + penalty.value(state.coef)
+    """``deviance / (2 W) + penalty``; infinite where ``eta`` or ``mu`` leaves its valid range."""
+    return _objective_and_deviance(problem, penalty, state)[0]
+
+
+def _objective_and_deviance(problem: GLMProblem, penalty: Penalty, state: PenalizedState) -> tuple[float, float]:
+    if not problem.valid(state.eta, state.mu):
+        return math.inf, math.inf
+    deviance = problem.deviance(state.mu)
+    return deviance / (2.0 * problem.weights.sum()) + penalty.value(state.coef), deviance
 
 
 def _is_exact_quadratic(problem: GLMProblem) -> bool:
@@ -137,7 +145,8 @@ def _is_exact_quadratic(problem: GLMProblem) -> bool:
 
 
 def _state_from(problem: GLMProblem, coef: FloatArray, intercept: float, active: IntArray) -> PenalizedState:
-    eta = problem.offset + intercept + problem.X[:, active] @ coef[active]
+    eta = np.empty_like(problem.offset)
+    _kernels.active_linear_predictor(problem.X, coef, active, problem.offset + intercept, eta)
     return PenalizedState(coef, intercept, eta, problem.link.inverse(eta))
 
 
@@ -163,13 +172,10 @@ def _inner_solve(
     v, z = problem.working(state.eta, state.mu)
     u = v / problem.weights.sum()
     total = u.sum()
-    X_active = problem.X[:, active]
-    if problem.fit_intercept:
-        x_mean = u @ X_active / total
-        z_mean = float(u @ z / total)
-    else:
-        x_mean, z_mean = np.zeros(active.size), 0.0
+    z_mean = float(u @ z / total) if problem.fit_intercept else 0.0
     if mode == "gram":
+        X_active = problem.X[:, active]
+        x_mean = u @ X_active / total if problem.fit_intercept else np.zeros(active.size)
         centred = X_active - x_mean
         weighted = centred * u[:, None]
         beta = coef[active].copy()
@@ -178,13 +184,13 @@ def _inner_solve(
         coef[active] = beta
         return coef, z_mean - float(x_mean @ beta), sweeps
     p = problem.X.shape[1]
-    full_mean, full_var = np.zeros(p), np.zeros(p)
-    full_mean[active] = x_mean
-    full_var[active] = u @ np.square(X_active - x_mean)
-    resid = (z - z_mean) - (X_active @ coef[active] - float(x_mean @ coef[active]))
-    sweeps = _kernels.cd_naive(problem.X, u, full_mean, full_var, resid, coef, l1, l2, active, tol,
-                               control.max_sweeps)
-    return coef, z_mean - float(full_mean[active] @ coef[active]), sweeps
+    x_mean, x_var = np.zeros(p), np.zeros(p)
+    _kernels.weighted_column_moments(problem.X, u, active, problem.fit_intercept, x_mean, x_var)
+    # X b is known from eta: X b = eta - offset - b0, so the centred fit needs no matrix product.
+    centred_fit = state.eta - problem.offset - state.intercept - float(x_mean @ coef)
+    resid = (z - z_mean) - centred_fit
+    sweeps = _kernels.cd_naive(problem.X, u, x_mean, x_var, resid, coef, l1, l2, active, tol, control.max_sweeps)
+    return coef, z_mean - float(x_mean @ coef), sweeps
 
 
 def _irls_on(
@@ -205,22 +211,21 @@ def _irls_on(
         started = time.perf_counter()
         coef, intercept, sweeps = _inner_solve(problem, penalty, state, active, inner_tol, control, mode, cache)
         candidate = _state_from(problem, coef, intercept, active)
-        value = objective(problem, penalty, candidate) if problem.valid(candidate.eta, candidate.mu) else math.inf
+        value, deviance = _objective_and_deviance(problem, penalty, candidate)
         step = 1.0
         while not value <= current * (1 + 1e-13) + 1e-300 and step > 2.0**-30:
             step *= 0.5
             coef = state.coef + step * (candidate.coef - state.coef)
             intercept = state.intercept + step * (candidate.intercept - state.intercept)
-            trial = _state_from(problem, coef, intercept, active)
-            value = objective(problem, penalty, trial) if problem.valid(trial.eta, trial.mu) else math.inf
-            candidate = trial
+            candidate = _state_from(problem, coef, intercept, active)
+            value, deviance = _objective_and_deviance(problem, penalty, candidate)
         if not math.isfinite(value):
             raise FloatingPointError(
                 "penalized IRLS found no coefficients with a finite deviance; try a larger alpha or another link."
             )
         change = abs(current - value)
         state, current = candidate, value
-        history["deviance"].append(problem.deviance(state.mu))
+        history["deviance"].append(deviance)
         history["step"].append(step)
         history["active"].append(float(np.count_nonzero(state.coef)))
         history["seconds"].append(time.perf_counter() - started)
@@ -277,7 +282,8 @@ def fit_penalized(
     ),)
     output = SolverOutput(
         coef=state.coef, intercept=state.intercept if problem.fit_intercept else 0.0, eta=state.eta, mu=state.mu,
-        deviance=problem.deviance(state.mu), converged=converged, n_iter=n_iter,
+        deviance=history["deviance"][-1] if history["deviance"] else problem.deviance(state.mu),
+        converged=converged, n_iter=n_iter,
         aliased=np.zeros(problem.X.shape[1], dtype=bool), history=history, notices=notices,
     )
     return output, working, gradient
