@@ -19,9 +19,12 @@ from .errors import (
 from .metrics import GeneralizationResult, HeldOutResult
 from .path_result import PathResult
 from .results import GLMResult, load
+from .selection import BestSubsetResult, LRTestResult, StepwiseResult, compare, lrtest
+from .stepwise import best_subset, stepwise
 
 __all__ = [
     "AliasedColumnsWarning",
+    "BestSubsetResult",
     "ConvergenceWarning",
     "DataError",
     "DomainWarning",
@@ -33,14 +36,20 @@ __all__ = [
     "GlmgenError",
     "HeldOutResult",
     "InvalidParameterError",
+    "LRTestResult",
     "PathResult",
     "SeparationWarning",
+    "StepwiseResult",
     "UnsafeFormulaError",
     "UnseenLevelError",
     "__version__",
+    "best_subset",
+    "compare",
     "generalization",
     "glm",
     "glm_path",
     "load",
+    "lrtest",
     "split",
+    "stepwise",
 ]
