@@ -17,13 +17,18 @@ from .results import GLMResult, PenaltySettings, build_result
 from .solvers import GLMProblem, IRLSControl, Notice, irls
 
 
-def check_design(design: DesignMatrix, family: Family, response: str) -> None:
+def check_design(design: DesignMatrix, spec: DesignSpec, family: Family) -> None:
     """Refuse responses outside the family's range and weights that leave nothing to fit."""
     assert design.y is not None
-    family.check_y(design.y, design.row_labels, response)
+    family.check_y(design.y, design.row_labels, spec.response.label)
     if not np.any(design.weights * design.freq_weights > 0):
+        sources = [f"{v.role} {v.source if v.kind != 'array' else '(array)'!r}" for v in spec.variables
+                   if v.role in ("weights", "freq_weights")]
+        if spec.response.is_cbind:
+            sources.append(f"trials of {spec.response.label!r}")
         raise DataError(
-            f"all {design.n_rows} rows have zero weight, so there is nothing to fit. Check the weights column."
+            f"all {design.n_rows} rows have zero weight ({', '.join(sources)}), so there is nothing to fit. "
+            "Give at least one row a positive weight."
         )
 
 
@@ -73,7 +78,7 @@ def fit_unpenalized(
     """Fit by IRLS and build the result; warnings are raised and recorded."""
     from .errors import AliasedColumnsWarning
 
-    check_design(design, family, spec.response.label)
+    check_design(design, spec, family)
     problem = problem_of(design, spec, family, link)
     notices: list[Notice] = []
     if design.dropped_message:
@@ -140,7 +145,7 @@ def prepare_penalized(
     standardize: bool,
 ) -> tuple[GLMProblem, Penalty]:
     """The arrays and the penalty (alpha still 0) of a penalized fit or path."""
-    check_design(design, family, spec.response.label)
+    check_design(design, spec, family)
     problem = problem_of(design, spec, family, link)
     penalty = Penalty(alpha=0.0, l1_ratio=float(l1_ratio), factors=penalty_factors(spec, penalty_factor),
                       scales=column_scales(problem, standardize))

@@ -43,9 +43,12 @@ from .solvers import GLMProblem, IRLSControl, SolverOutput
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from .cv import CVResult
+
 FloatArray = npt.NDArray[np.float64]
 
 EBIC_GAMMA = 0.5
+SELECTION_CRITERIA = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
 
 
 def effective_df(problem: GLMProblem, penalty: Penalty, output: SolverOutput) -> float:
@@ -97,6 +100,7 @@ class PathResult:
     _penalty: Penalty = field(repr=False)
     _design: DesignMatrix = field(repr=False)
     _null: tuple[float, float | None] = field(repr=False)
+    _last_cv: list[CVResult] = field(default_factory=list, repr=False)
 
     # -- per-alpha summaries ------------------------------------------------------------------------
 
@@ -169,6 +173,60 @@ class PathResult:
         return build_result(self.spec, self._design, self.family, self.link, output, penalty=settings,
                             null_deviance=self._null[0], null_intercept=self._null[1],
                             warnings=emit(list(output.notices), 2))
+
+    # -- choosing alpha -----------------------------------------------------------------------------
+
+    def cv(
+        self,
+        folds: int | Any = 10,
+        seed: int = 0,
+        n_jobs: int = 1,
+        stratify: Any = None,
+        groups: Any = None,
+        repeats: int = 1,
+    ) -> CVResult:
+        """K-fold cross-validated held-out deviance along this path's alphas (see :mod:`glmgen.cv`).
+
+        The design is re-learned inside every fold. ``folds`` is a count or one
+        fold id per row (``cv.glmnet``'s ``foldid``). The result is kept for
+        :meth:`select`.
+        """
+        from .cv import cross_validate
+
+        result = cross_validate(self, folds, seed=seed, n_jobs=n_jobs, stratify=stratify, groups=groups,
+                                repeats=repeats)
+        self._last_cv[:] = [result]
+        return result
+
+    def _criterion_index(self, criterion: str) -> int:
+        from ._validation import check_choice
+
+        criterion = check_choice("criterion", criterion, SELECTION_CRITERIA)
+        if criterion in ("cv", "cv_1se"):
+            result = self._last_cv[0] if self._last_cv else self.cv()
+            return result.index_min if criterion == "cv" else result.index_1se
+        values = self.ebic() if criterion == "ebic" else getattr(self, criterion)
+        return int(np.nanargmin(values))
+
+    def select(self, criterion: str = "cv") -> GLMResult:
+        """The fit at the alpha chosen by ``criterion``: "cv", "cv_1se" (the last :meth:`cv`, else a
+        default 10-fold CV), "aic", "bic", "aicc" or "ebic" (minimum along the path)."""
+        return self.fit_at(float(self.alphas[self._criterion_index(criterion)]))
+
+    def selection_table(self) -> pd.DataFrame:
+        """Each criterion's choice side by side: alpha, df, training deviance and CV deviance (if run)."""
+        cv_result = self._last_cv[0] if self._last_cv else None
+        rows = {}
+        for criterion in SELECTION_CRITERIA:
+            if criterion.startswith("cv") and cv_result is None:
+                continue
+            k = self._criterion_index(criterion)
+            rows[criterion] = {
+                "alpha": self.alphas[k], "df": self.df[k], "edf": self.edf[k], "train_deviance": self.deviance[k],
+                "train_mean_deviance": self.deviance[k] / float(self._problem.weights.sum()),
+                "cv_mean_deviance": cv_result.mean_deviance[k] if cv_result is not None else np.nan,
+            }
+        return pd.DataFrame.from_dict(rows, orient="index")
 
     def plot(self, ax: Any = None) -> Figure:
         """Coefficient paths against log10(alpha), each labelled with its column."""

@@ -47,3 +47,21 @@ def plot_path(path: PathResult, ax: Any = None, max_labels: int = 12) -> Figure:
     ax.set_ylabel("coefficient (original scale)")
     ax.set_title(f"Coefficient path: {path.family.name}, l1_ratio={path.l1_ratio:g}")
     return figure
+
+
+def plot_cv(result: Any, ax: Any = None) -> Figure:
+    """Mean held-out deviance +- one standard error against log10(alpha), alpha_min and alpha_1se marked."""
+    figure, ax = _axes(ax)
+    log_alpha = np.log10(result.alphas)
+    ax.errorbar(log_alpha, result.mean_deviance, yerr=result.se, fmt="o", markersize=3, color="tab:red",
+                ecolor="0.6", elinewidth=0.8, capsize=2, label="CV mean deviance +- 1 se")
+    ax.axvline(np.log10(result.alpha_min), color="tab:blue", linestyle="--", linewidth=1,
+               label=f"alpha_min = {result.alpha_min:.3g}")
+    ax.axvline(np.log10(result.alpha_1se), color="tab:green", linestyle=":", linewidth=1.2,
+               label=f"alpha_1se = {result.alpha_1se:.3g}")
+    ax.invert_xaxis()
+    ax.set_xlabel("log10(alpha)  (penalty decreases to the right)")
+    ax.set_ylabel("held-out mean deviance")
+    ax.set_title(f"{len(result.folds)}-fold cross-validation")
+    ax.legend(fontsize=8)
+    return figure

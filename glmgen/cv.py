@@ -1,0 +1,276 @@
+"""K-fold cross-validation of regularization paths, leakage-safe by construction.
+
+For each fold the formula's design (categorical levels, stateful transforms
+such as ``standardize(x)``, penalty standardization) is learned from the
+fold's training rows only and applied to its held-out rows, which are scored
+with the weighted mean unit deviance at every alpha of the full-data grid
+(as ``cv.glmnet``). Summaries follow ``cv.glmnet``:
+
+    mean_deviance = sum_k W_k cv_k / sum_k W_k
+    se            = sqrt( sum_k W_k (cv_k - mean_deviance)^2 / sum_k W_k / (K - 1) )
+
+with ``cv_k`` the held-out mean deviance of fold ``k`` and ``W_k`` its total
+weight. ``alpha_min`` minimises ``mean_deviance``; ``alpha_1se`` is the
+largest alpha whose mean deviance is within one ``se`` of that minimum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import patsy
+
+from ._parallel import deterministic_map
+from ._validation import first_bad
+from .design import build_design
+from .errors import DataError, InvalidParameterError, UnseenLevelError
+from .fitting import prepare_penalized
+from .path import fit_path
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .path_result import PathResult
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_ROLES = ("weights", "freq_weights", "offset", "exposure")
+
+
+@dataclass(frozen=True, eq=False)
+class CVResult:
+    """Cross-validated held-out deviance along a path.
+
+    ``folds`` is a DataFrame (one row per fold, and per repeat when
+    ``repeats > 1``; one column per alpha) of held-out mean deviances;
+    ``fold_ids`` gives each training row's fold (first repeat).
+    """
+
+    alphas: FloatArray
+    mean_deviance: FloatArray
+    se: FloatArray
+    folds: pd.DataFrame
+    fold_weights: FloatArray
+    fold_ids: IntArray
+    repeats: int
+    df: FloatArray
+
+    @property
+    def index_min(self) -> int:
+        return int(np.nanargmin(self.mean_deviance))
+
+    @property
+    def index_1se(self) -> int:
+        best = self.index_min
+        threshold = self.mean_deviance[best] + self.se[best]
+        return int(np.flatnonzero(self.mean_deviance <= threshold)[0])
+
+    @property
+    def alpha_min(self) -> float:
+        return float(self.alphas[self.index_min])
+
+    @property
+    def alpha_1se(self) -> float:
+        return float(self.alphas[self.index_1se])
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"alpha": self.alphas, "mean_deviance": self.mean_deviance, "se": self.se,
+                             "df": self.df})
+
+    def plot(self, ax: Any = None) -> Figure:
+        """CV curve (mean held-out deviance +- se against log10 alpha) with both chosen alphas marked."""
+        from .report.plots import plot_cv
+
+        return plot_cv(self, ax=ax)
+
+    def __repr__(self) -> str:
+        return (f"CVResult({len(self.folds)} folds, alpha_min={self.alpha_min:.4g}, alpha_1se={self.alpha_1se:.4g}, "
+                f"min mean deviance={self.mean_deviance[self.index_min]:.6g})")
+
+
+def make_fold_ids(
+    n_rows: int,
+    folds: int,
+    rng: np.random.Generator,
+    *,
+    stratify: npt.NDArray[Any] | None = None,
+    groups: npt.NDArray[Any] | None = None,
+) -> IntArray:
+    """Fold ids ``0..folds-1`` for each row: balanced random, stratified by label, or by whole groups."""
+    if groups is not None:
+        codes, uniques = pd.factorize(groups)
+        if len(uniques) < folds:
+            raise InvalidParameterError(f"groups has {len(uniques)} distinct groups, fewer than folds={folds}.")
+        group_fold = rng.permutation(np.arange(len(uniques)) % folds)
+        return group_fold[codes].astype(np.int64)
+    if stratify is not None:
+        ids = np.empty(n_rows, dtype=np.int64)
+        codes, _ = pd.factorize(stratify)
+        offset = 0
+        for code in np.unique(codes):
+            members = np.flatnonzero(codes == code)
+            # deal each class round-robin from a running offset so fold sizes stay balanced overall
+            ids[rng.permutation(members)] = (np.arange(len(members)) + offset) % folds
+            offset += len(members)
+        return ids
+    return rng.permutation(np.arange(n_rows) % folds).astype(np.int64)
+
+
+def _row_variables(path: PathResult) -> dict[str, Any]:
+    """Per-row variables of the fit restricted to the rows the path used (arrays subset; names kept)."""
+    kept = path._design.kept
+    variables: dict[str, Any] = {}
+    for role in _ROLES:
+        value = path.fit_kwargs.get(role)
+        if value is not None and not isinstance(value, str):
+            value = np.asarray(value)[kept]
+        variables[role] = value
+    return variables
+
+
+def _subset(variables: dict[str, Any], rows: IntArray) -> dict[str, Any]:
+    return {role: (value[rows] if isinstance(value, np.ndarray) else value) for role, value in variables.items()}
+
+
+@dataclass(frozen=True)
+class FoldProblem:
+    """Everything a fold refit needs, picklable so folds can run in worker processes."""
+
+    formula: str
+    data: pd.DataFrame
+    variables: dict[str, Any]
+    settings: dict[str, Any]
+    alphas: FloatArray
+    namespace: dict[str, Any]
+
+    @classmethod
+    def of(cls, path: PathResult, data: pd.DataFrame, variables: dict[str, Any]) -> FoldProblem:
+        names = set()
+        for code in [path.spec.formula] + [v for v in variables.values() if isinstance(v, str)]:
+            names |= _expression_names_of(code)
+        lookup = path.spec.eval_env.namespace
+        settings = {key: path.fit_kwargs[key] for key in ("family", "link", "l1_ratio", "penalty_factor", "standardize")}
+        # patsy's EvalEnvironment refuses to pickle: carry only the names the formula uses, as a dict.
+        return cls(path.spec.formula, data, variables, settings, path.alphas,
+                   {name: lookup[name] for name in names if name in lookup})
+
+    def held_out_deviance(self, train: IntArray, test: IntArray) -> tuple[FloatArray, float]:
+        """Held-out mean deviance at every alpha of the path refitted on ``train`` rows, and the test weight."""
+        settings = self.settings
+        spec, design = build_design(self.formula, self.data.iloc[train], **_subset(self.variables, train),
+                                    na_action="raise", eval_env=patsy.EvalEnvironment([self.namespace]))
+        problem, penalty = prepare_penalized(
+            spec, design, settings["family"], settings["link"], l1_ratio=settings["l1_ratio"],
+            penalty_factor=settings["penalty_factor"], standardize=settings["standardize"],
+        )
+        fold_path, _ = fit_path(problem, penalty, alphas=self.alphas)
+        test_arrays = {role: v for role, v in _subset(self.variables, test).items() if isinstance(v, np.ndarray)}
+        try:
+            held_out = spec.build(self.data.iloc[test], na_action="raise", arrays=test_arrays)
+        except UnseenLevelError as exc:
+            raise UnseenLevelError(
+                f"{exc} (in a cross-validation fold: the level occurs only in that fold's held-out rows; merge rare "
+                "levels, use fewer folds, or stratify the folds by that column)"
+            ) from None
+        assert held_out.y is not None
+        weights = held_out.weights * held_out.freq_weights
+        eta = held_out.offset[:, None] + fold_path.intercepts[None, :] + held_out.X @ fold_path.coefs.T
+        mu = problem.link.inverse(eta)
+        deviances = np.array([problem.family.deviance(held_out.y, mu[:, k], weights) for k in range(mu.shape[1])])
+        total = float(weights.sum())
+        return deviances / total, total
+
+
+def _expression_names_of(code: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+
+
+def _labels(path: PathResult, data: pd.DataFrame, value: Any, name: str) -> npt.NDArray[Any] | None:
+    if value is None or value is False:
+        return None
+    if value is True:
+        return np.asarray(path._design.y)
+    if isinstance(value, str):
+        return data[value].to_numpy()
+    labels = np.asarray(value)
+    if len(labels) == len(path._design.kept):
+        labels = labels[path._design.kept]
+    if len(labels) != len(data):
+        raise DataError(f"{name} has {len(labels)} entries but the path was fitted on {len(data)} rows.")
+    return labels
+
+
+def cross_validate(
+    path: PathResult,
+    folds: int | Any = 10,
+    *,
+    seed: int = 0,
+    n_jobs: int = 1,
+    stratify: Any = None,
+    groups: Any = None,
+    repeats: int = 1,
+) -> CVResult:
+    """K-fold CV of ``path`` (see the module notes); ``folds`` is a count or one fold id per row.
+
+    ``stratify``: ``True`` (by the response), a column name or labels;
+    ``groups``: a column name or labels whose rows stay in one fold. Results
+    depend only on ``seed``, never on ``n_jobs``.
+    """
+    data = path.data[path._design.kept] if path._design.n_dropped else path.data
+    variables = _row_variables(path)
+    n_rows = len(data)
+    if np.ndim(folds) == 0:
+        n_folds = int(folds)
+        if not 2 <= n_folds <= n_rows:
+            raise InvalidParameterError(f"folds={folds!r} must be between 2 and the number of rows ({n_rows}).")
+        rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(int(repeats))]
+        strata = _labels(path, data, stratify, "stratify")
+        group_labels = _labels(path, data, groups, "groups")
+        assignments = [make_fold_ids(n_rows, n_folds, rng, stratify=strata, groups=group_labels) for rng in rngs]
+    else:
+        given = np.asarray(folds)
+        if len(given) == len(path._design.kept) and len(given) != n_rows:
+            given = given[path._design.kept]
+        if len(given) != n_rows:
+            raise DataError(f"folds has {len(given)} fold ids but the path was fitted on {n_rows} rows.")
+        if pd.isna(given).any():
+            count, row = first_bad(np.asarray(pd.isna(given)), data.index)
+            raise DataError(f"folds has {count} missing fold ids (first: row {row}).")
+        assignments = [pd.factorize(given, sort=True)[0].astype(np.int64)]
+    tasks = [(r, k, ids) for r, ids in enumerate(assignments) for k in range(int(ids.max()) + 1)]
+    if any(not np.any(ids == k) for _, k, ids in tasks):
+        raise DataError("a fold has no rows; use fewer folds.")
+
+    problem = FoldProblem.of(path, data, variables)
+    splits = [(np.flatnonzero(ids != k), np.flatnonzero(ids == k)) for _, k, ids in tasks]
+    results = deterministic_map(problem.held_out_deviance, splits, n_jobs)
+    fold_means = np.array([r[0] for r in results])
+    fold_weights = np.array([r[1] for r in results])
+    means, ses = [], []
+    for r in range(len(assignments)):
+        rows = np.array([i for i, (rep, _, _) in enumerate(tasks) if rep == r])
+        mean, se = _summarise(fold_means[rows], fold_weights[rows])
+        means.append(mean)
+        ses.append(se)
+    index = pd.MultiIndex.from_tuples([(r, k) for r, k, _ in tasks], names=["repeat", "fold"]) if len(
+        assignments) > 1 else pd.Index([k for _, k, _ in tasks], name="fold")
+    return CVResult(
+        alphas=path.alphas, mean_deviance=np.mean(means, axis=0), se=np.mean(ses, axis=0),
+        folds=pd.DataFrame(fold_means, index=index, columns=pd.Index(path.alphas, name="alpha")),
+        fold_weights=fold_weights, fold_ids=assignments[0], repeats=len(assignments), df=path.df,
+    )
+
+
+def _summarise(fold_means: FloatArray, fold_weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``cv.glmnet``'s weighted mean over folds and its standard error."""
+    total = fold_weights.sum()
+    mean = fold_weights @ fold_means / total
+    spread = fold_weights @ np.square(fold_means - mean) / total
+    return mean, np.sqrt(spread / max(len(fold_weights) - 1, 1))
