@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._version import __version__ as _glmgen_version
 from ._validation import check_choice
-from .design import DesignSpec
+from .design import DesignMatrix, DesignSpec
 from .errors import DataError, InvalidParameterError
 from .families import FAMILIES, Family
 from .inference import wald_table
@@ -47,15 +47,24 @@ class PenaltySettings:
 
 @dataclass(frozen=True)
 class TrainingData:
-    """The training rows' arrays, kept so ``fitted`` and ``resid`` work (absent on loaded models)."""
+    """The training design and fitted values, kept for ``fitted``, ``resid`` and refits (absent on loaded models)."""
 
-    y: FloatArray
+    design: DesignMatrix
     mu: FloatArray
     eta: FloatArray
-    weights: FloatArray
-    freq_weights: FloatArray
-    offset: FloatArray
-    row_labels: pd.Index
+
+    @property
+    def y(self) -> FloatArray:
+        assert self.design.y is not None
+        return self.design.y
+
+    @property
+    def weights(self) -> FloatArray:
+        return self.design.weights
+
+    @property
+    def row_labels(self) -> pd.Index:
+        return self.design.row_labels
 
 
 @dataclass(frozen=True, eq=False)
@@ -376,7 +385,6 @@ def build_result(
         penalty=penalty,
         warnings=warnings,
         n_dropped=design.n_dropped,
-        training=TrainingData(y=y, mu=mu, eta=output.eta, weights=design.weights, freq_weights=design.freq_weights,
-                              offset=design.offset, row_labels=design.row_labels),
+        training=TrainingData(design=design, mu=mu, eta=output.eta),
         history=output.history,
     )
