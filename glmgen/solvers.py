@@ -270,7 +270,8 @@ def irls(
     if not converged:
         notices.append(Notice(
             ConvergenceWarning,
-            f"IRLS stopped after {n_iter} iterations (relative deviance change {change:.2g} > tol={control.tol:g}). "
+            f"IRLS stopped after {n_iter} iterations without converging (relative deviance change {change:.2g}, "
+            f"tol={control.tol:g}; largest relative coefficient change {coef_change:.2g}, coef_tol={control.coef_tol:g}). "
             "Try a larger max_iter; with family='binomial' check for separation "
             f"(max |eta| = {np.max(np.abs(eta)):.3g}).",
         ))

@@ -359,3 +359,83 @@ def test_objective_no_worse_than_reference_or_warm_start(
         f = objective(pr, l1, l2, b)
         assert f <= f_reference + 1e-10
         assert f <= f_start + 1e-12  # coordinate descent never increases f (up to rounding)
+
+
+# --- IRLS support kernels against NumPy references -------------------------------------------------------
+
+from glmgen._kernels import (  # noqa: E402
+    active_linear_predictor,
+    deviance_binomial,
+    deviance_poisson,
+    weighted_column_moments,
+    working_binomial_logit,
+    working_poisson_log,
+)
+from glmgen.families import Binomial, Poisson  # noqa: E402
+from glmgen.links import LogitLink, LogLink  # noqa: E402
+from glmgen.solvers import GLMProblem  # noqa: E402
+
+
+@pytest.mark.parametrize("centre", [True, False])
+def test_weighted_column_moments_matches_numpy(centre: bool, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    X = np.asfortranarray(rng.normal(size=(200, 7)) + 3.0)
+    v = rng.uniform(0.0, 2.0, size=200)
+    active = np.array([0, 3, 6], dtype=np.int64)
+    x_mean, x_var = np.full(7, -1.0), np.full(7, -1.0)
+    weighted_column_moments(X, v, active, centre, x_mean, x_var)
+    expected_mean = v @ X / v.sum() if centre else np.zeros(7)
+    expected_var = v @ np.square(X - expected_mean)
+    np.testing.assert_allclose(x_mean[active], expected_mean[active], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x_var[active], expected_var[active], rtol=1e-12, atol=1e-12)
+    untouched = np.setdiff1d(np.arange(7), active)
+    assert np.all(x_mean[untouched] == -1.0) and np.all(x_var[untouched] == -1.0)
+
+
+def test_active_linear_predictor_matches_numpy(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    X = np.asfortranarray(rng.normal(size=(150, 6)))
+    coef = rng.normal(size=6)
+    active = np.array([1, 2, 5], dtype=np.int64)
+    base = rng.normal(size=150)
+    out = np.empty(150)
+    active_linear_predictor(X, coef, active, base, out)
+    np.testing.assert_allclose(out, base + X[:, active] @ coef[active], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("family", "link", "kernel", "make_y"),
+    [
+        (Binomial(), LogitLink(), working_binomial_logit, lambda rng, n: rng.integers(0, 2, n).astype(float)),
+        (Poisson(), LogLink(), working_poisson_log, lambda rng, n: rng.poisson(2.0, n).astype(float)),
+    ],
+)
+def test_fused_working_values_equal_generic_formulas(family, link, kernel, make_y, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """STYLE example 2: the fused canonical kernel must equal w (dmu/deta)^2 / V(mu) and eta + (y - mu)/(dmu/deta)."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    eta = rng.normal(scale=3.0, size=n)
+    eta[:3] = [-40.0, 40.0, 0.0]  # beyond the logit clamp, and the centre
+    if family.name == "poisson":
+        eta[:2] = [-30.0, 5.0]
+    y, w, offset = make_y(rng, n), rng.uniform(0.5, 2.0, n), rng.normal(size=n)
+    problem = GLMProblem(np.zeros((n, 0)), y, w, offset, family, link, True)
+    v_generic, z_generic = problem.generic_working(eta, link.inverse(eta))
+    v, z = np.empty(n), np.empty(n)
+    kernel(eta, y, w, offset, v, z)
+    np.testing.assert_allclose(v, v_generic, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(z, z_generic, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("family", "kernel"), [(Binomial(), deviance_binomial), (Poisson(), deviance_poisson)])
+def test_fused_deviance_equals_family_deviance(family, kernel, seed: int) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    n = 400
+    if family.name == "binomial":
+        y = np.concatenate([rng.integers(0, 2, n - 10).astype(float), rng.uniform(size=10)])
+        mu = rng.uniform(0.01, 0.99, n)
+    else:
+        y = np.concatenate([rng.poisson(3.0, n - 10).astype(float), np.zeros(10)])
+        mu = rng.uniform(0.1, 8.0, n)
+    w = rng.uniform(0.0, 3.0, n)
+    np.testing.assert_allclose(kernel(y, mu, w), family.deviance(y, mu, w), rtol=1e-12, atol=0)
