@@ -334,6 +334,9 @@ class DesignSpec:
         )
 
     def _design_matrix(self, data: pd.DataFrame) -> FloatArray:
+        columns = _plain_numeric_columns([t for t in self.design_info.terms], data)
+        if columns is not None:
+            return self._checked(_column_matrix(data, columns), data)
         self._check_levels(data)
         try:
             (matrix,) = patsy.build_design_matrices([self.design_info], data, NA_action="raise")
@@ -342,10 +345,13 @@ class DesignSpec:
         return self._finish_matrix(np.asarray(matrix, dtype=float), data)
 
     def _finish_matrix(self, X: FloatArray, data: pd.DataFrame) -> FloatArray:
-        """Drop the intercept column, make ``X`` column-major and check it is finite."""
+        """Drop patsy's intercept column, then :meth:`_checked`."""
         if self.fit_intercept:
             X = np.delete(X, self.design_info.column_names.index("Intercept"), axis=1)
-        X = np.asfortranarray(X)
+        return self._checked(np.asfortranarray(X), data)
+
+    def _checked(self, X: FloatArray, data: pd.DataFrame) -> FloatArray:
+        """``X`` after checking every column is finite (the message names the column and row)."""
         for j, name in enumerate(self.column_names):
             check_finite(f"design column {name!r}", X[:, j], data.index,
                          "Check the data column and any transform in the formula (e.g. log of 0).")
@@ -578,16 +584,47 @@ def build_design(
     keep, n_dropped, message = _rows_to_keep(data, codes, arrays, na_action)
     kept = data[keep] if n_dropped else data
     # Learn the design on the rows that will be fitted, so NA rows cannot shape levels or transforms.
+    # Plain numeric columns carry no learned state: patsy learns their names from one row, and the
+    # matrix is taken straight from the frame (the same values patsy would produce, much faster).
+    plain = _plain_numeric_columns(_rhs_terms(rhs), kept)
     try:
-        matrix = patsy.dmatrix(rhs, kept, eval_env=env, NA_action="raise", return_type="matrix")
+        matrix = patsy.dmatrix(rhs, kept.iloc[:1] if plain is not None else kept, eval_env=env,
+                               NA_action="raise", return_type="matrix")
     except patsy.PatsyError as exc:
         raise _patsy_error(exc, kept) from None
     spec = DesignSpec(
         formula=f"{lhs} ~ {rhs}", response=response, rhs=rhs, design_info=matrix.design_info,
         variables=tuple(variables), eval_env=env,
     )
-    X = spec._finish_matrix(np.asarray(matrix, dtype=float), kept)
+    X = (spec._design_matrix(kept) if plain is not None
+         else spec._finish_matrix(np.asarray(matrix, dtype=float), kept))
     return spec, spec._assemble(kept, X, arrays, keep, True, _ROLES, n_dropped, message)
+
+
+def _plain_numeric_columns(terms: Sequence[patsy.Term], data: pd.DataFrame) -> list[str] | None:
+    """Column names when every term is one numeric (non-boolean) data column used as is, else ``None``."""
+    columns = []
+    for term in terms:
+        if not term.factors:
+            continue
+        if len(term.factors) != 1:
+            return None
+        code = term.factors[0].code
+        if code not in data.columns:
+            return None
+        dtype = data[code].dtype
+        if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+            return None
+        columns.append(code)
+    return columns
+
+
+def _column_matrix(data: pd.DataFrame, columns: list[str]) -> FloatArray:
+    """``data[columns]`` as a column-major float matrix."""
+    X = np.empty((len(data), len(columns)), order="F")
+    for j, column in enumerate(columns):
+        X[:, j] = data[column].to_numpy(dtype=float)
+    return X
 
 
 def _rhs_terms(rhs: str) -> list[patsy.Term]:

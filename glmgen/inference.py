@@ -5,28 +5,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy.linalg
 from scipy import stats
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-def unscaled_covariance(X: FloatArray, working_weights: FloatArray, fit_intercept: bool, aliased: BoolArray) -> FloatArray:
-    """``(X1' V X1)^{-1}`` for ``X1 = [1, X]`` (intercept first), via QR; NaN rows/columns for aliased columns.
-
-    Multiply by the dispersion to get ``cov_params``.
-    """
-    columns = [np.ones((X.shape[0], 1))] if fit_intercept else []
-    design = np.hstack(columns + [X[:, ~aliased]]) * np.sqrt(working_weights)[:, None]
-    k_total = int(fit_intercept) + X.shape[1]
-    covariance = np.full((k_total, k_total), np.nan)
-    kept = np.concatenate([[True] * int(fit_intercept), ~aliased]).astype(bool)
-    if design.shape[1]:
-        r_factor = np.linalg.qr(design, mode="r")
-        r_inverse = scipy.linalg.solve_triangular(r_factor, np.eye(r_factor.shape[0]), check_finite=False)
-        covariance[np.ix_(kept, kept)] = r_inverse @ r_inverse.T
-    return covariance
 
 
 def wald_table(

@@ -346,8 +346,6 @@ def build_result(
     ``design`` is the training :class:`~glmgen.design.DesignMatrix`, ``output``
     the solver's :class:`~glmgen.solvers.SolverOutput`.
     """
-    from .inference import unscaled_covariance
-
     y, mu = design.y, output.mu
     fit_weights = design.weights * design.freq_weights
     used = design.weights > 0
@@ -358,8 +356,7 @@ def build_result(
         covariance = None
     else:
         rank = float(np.count_nonzero(~output.aliased)) + float(spec.fit_intercept)
-        working_weights = fit_weights * np.square(link.inverse_derivative(output.eta)) / family.variance(mu)
-        covariance = unscaled_covariance(design.X, working_weights, spec.fit_intercept, output.aliased)
+        covariance = output.cov_unscaled
     df_resid = nobs - rank
     pearson = float(np.dot(fit_weights, np.square(y - mu) / family.variance(mu)))
     names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names

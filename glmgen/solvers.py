@@ -84,6 +84,8 @@ class SolverOutput:
     aliased: BoolArray
     history: dict[str, list[float]] = field(repr=False)
     notices: tuple[Notice, ...] = ()
+    #: unscaled covariance (intercept first) from the last weighted least-squares step, as R's
+    cov_unscaled: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -146,37 +148,84 @@ def find_aliased(X: FloatArray, weights: FloatArray, fit_intercept: bool) -> Boo
     """Columns that are (numerically) linear combinations of earlier columns and the intercept.
 
     A column is aliased when the norm of its part orthogonal to the earlier
-    columns is below ``ALIAS_TOLERANCE`` times its own norm, R's ``dqrdc2``
-    rule; as in R, the later of two collinear columns is the one reported.
+    (non-aliased) columns is at most ``ALIAS_TOLERANCE`` times its own
+    weighted norm, R's ``dqrdc2`` rule; as in R, the later of two collinear
+    columns is the one reported. With ``n >= p`` the test runs on the
+    weighted, centred Gram matrix by an in-order Cholesky factorisation that
+    skips aliased columns (the squared norms are compared with
+    ``ALIAS_TOLERANCE**2``); otherwise on the R factor of a QR decomposition.
     """
     n, p = X.shape
     root_w = np.sqrt(weights)[:, None]
-    norms = np.linalg.norm(X * root_w, axis=0)
-    centred = X - weights @ X / weights.sum() if fit_intercept else X
-    r_diag = np.zeros(p)  # columns beyond the n-th cannot add rank
-    r_factor = np.linalg.qr(centred * root_w, mode="r")
-    r_diag[: min(n, p)] = np.abs(np.diag(r_factor))
-    return np.asarray((r_diag <= ALIAS_TOLERANCE * norms) | (norms == 0))
+    norms_squared = np.square(np.linalg.norm(X * root_w, axis=0))
+    centred = (X - weights @ X / weights.sum() if fit_intercept else X) * root_w
+    if n < p:
+        r_diag = np.zeros(p)  # columns beyond the n-th cannot add rank
+        r_diag[:n] = np.abs(np.diag(np.linalg.qr(centred, mode="r")))
+        return np.asarray((np.square(r_diag) <= ALIAS_TOLERANCE**2 * norms_squared) | (norms_squared == 0))
+    gram = centred.T @ centred
+    aliased = np.zeros(p, dtype=bool)
+    kept: list[int] = []
+    lower = np.zeros((p, p))
+    for j in range(p):
+        k = len(kept)
+        projection = (scipy.linalg.solve_triangular(lower[:k, :k], gram[kept, j], lower=True, check_finite=False)
+                      if k else np.zeros(0))
+        residual = gram[j, j] - projection @ projection
+        if norms_squared[j] == 0 or residual <= ALIAS_TOLERANCE**2 * norms_squared[j]:
+            aliased[j] = True
+            continue
+        lower[k, :k] = projection
+        lower[k, k] = math.sqrt(residual)
+        kept.append(j)
+    return aliased
 
 
-def weighted_least_squares(
-    X: FloatArray, z: FloatArray, v: FloatArray, fit_intercept: bool
-) -> tuple[FloatArray, float]:
+@dataclass(frozen=True)
+class WLSStep:
+    """One weighted least-squares solve: coefficients and what the covariance needs.
+
+    ``inverse_gram`` is ``(Xc' V Xc)^{-1}`` over the solved columns, with
+    ``Xc`` centred at the ``v``-weighted means ``x_mean`` (when fitting an
+    intercept) and ``total`` the sum of ``v``.
+    """
+
+    coef: FloatArray
+    intercept: float
+    inverse_gram: FloatArray
+    x_mean: FloatArray
+    total: float
+
+    def covariance(self, fit_intercept: bool, aliased: BoolArray) -> FloatArray:
+        """``(X1' V X1)^{-1}`` for ``X1 = [1, X]`` (intercept first); NaN rows/columns for aliased columns."""
+        kept = np.concatenate([[True] * int(fit_intercept), ~aliased]).astype(bool)
+        covariance = np.full((kept.size, kept.size), np.nan)
+        block = self.inverse_gram
+        if fit_intercept:
+            cross = -(block @ self.x_mean)
+            corner = 1.0 / self.total + float(self.x_mean @ block @ self.x_mean)
+            block = np.block([[np.array([[corner]]), cross[None, :]], [cross[:, None], block]])
+        covariance[np.ix_(kept, kept)] = block
+        return covariance
+
+
+def weighted_least_squares(X: FloatArray, z: FloatArray, v: FloatArray, fit_intercept: bool) -> WLSStep:
     """Minimise ``sum_i v_i (z_i - b0 - x_i'b)^2``: Cholesky of the centred Gram, QR when ill-conditioned.
 
     The columns are centred (with an intercept) and equilibrated before the
     Cholesky factorisation; when the factor shows a condition number beyond
     about 1e10 the solve switches to Householder QR of ``sqrt(v) Xc``.
     """
-    total = v.sum()
+    total = float(v.sum())
+    p = X.shape[1]
     if fit_intercept:
         x_mean = v @ X / total
         z_mean = float(v @ z / total)
         Xc = X - x_mean
     else:
-        x_mean, z_mean, Xc = np.zeros(X.shape[1]), 0.0, X
-    if X.shape[1] == 0:
-        return np.zeros(0), z_mean
+        x_mean, z_mean, Xc = np.zeros(p), 0.0, X
+    if p == 0:
+        return WLSStep(np.zeros(0), z_mean, np.zeros((0, 0)), x_mean, total)
     root_v = np.sqrt(v)
     Xw = Xc * root_v[:, None]
     zw = (z - z_mean) * root_v
@@ -191,9 +240,13 @@ def weighted_least_squares(
         well_conditioned = False
     if well_conditioned:
         coef = scipy.linalg.cho_solve(factor, (Xw.T @ zw) / scale, check_finite=False) / scale
+        inverse = scipy.linalg.cho_solve(factor, np.eye(p), check_finite=False) / np.outer(scale, scale)
     else:
-        coef = scipy.linalg.lstsq(Xw, zw, check_finite=False, lapack_driver="gelsy")[0]
-    return coef, z_mean - float(x_mean @ coef)
+        q_factor, r_factor = scipy.linalg.qr(Xw, mode="economic", check_finite=False)
+        coef = scipy.linalg.solve_triangular(r_factor, q_factor.T @ zw, check_finite=False)
+        r_inverse = scipy.linalg.solve_triangular(r_factor, np.eye(p), check_finite=False)
+        inverse = r_inverse @ r_inverse.T
+    return WLSStep(coef, z_mean - float(x_mean @ coef), inverse, x_mean, total)
 
 
 def irls(
@@ -230,6 +283,7 @@ def irls(
     deviance = problem.deviance(mu) if problem.valid(eta, mu) else math.inf
     history: dict[str, list[float]] = {"deviance": [], "step": [], "active": [], "seconds": []}
     coef, intercept = np.zeros(X_fit.shape[1]), 0.0
+    solve: WLSStep | None = None
     have_coef = False
     converged = False
     notices: list[Notice] = []
@@ -237,7 +291,8 @@ def irls(
     for n_iter in range(1, control.max_iter + 1):
         started = time.perf_counter()
         v, z = problem.working(eta, mu)
-        new_coef, new_intercept = weighted_least_squares(X_fit, z, v, problem.fit_intercept)
+        solve = weighted_least_squares(X_fit, z, v, problem.fit_intercept)
+        new_coef, new_intercept = solve.coef, solve.intercept
         step = 1.0
         for _ in range(control.max_halvings + 1):
             new_eta = problem.offset + new_intercept + X_fit @ new_coef
@@ -281,7 +336,7 @@ def irls(
     return SolverOutput(
         coef=full_coef, intercept=intercept if problem.fit_intercept else 0.0, eta=eta, mu=mu,
         deviance=deviance, converged=converged, n_iter=n_iter, aliased=aliased, history=history,
-        notices=tuple(notices),
+        notices=tuple(notices), cov_unscaled=None if solve is None else solve.covariance(problem.fit_intercept, aliased),
     )
 
 
