@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,7 +39,7 @@ from .path import PathFit
 from .penalized import CDControl, PenalizedState, fit_penalized
 from .penalties import Penalty
 from .results import GLMResult, PenaltySettings, build_result
-from .solvers import GLMProblem, IRLSControl, SolverOutput
+from .solvers import GLMProblem, IRLSControl
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -51,16 +52,18 @@ EBIC_GAMMA = 0.5
 SELECTION_CRITERIA = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
 
 
-def effective_df(problem: GLMProblem, penalty: Penalty, output: SolverOutput) -> float:
+def effective_df(problem: GLMProblem, penalty: Penalty, coef: FloatArray, intercept: float) -> float:
     """Trace of the elastic-net hat matrix on the active set at a solution (see the module notes)."""
-    active = np.flatnonzero(output.coef)
+    active = np.flatnonzero(coef)
     if active.size == 0:
         return 0.0
     l2 = penalty.l2[active]
     if not np.any(l2 > 0):
         return float(active.size)
-    dmu = problem.link.inverse_derivative(output.eta)
-    u = problem.weights * np.square(dmu) / problem.family.variance(output.mu) / problem.weights.sum()
+    eta = problem.offset + intercept + problem.X[:, active] @ coef[active]
+    mu = problem.link.inverse(eta)
+    dmu = problem.link.inverse_derivative(eta)
+    u = problem.weights * np.square(dmu) / problem.family.variance(mu) / problem.weights.sum()
     X_active = problem.X[:, active]
     if problem.fit_intercept:
         X_active = X_active - u @ X_active / u.sum()
@@ -85,7 +88,6 @@ class PathResult:
     deviance: FloatArray
     null_deviance: float
     loglik: FloatArray
-    edf: FloatArray
     nobs: float
     alpha_max: float
     l1_ratio: float
@@ -112,6 +114,22 @@ class PathResult:
     def df(self) -> FloatArray:
         """Non-zero coefficients per alpha, excluding the intercept (glmnet's ``df``)."""
         return np.count_nonzero(self.coefs[self.spec.column_names].to_numpy(), axis=1).astype(float)
+
+    @cached_property
+    def edf(self) -> FloatArray:
+        """Effective degrees of freedom per alpha (equal to ``df`` for the lasso; see the module notes).
+
+        Computed on first use: for the elastic net it costs one Gram matrix of
+        the active set per alpha.
+        """
+        if self.l1_ratio == 1.0:
+            return self.df
+        values = self.coefs.to_numpy()
+        start = int(self.spec.fit_intercept)
+        return np.array([
+            effective_df(self._problem, self._penalty.at(alpha), row[start:], row[0] if start else 0.0)
+            for alpha, row in zip(self.alphas, values)
+        ])
 
     @property
     def dev_ratio(self) -> FloatArray:
@@ -252,7 +270,7 @@ def build_path_result(
     penalty_factor: dict[str, float] | None,
     warnings: list[str],
 ) -> PathResult:
-    """Assemble a :class:`PathResult`, computing log-likelihoods and edf per alpha now."""
+    """Assemble a :class:`PathResult`, computing the log-likelihood per alpha now (``edf`` on demand)."""
     family = problem.family
     names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
     values = path.coefs if not spec.fit_intercept else np.column_stack([path.intercepts, path.coefs])
@@ -260,13 +278,12 @@ def build_path_result(
         family.log_likelihood(problem.y, o.mu, design.weights, design.trials, design.freq_weights)
         for o in path.outputs
     ])
-    edf = np.array([effective_df(problem, penalty.at(a), o) for a, o in zip(path.alphas, path.outputs)])
     used = design.weights > 0
     null = null_model(problem, IRLSControl())
     return PathResult(
         spec=spec, family=family, link=problem.link, alphas=path.alphas,
         coefs=pd.DataFrame(values, index=pd.Index(path.alphas, name="alpha"), columns=names),
-        deviance=path.deviances, null_deviance=null[0], loglik=loglik, edf=edf,
+        deviance=path.deviances, null_deviance=null[0], loglik=loglik,
         nobs=float(design.freq_weights[used].sum()), alpha_max=path.alpha_max, l1_ratio=penalty.l1_ratio,
         standardize=standardize, penalty_factor=dict(penalty_factor or {}),
         n_iter=np.array([o.n_iter for o in path.outputs], dtype=float),
