@@ -2,6 +2,8 @@
 
 from ._version import __version__
 from .api import generalization, glm, glm_path, split
+from .cv import CVResult
+from .curves import LearningCurveResult, ValidationCurveResult, learning_curve, validation_curve
 from .errors import (
     AliasedColumnsWarning,
     ConvergenceWarning,
@@ -25,6 +27,7 @@ from .stepwise import best_subset, stepwise
 __all__ = [
     "AliasedColumnsWarning",
     "BestSubsetResult",
+    "CVResult",
     "ConvergenceWarning",
     "DataError",
     "DomainWarning",
@@ -37,19 +40,23 @@ __all__ = [
     "HeldOutResult",
     "InvalidParameterError",
     "LRTestResult",
+    "LearningCurveResult",
     "PathResult",
     "SeparationWarning",
     "StepwiseResult",
     "UnsafeFormulaError",
     "UnseenLevelError",
+    "ValidationCurveResult",
     "__version__",
     "best_subset",
     "compare",
     "generalization",
     "glm",
     "glm_path",
+    "learning_curve",
     "load",
     "lrtest",
     "split",
     "stepwise",
+    "validation_curve",
 ]

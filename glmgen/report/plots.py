@@ -65,3 +65,36 @@ def plot_cv(result: Any, ax: Any = None) -> Figure:
     ax.set_title(f"{len(result.folds)}-fold cross-validation")
     ax.legend(fontsize=8)
     return figure
+
+
+def plot_learning_curve(result: Any, ax: Any = None) -> Figure:
+    """Training and held-out mean deviance (mean +- sd over repeats) against training-set size."""
+    figure, ax = _axes(ax)
+    summary = result.summary()
+    for column, label, color in (("train", "training", "tab:blue"), ("test", "held-out", "tab:red")):
+        mean, sd = summary[f"{column}_mean_deviance_mean"], summary[f"{column}_mean_deviance_std"].fillna(0.0)
+        ax.plot(summary["n_train"], mean, marker="o", color=color, label=f"{label} mean deviance")
+        ax.fill_between(summary["n_train"], mean - sd, mean + sd, color=color, alpha=0.15)
+    ax.set_xlabel("training rows")
+    ax.set_ylabel("mean deviance")
+    ax.set_title("Learning curve (mean +- sd over repeats)")
+    ax.legend(fontsize=8)
+    return figure
+
+
+def plot_validation_curve(result: Any, ax: Any = None) -> Figure:
+    """Training and cross-validated mean deviance against log10(alpha)."""
+    figure, ax = _axes(ax)
+    table = result.table
+    log_alpha = np.log10(table["alpha"])
+    ax.plot(log_alpha, table["train_mean_deviance"], color="tab:blue", label="training mean deviance")
+    ax.errorbar(log_alpha, table["cv_mean_deviance"], yerr=table["cv_se"], color="tab:red", fmt="-o", markersize=2,
+                ecolor="0.6", elinewidth=0.8, label="CV mean deviance +- 1 se")
+    ax.axvline(np.log10(result.alpha_min), color="0.3", linestyle="--", linewidth=1, label="alpha_min")
+    ax.axvline(np.log10(result.alpha_1se), color="0.3", linestyle=":", linewidth=1, label="alpha_1se")
+    ax.invert_xaxis()
+    ax.set_xlabel("log10(alpha)  (penalty decreases to the right)")
+    ax.set_ylabel("mean deviance")
+    ax.set_title("Validation curve: training vs cross-validated deviance")
+    ax.legend(fontsize=8)
+    return figure
