@@ -111,6 +111,8 @@ class Gaussian(Family):
         n = float(freq_weights[used].sum())
         deviance = float(np.dot(freq_weights * weights, np.square(y - mu)))
         log_weights = float(np.dot(freq_weights[used], np.log(weights[used])))
+        if deviance <= 0.0:
+            return math.inf  # a perfect fit: the maximum-likelihood dispersion is 0
         return -0.5 * (n * (math.log(2.0 * math.pi * deviance / n) + 1.0) - log_weights)
 
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:

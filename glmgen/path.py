@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .errors import DataError
 from .penalized import CDControl, GramCache, PenalizedState, fit_penalized, objective, smooth_gradient
 from .penalties import Penalty
 from .solvers import GLMProblem, IRLSControl, Notice, SolverOutput, irls
@@ -99,6 +100,12 @@ def fit_path(
     gradient = smooth_gradient(problem, start)
     alpha_max = penalty.alpha_max(gradient)
     if alphas is None:
+        if not alpha_max > 0:
+            raise DataError(
+                "every penalized coefficient is zero at any alpha: the response shows no association with the "
+                "penalized columns (is it constant?), so there is no path to compute. Give alphas=... explicitly, "
+                "or fit an unpenalized model."
+            )
         ratio = alpha_min_ratio if alpha_min_ratio is not None else default_alpha_min_ratio(*problem.X.shape)
         grid = alpha_grid(alpha_max, n_alphas, ratio)
         early_stop = True if early_stop is None else early_stop
@@ -114,10 +121,14 @@ def fit_path(
     state, previous_alpha = start, max(alpha_max, grid[0])
     working = np.zeros(problem.X.shape[1], dtype=bool)
     for alpha in grid:
-        strong = working | (np.abs(gradient) >= l1_weight * (2.0 * alpha - previous_alpha))
-        output, working, gradient = fit_penalized(
-            problem, penalty.at(alpha), state, strong, control=control, cache=cache, null_objective=scale,
-        )
+        if alpha >= alpha_max:
+            # By definition of alpha_max the null fit is optimal: exact zeros, no iterations.
+            output = _null_output(problem, start)
+        else:
+            strong = working | (np.abs(gradient) >= l1_weight * (2.0 * alpha - previous_alpha))
+            output, working, gradient = fit_penalized(
+                problem, penalty.at(alpha), state, strong, control=control, cache=cache, null_objective=scale,
+            )
         outputs.append(output)
         notices.extend(output.notices)
         state = PenalizedState(output.coef, output.intercept, output.eta, output.mu)
@@ -126,6 +137,14 @@ def fit_path(
             break
     fitted = grid[: len(outputs)]
     return PathFit(alphas=fitted, outputs=outputs, alpha_max=alpha_max, null_deviance=null_deviance), notices
+
+
+def _null_output(problem: GLMProblem, start: PenalizedState) -> SolverOutput:
+    return SolverOutput(
+        coef=start.coef.copy(), intercept=start.intercept if problem.fit_intercept else 0.0, eta=start.eta,
+        mu=start.mu, deviance=problem.deviance(start.mu), converged=True, n_iter=0,
+        aliased=np.zeros(problem.X.shape[1], dtype=bool), history={"deviance": [], "step": [], "active": [], "seconds": []},
+    )
 
 
 def _uses_cache(problem: GLMProblem, control: CDControl) -> bool:

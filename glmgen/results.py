@@ -63,6 +63,14 @@ class TrainingData:
         return self.design.weights
 
     @property
+    def freq_weights(self) -> FloatArray:
+        return self.design.freq_weights
+
+    @property
+    def offset(self) -> FloatArray:
+        return self.design.offset
+
+    @property
     def row_labels(self) -> pd.Index:
         return self.design.row_labels
 
