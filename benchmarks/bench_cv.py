@@ -81,10 +81,12 @@ def main(argv: list[str] | None = None) -> int:
         model = glmnet.LogNet(lambda_values=grid, alpha=l1_ratio, standardize=False)
         started = time.perf_counter()
         model.fit(X, y)
-        cv_result = model.cross_validation_path(X, y, cv=[(np.flatnonzero(fold_ids != k), np.flatnonzero(fold_ids == k))
-                                                          for k in range(folds)], n_jobs=args.n_jobs)
+        _, score_path = model.cross_validation_path(
+            X, y, cv=[(np.flatnonzero(fold_ids != k), np.flatnonzero(fold_ids == k)) for k in range(folds)],
+            n_jobs=args.n_jobs)
         seconds = time.perf_counter() - started
-        best_index = int(np.argmin(np.asarray(cv_result.scores["Binomial Deviance"]).ravel()))
+        best_lambda = float(score_path.index_best["Binomial Deviance"])  # glmstar names the best lambda "index_best"
+        best_index = int(np.argmin(np.abs(grid - best_lambda)))
         record("glmnet (glmstar)", seconds, grid[best_index], float(model.intercepts_[best_index]),
                np.asarray(model.coefs_)[best_index])
     except Exception as exc:  # noqa: BLE001 - a library's failure is reported, the others still run
