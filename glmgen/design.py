@@ -115,16 +115,21 @@ class DesignMatrix:
 
 # --- formula text ----------------------------------------------------------------------------------
 
-def _split_formula(formula: str) -> tuple[str, str]:
-    if not isinstance(formula, str):
-        raise InvalidParameterError(f"formula must be a string like 'y ~ x1 + x2', got {type(formula).__name__}.")
-    depth, split_at = 0, -1
+def tilde_position(formula: str) -> int:
+    """Index of the first ``~`` outside brackets, or -1."""
+    depth = 0
     for i, char in enumerate(formula):
         depth += char in "([{"
         depth -= char in ")]}"
         if char == "~" and depth == 0:
-            split_at = i
-            break
+            return i
+    return -1
+
+
+def _split_formula(formula: str) -> tuple[str, str]:
+    if not isinstance(formula, str):
+        raise InvalidParameterError(f"formula must be a string like 'y ~ x1 + x2', got {type(formula).__name__}.")
+    split_at = tilde_position(formula)
     if split_at < 0 or not formula[:split_at].strip():
         raise FormulaError(
             f"formula {formula!r} has no response: write it as 'response ~ predictors', e.g. 'y ~ x1 + x2' or 'y ~ .'."

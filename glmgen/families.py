@@ -17,14 +17,14 @@ from scipy import special
 
 from ._validation import check_choice, first_bad, quoted
 from .errors import DataError, InvalidParameterError
-from .links import Interval, Link, get_link
+from .links import Interval, Link, Stateless, get_link
 
 FloatArray = npt.NDArray[np.float64]
 
 _EPS = float(np.finfo(float).eps)
 
 
-class Family:
+class Family(Stateless):
     """Base class; subclasses fill in the class attributes and the three functions."""
 
     name: str = ""
@@ -78,15 +78,6 @@ class Family:
                 f"{'s' if count > 1 else ''} of {response!r} {'are' if count > 1 else 'is'} outside it "
                 f"(first: row {row}, y={value:g}). {self.y_hint}"
             )
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
 
 
 class Gaussian(Family):

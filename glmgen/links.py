@@ -47,7 +47,20 @@ class Interval:
 REAL_LINE = Interval(-math.inf, math.inf, False, False)
 
 
-class Link:
+class Stateless:
+    """Objects without state: equal when of the same class (families and links)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
+class Link(Stateless):
     """Base class. Subclasses set ``name`` and implement the three maps."""
 
     name: str = ""
@@ -63,15 +76,6 @@ class Link:
     def inverse_derivative(self, eta: FloatArray) -> FloatArray:
         """``dmu/deta`` evaluated at ``eta``."""
         raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
 
 
 class IdentityLink(Link):

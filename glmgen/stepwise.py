@@ -19,7 +19,7 @@ from patsy import Term
 
 from . import api
 from ._validation import check_choice, quoted
-from .design import _DOT, VariableInput, _check_frame, _rhs_terms, _split_formula, build_design
+from .design import _DOT, VariableInput, _check_frame, _rhs_terms, _split_formula, build_design, tilde_position
 from .errors import DroppedRowsWarning, FormulaError, InvalidParameterError
 from .families import Family
 from .links import Link
@@ -74,14 +74,7 @@ def _right_hand_side(text: Any, role: str) -> str:
         raise InvalidParameterError(
             f"scope {role} must be a formula string such as '~ x1 + x2 + x1:x2', got {type(text).__name__}."
         )
-    depth, split_at = 0, -1
-    for i, char in enumerate(text):
-        depth += char in "([{"
-        depth -= char in ")]}"
-        if char == "~" and depth == 0:
-            split_at = i
-            break
-    rhs = text[split_at + 1 :].strip()
+    rhs = text[tilde_position(text) + 1 :].strip()
     if not rhs:
         raise FormulaError(f"scope {role} {text!r} has no terms; write it as '~ x1 + x2' (use '~ 1' for none).")
     return rhs
