@@ -1,6 +1,6 @@
 """scikit-learn compatibility of :mod:`glmgen.sklearn`.
 
-- ``parametrize_with_checks`` on every estimator (default and penalized instances);
+- scikit-learn's estimator checks (as ``parametrize_with_checks`` generates them) on every estimator (default and penalized instances);
 - the objective is scikit-learn's: coefficients equal ``PoissonRegressor``,
   ``LogisticRegression`` and ``ElasticNet`` at the same ``alpha``/``l1_ratio``;
 - labels, sample weights, offsets, CV selection, and use inside ``Pipeline``,
@@ -21,7 +21,7 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from glmgen import AliasedColumnsWarning
 from glmgen.sklearn import GLMClassifier, GLMClassifierCV, GLMRegressor, GLMRegressorCV
@@ -54,7 +54,26 @@ def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
     return {}
 
 
-@parametrize_with_checks(CHECKED, expected_failed_checks=expected_failed_checks)
+def _check_name(check: Any) -> str:
+    return getattr(check, "func", check).__name__
+
+
+# scikit-learn yields ``check_array_api_input`` for every estimator and skips it unless SciPy's array-API
+# mode is switched on for the whole process; glmgen's estimators take NumPy arrays only (no array-API
+# support is claimed in their tags), so those checks are left out here rather than reported as skipped.
+CHECKS = [
+    pytest.param(
+        instance, check, id=f"{instance!r}-{_check_name(check)}",
+        marks=[pytest.mark.xfail(strict=True, reason=reason)]
+        if (reason := expected_failed_checks(instance).get(_check_name(check))) else [],
+    )
+    for estimator in CHECKED
+    for instance, check in estimator_checks_generator(estimator, legacy=True)
+    if _check_name(check) != "check_array_api_input"
+]
+
+
+@pytest.mark.parametrize(("estimator", "check"), CHECKS)
 def test_sklearn_estimator_checks(estimator: BaseEstimator, check: Any) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # separation / aliasing warnings on the checks' tiny data sets
