@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import patsy
+import patsy.builtins
 
 from ._design_state import (
     check_expression_is_safe,
@@ -190,9 +191,8 @@ def _eval_env(captured: patsy.EvalEnvironment | None) -> patsy.EvalEnvironment:
 
 def _evaluate(code: str, data: pd.DataFrame, env: patsy.EvalEnvironment, role: str) -> FloatArray:
     """Evaluate an R-style expression on ``data`` to a float vector, with a message naming ``role``."""
-    from patsy.builtins import I, Q  # noqa: F401  (names made available to the expression)
-
-    namespace = {"I": I, "Q": lambda name: data[name]}
+    # patsy's Q() looks columns up through the calling frame; here the columns are a plain mapping.
+    namespace = {"I": patsy.builtins.I, "Q": data.__getitem__}
     try:
         value = env.with_outer_namespace(namespace).eval(code, inner_namespace=data)
     except NameError as exc:
