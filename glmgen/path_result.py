@@ -155,8 +155,13 @@ class PathResult:
         with np.errstate(divide="ignore"):
             return np.where(denominator > 0, self.aic + 2.0 * self.k * (self.k + 1.0) / denominator, np.inf)
 
-    def ebic(self, gamma: float = EBIC_GAMMA) -> FloatArray:
-        """Extended BIC: ``bic + 2 gamma log C(p, df)`` over the ``p`` penalized columns."""
+    @property
+    def ebic(self) -> FloatArray:
+        """Extended BIC with ``gamma = 0.5`` (see :meth:`extended_bic`)."""
+        return self.extended_bic(EBIC_GAMMA)
+
+    def extended_bic(self, gamma: float = EBIC_GAMMA) -> FloatArray:
+        """Extended BIC: ``bic + 2 gamma log C(p, df)`` over the ``p`` penalized columns (Chen and Chen 2008)."""
         n_penalized = len(self._penalized_columns)
         penalized_df = np.count_nonzero(self.coefs[self._penalized_columns].to_numpy(), axis=1)
         log_choose = special.gammaln(n_penalized + 1) - special.gammaln(penalized_df + 1) - special.gammaln(
@@ -168,7 +173,7 @@ class PathResult:
         return pd.DataFrame({
             "alpha": self.alphas, "df": self.df, "edf": self.edf, "deviance": self.deviance,
             "dev_ratio": self.dev_ratio, "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
-            "aicc": self.aicc, "ebic": self.ebic(),
+            "aicc": self.aicc, "ebic": self.ebic,
         })
 
     # -- single fits --------------------------------------------------------------------------------
@@ -223,7 +228,7 @@ class PathResult:
         if criterion in ("cv", "cv_1se"):
             result = self._last_cv[0] if self._last_cv else self.cv()
             return result.index_min if criterion == "cv" else result.index_1se
-        values = self.ebic() if criterion == "ebic" else getattr(self, criterion)
+        values = getattr(self, criterion)
         return int(np.nanargmin(values))
 
     def select(self, criterion: str = "cv") -> GLMResult:

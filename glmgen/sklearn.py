@@ -84,7 +84,7 @@ __all__ = ["GLMClassifier", "GLMClassifierCV", "GLMRegressor", "GLMRegressorCV"]
 
 #: criteria the CV estimators accept
 CRITERIA = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
-#: gamma of the extended BIC (Chen and Chen 2008), as :meth:`glmgen.PathResult.ebic`
+#: gamma of the extended BIC (Chen and Chen 2008), as :meth:`glmgen.PathResult.extended_bic`
 EBIC_GAMMA = 0.5
 
 
