@@ -2,6 +2,8 @@
 
 from ._version import __version__
 from .api import generalization, glm, glm_path, split
+from .bootstrap import bias_variance, bootstrap
+from .bootstrap_intervals import BiasVarianceResult, BootstrapResult
 from .cv import CVResult
 from .curves import LearningCurveResult, ValidationCurveResult, learning_curve, validation_curve
 from .errors import (
@@ -27,6 +29,8 @@ from .stepwise import best_subset, stepwise
 __all__ = [
     "AliasedColumnsWarning",
     "BestSubsetResult",
+    "BiasVarianceResult",
+    "BootstrapResult",
     "CVResult",
     "ConvergenceWarning",
     "DataError",
@@ -49,6 +53,8 @@ __all__ = [
     "ValidationCurveResult",
     "__version__",
     "best_subset",
+    "bias_variance",
+    "bootstrap",
     "compare",
     "generalization",
     "glm",

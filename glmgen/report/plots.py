@@ -98,3 +98,60 @@ def plot_validation_curve(result: Any, ax: Any = None) -> Figure:
     ax.set_title("Validation curve: training vs cross-validated deviance")
     ax.legend(fontsize=8)
     return figure
+
+
+def plot_bootstrap(result: Any, level: float = 0.95, method: str = "percentile", axes: Any = None) -> Figure:
+    """Bootstrap forest plot (estimate and interval per coefficient) beside a bar chart of inclusion shares.
+
+    ``axes``: two matplotlib axes to draw on, or ``None`` for a new figure.
+    """
+    import matplotlib
+
+    if axes is None:
+        if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+            import os
+
+            if not os.environ.get("DISPLAY"):
+                matplotlib.use("Agg")
+        from matplotlib.figure import Figure
+
+        names = list(result.estimate.index)
+        figure = Figure(figsize=(9.0, max(2.5, 0.28 * len(names) + 1.2)), layout="constrained")
+        forest, bars = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 1]})
+    else:
+        forest, bars = axes
+        figure = forest.figure
+    intervals = result.conf_int(level, method)
+    names = list(intervals.index)
+    positions = np.arange(len(names))[::-1]
+    estimate = result.estimate.reindex(names).to_numpy()
+    lower, upper = intervals["lower"].to_numpy(), intervals["upper"].to_numpy()
+    forest.hlines(positions, lower, upper, color="tab:blue", linewidth=2)
+    forest.plot(estimate, positions, "o", color="black", markersize=4)
+    forest.axvline(0.0, color="0.6", linewidth=0.8)
+    forest.set_yticks(positions, names, fontsize=8)
+    forest.set_xlabel(f"coefficient, {int(round(level * 100))}% {method} interval")
+    forest.set_title(f"Bootstrap ({result.n_boot} replicates, {result.n_failed} failed)")
+    bars.barh(positions, result.inclusion.reindex(names).to_numpy(), color="tab:orange")
+    bars.set_xlim(0.0, 1.0)
+    bars.set_xlabel("inclusion share")
+    return figure
+
+
+def plot_bias_variance(result: Any, ax: Any = None) -> Figure:
+    """bias^2, variance and expected squared error (left axis) and mean held-out deviance (right) per alpha."""
+    figure, ax = _axes(ax)
+    table = result.table
+    x = np.log10(table.index.to_numpy())
+    for column, style in (("bias2", "-o"), ("variance", "-s"), ("expected_error", "-^")):
+        ax.plot(x, table[column].to_numpy(), style, markersize=3, label=column)
+    ax.set_xlabel("log10(alpha)")
+    ax.set_ylabel("squared error of the predicted mean")
+    other = ax.twinx()
+    other.plot(x, table["mean_deviance"].to_numpy(), ":", color="0.3", label="mean held-out deviance")
+    other.set_ylabel("mean held-out deviance")
+    if len(x) > 1:
+        ax.invert_xaxis()
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title("Bootstrap bias-variance decomposition (held-out rows)")
+    return figure

@@ -1,0 +1,745 @@
+"""Seeded bootstrap of fitted models and of whole model-building procedures.
+
+:func:`bootstrap` refits a procedure on resamples of the training rows and
+returns a :class:`~glmgen.bootstrap_intervals.BootstrapResult`;
+:func:`bias_variance` decomposes the held-out error of refitted predictions.
+
+Resamples are frequency weights over the original rows, never copies of the
+data: replicate ``r`` draws counts ``c`` (case resampling: ``n`` draws with
+replacement; stratified: within each stratum; cluster: whole groups, each
+row getting its group's count) from
+``np.random.default_rng(np.random.SeedSequence(seed).spawn(n_boot)[r])``,
+and the refit's total weight of row ``i`` is
+``weights_i * freq_weights_i * c_i``; rows with ``c_i = 0`` are out-of-bag.
+Results depend only on ``seed``, never on ``n_jobs``: replicates run in
+fixed chunks through :func:`glmgen._parallel.deterministic_map` (one BLAS
+thread per task) and are combined in replicate order. The refit engines are
+in :mod:`glmgen.bootstrap_engines`, the record in
+:mod:`glmgen.bootstrap_intervals`.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings as warnings_module
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ._parallel import deterministic_map
+from ._validation import check_choice, first_bad
+from .bootstrap_engines import (
+    REFIT_CONTROL,
+    GLMEngine,
+    PathEngine,
+    PenalizedEngine,
+    Refit,
+    StepwiseEngine,
+)
+from .bootstrap_intervals import BiasVarianceResult, BootstrapResult, no_information_deviance
+from .errors import ConvergenceWarning, DataError, InvalidParameterError
+from .penalized import CDControl
+from .solvers import IRLSControl
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+METHODS = ("case", "parametric")
+PATH_GRIDS = ("resample", "original")
+#: units up to which BCa uses exact leave-one-out refits; beyond, blocks of units
+EXACT_JACKKNIFE_UNITS = 2000
+JACKKNIFE_BLOCKS = 200
+
+
+# --- resampling schemes ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Resampler:
+    """Draws resample counts for ``n_rows`` rows: case, stratified, cluster, or clusters within strata.
+
+    ``strata`` and ``groups`` are integer codes per row (or ``None``); with
+    both, every group must lie in one stratum and groups are resampled within
+    their stratum.
+    """
+
+    n_rows: int
+    strata: IntArray | None = None
+    groups: IntArray | None = None
+    _units: tuple[IntArray, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def build(cls, n_rows: int, strata: IntArray | None, groups: IntArray | None) -> Resampler:
+        if groups is not None and strata is not None:
+            per_group = pd.Series(strata).groupby(groups).nunique()
+            if (per_group > 1).any():
+                raise DataError(
+                    f"group {per_group.index[int(np.argmax(per_group.to_numpy() > 1))]!r} spans several strata; with both "
+                    "strata= and groups=, every group must lie within one stratum (groups are resampled within strata)."
+                )
+        # resampling units (rows or groups) per stratum
+        unit_stratum = (np.zeros(n_rows if groups is None else int(groups.max()) + 1, dtype=np.int64)
+                        if strata is None else
+                        (strata if groups is None else pd.Series(strata).groupby(groups).first().to_numpy()))
+        units = tuple(np.flatnonzero(unit_stratum == s) for s in range(int(unit_stratum.max()) + 1))
+        return cls(n_rows, strata, groups, tuple(u for u in units if u.size))
+
+    def draw(self, rng: np.random.Generator) -> IntArray:
+        """Counts per row; each stratum's units are drawn ``len(units)`` times with replacement."""
+        n_units = self.n_rows if self.groups is None else int(self.groups.max()) + 1
+        unit_counts = np.zeros(n_units, dtype=np.int64)
+        for members in self._units:
+            unit_counts[members] = np.bincount(rng.integers(0, members.size, members.size), minlength=members.size)
+        return unit_counts if self.groups is None else unit_counts[self.groups]
+
+    def jackknife_units(self, blocks: int | None, seed: int) -> tuple[list[IntArray], FloatArray]:
+        """Rows left out by each jackknife refit and the multiplier ``n_s - 1`` of boot's ``usual.jack``.
+
+        ``blocks=None``: one unit (row or group) at a time; an int: that many
+        random blocks of units (multiplier ``G - 1``).
+        """
+        rows_of = (lambda unit: np.array([unit])) if self.groups is None else None
+        if self.groups is not None:
+            order = np.argsort(self.groups, kind="stable")
+            bounds = np.searchsorted(self.groups[order], np.arange(int(self.groups.max()) + 2))
+            rows_of = lambda unit: order[bounds[unit]:bounds[unit + 1]]  # noqa: E731
+        assert rows_of is not None
+        if blocks is None:
+            left_out, multipliers = [], []
+            for members in self._units:
+                for unit in members:
+                    left_out.append(rows_of(unit))
+                    multipliers.append(members.size - 1.0)
+            return left_out, np.array(multipliers)
+        all_units = np.concatenate(self._units)
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))
+        block_of = rng.permutation(np.arange(all_units.size) % blocks)
+        left_out = [np.concatenate([rows_of(u) for u in all_units[block_of == g]]) for g in range(blocks)]
+        return left_out, np.full(blocks, blocks - 1.0)
+
+    @property
+    def n_units(self) -> int:
+        return int(sum(u.size for u in self._units))
+
+
+def _labels(value: Any, name: str, n_rows: int, kept: npt.NDArray[np.bool_], data: pd.DataFrame | None) -> IntArray:
+    """Integer codes of strata/group labels given as a column name (of ``data``) or one label per row."""
+    if isinstance(value, str):
+        if data is None:
+            raise InvalidParameterError(
+                f"{name}={value!r} names a column, but this result holds no data frame: pass data=... (the training "
+                f"data) or give {name} as one label per training row."
+            )
+        if value not in data.columns:
+            raise InvalidParameterError(f"{name}={value!r} is not a column of data.")
+        labels = data[value].to_numpy()
+    else:
+        labels = np.asarray(value)
+    if labels.ndim != 1:
+        raise DataError(f"{name} must be one label per row, got an array of shape {labels.shape}.")
+    if len(labels) == len(kept) and len(labels) != n_rows:
+        labels = labels[kept]
+    if len(labels) != n_rows:
+        raise DataError(f"{name} has {len(labels)} labels but the fit used {n_rows} rows; give one label per row.")
+    missing = np.asarray(pd.isna(labels))
+    if missing.any():
+        count, row = first_bad(missing, None)
+        raise DataError(f"{name} has {count} missing labels (first: position {row}); fill them or drop those rows.")
+    return pd.factorize(labels, sort=True)[0].astype(np.int64)
+
+
+# --- running replicates ------------------------------------------------------------------------------
+
+@dataclass
+class ChunkOutput:
+    """What one task returns: per-replicate results and the out-of-bag sums over its replicates."""
+
+    refits: list[Refit | None]
+    errors: list[str | None]
+    deviance_resample: list[float]
+    weight_resample: list[float]
+    deviance_original: list[float]
+    oob_sum: FloatArray | None
+    oob_count: IntArray | None
+    warnings: dict[str, list[Any]]
+
+
+def _refit_safely(engine: Any, counts: IntArray, rng: np.random.Generator, y: FloatArray | None,
+                  caught: dict[str, list[Any]]) -> tuple[Refit | None, str | None]:
+    with warnings_module.catch_warnings(record=True) as records:
+        warnings_module.simplefilter("always")
+        try:
+            refit = engine.refit(counts, rng, y)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - a failed replicate is recorded, never raised
+            refit, error = None, f"{type(exc).__name__}: {exc}"
+    for record in records:
+        entry = caught.setdefault(record.category.__name__, [0, str(record.message)])
+        entry[0] += 1
+    return refit, error
+
+
+def _run_chunk(engine: Any, resampler: Resampler, method: str, seeds: Sequence[np.random.SeedSequence]) -> ChunkOutput:
+    """Refit the replicates whose seeds are given (one task of :func:`deterministic_map`)."""
+    rows = engine.rows
+    n = rows.n_rows
+    caught: dict[str, list[Any]] = {}
+    out = ChunkOutput([], [], [], [], [], None if method == "parametric" else np.zeros(n),
+                      None if method == "parametric" else np.zeros(n, dtype=np.int64), caught)
+    used = rows.weights > 0
+    for child in seeds:
+        rng = np.random.default_rng(child)
+        y_star = engine.simulate(rng) if method == "parametric" else None
+        counts = np.ones(n, dtype=np.int64) if method == "parametric" else resampler.draw(rng)
+        refit, error = _refit_safely(engine, counts, rng, y_star, caught)
+        out.refits.append(refit)
+        out.errors.append(error)
+        deviances = (math.nan, math.nan, math.nan)
+        if refit is not None and refit.eta is not None:
+            with np.errstate(all="ignore"):
+                mu = rows.link.inverse(refit.eta)
+                unit = rows.family.unit_deviance(rows.y, mu)
+                original = float(rows.weights[used] @ unit[used])
+                if y_star is not None:
+                    star = rows.family.unit_deviance(y_star, mu)
+                    deviances = (float(rows.weights[used] @ star[used]), float(rows.weights.sum()), original)
+                else:
+                    weights = rows.weights * counts
+                    deviances = (float(weights[used] @ unit[used]), float(weights.sum()), original)
+                    oob = used & (counts == 0)
+                    assert out.oob_sum is not None and out.oob_count is not None
+                    out.oob_sum[oob] += unit[oob]
+                    out.oob_count[oob] += 1
+        if refit is not None:
+            refit.eta = refit.y = None  # n-length arrays: not kept, not sent back to the main process
+        out.deviance_resample.append(deviances[0])
+        out.weight_resample.append(deviances[1])
+        out.deviance_original.append(deviances[2])
+    return out
+
+
+def _run_jackknife_chunk(engine: Any, left_out: Sequence[IntArray], seeds: Sequence[np.random.SeedSequence]
+                         ) -> list[Refit | None]:
+    caught: dict[str, list[Any]] = {}
+    refits = []
+    for rows, child in zip(left_out, seeds):
+        counts = np.ones(engine.rows.n_rows, dtype=np.int64)
+        counts[rows] = 0
+        refit = _refit_safely(engine, counts, np.random.default_rng(child), None, caught)[0]
+        if refit is not None:
+            refit.eta = None
+        refits.append(refit)
+    return refits
+
+
+def _chunks(n_tasks: int) -> list[range]:
+    """Fixed chunks of replicate indices (they depend only on the number of replicates, never on n_jobs)."""
+    size = min(100, max(1, math.ceil(n_tasks / 20)))
+    return [range(start, min(start + size, n_tasks)) for start in range(0, n_tasks, size)]
+
+
+def _map_chunks(function: Any, tasks: list[tuple[Any, ...]], sizes: list[int], n_jobs: int, progress: Any,
+                description: str) -> list[Any]:
+    """:func:`deterministic_map` over the tasks, in batches so that a progress bar can advance."""
+    show = progress if progress is not None else (sys.stderr.isatty() and len(tasks) > 1)
+    if not show:
+        return deterministic_map(function, tasks, n_jobs)
+    from tqdm.auto import tqdm
+
+    if n_jobs == 1:
+        batch = 1
+    else:
+        from joblib import cpu_count
+
+        batch = 2 * (cpu_count() if n_jobs < 0 else n_jobs)
+    results: list[Any] = []
+    with tqdm(total=sum(sizes), desc=description, unit="refit") as bar:
+        for start in range(0, len(tasks), batch):
+            results += deterministic_map(function, tasks[start:start + batch], n_jobs)
+            bar.update(sum(sizes[start:start + batch]))
+    return results
+
+
+# --- the procedure being bootstrapped ----------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Procedure:
+    """A refit engine with its resampling scheme and settings; kept on the result for BCa and ``resample_counts``."""
+
+    engine: Any
+    resampler: Resampler
+    method: str
+    seed: int
+    n_boot: int
+    columns: list[str]
+    n_jobs: int
+    progress: Any
+
+    def counts(self, replicate: int) -> IntArray:
+        if not 0 <= replicate < self.n_boot:
+            raise InvalidParameterError(f"replicate={replicate} must be in [0, {self.n_boot}).")
+        if self.method == "parametric":
+            return np.ones(self.resampler.n_rows, dtype=np.int64)
+        child = np.random.SeedSequence(self.seed).spawn(self.n_boot)[replicate]
+        return self.resampler.draw(np.random.default_rng(child))
+
+    def influence(self, jackknife: str | int | None, estimate: pd.Series) -> FloatArray:
+        """Empirical influence values ``(units, coefficients)`` for the BCa acceleration."""
+        if self.method == "parametric":
+            raise InvalidParameterError("BCa intervals need a nonparametric (case) bootstrap; use method='normal', "
+                                        "'basic' or 'percentile' for a parametric bootstrap.")
+        if isinstance(jackknife, str):
+            jackknife = check_choice("jackknife", jackknife, ("exact", "infinitesimal"))
+        elif jackknife is not None and not (isinstance(jackknife, (int, np.integer)) and jackknife >= 2):
+            raise InvalidParameterError(f"jackknife={jackknife!r} must be None, 'exact', 'infinitesimal' or an int >= 2.")
+        units = self.resampler.n_units
+        if jackknife is None:
+            if units <= EXACT_JACKKNIFE_UNITS:
+                jackknife = "exact"
+            elif isinstance(self.engine, GLMEngine) and self.resampler.groups is None:
+                jackknife = "infinitesimal"
+            else:
+                jackknife = min(JACKKNIFE_BLOCKS, units)
+        if jackknife == "infinitesimal":
+            if not isinstance(self.engine, GLMEngine) or self.resampler.groups is not None:
+                raise InvalidParameterError("jackknife='infinitesimal' is available for unpenalized GLM fits with "
+                                            "case or stratified resampling only; use 'exact' or a number of blocks.")
+            return self.engine.influence()
+        left_out, multipliers = self.resampler.jackknife_units(None if jackknife == "exact" else int(jackknife),
+                                                               self.seed)
+        seeds = np.random.SeedSequence(self.seed).spawn(self.n_boot + len(left_out))[self.n_boot:]
+        chunks = _chunks(len(left_out))
+        tasks = [(self.engine, [left_out[i] for i in c], [seeds[i] for i in c]) for c in chunks]
+        parts = _map_chunks(_run_jackknife_chunk, tasks, [len(c) for c in chunks], self.n_jobs, self.progress,
+                            "jackknife")
+        values = _coefficient_matrix([r for part in parts for r in part], self.columns)
+        return multipliers[:, None] * (estimate.reindex(self.columns).to_numpy()[None, :] - values)
+
+
+def _coefficient_matrix(refits: Sequence[Refit | None], columns: list[str]) -> FloatArray:
+    """Refit coefficients as rows aligned to ``columns`` (0.0 for names a refit lacks; NaN for failed refits)."""
+    matrix = np.full((len(refits), len(columns)), np.nan)
+    position = {name: j for j, name in enumerate(columns)}
+    for i, refit in enumerate(refits):
+        if refit is None:
+            continue
+        if isinstance(refit.coef, dict):
+            matrix[i] = 0.0
+            for name, value in refit.coef.items():
+                if name in position:
+                    matrix[i, position[name]] = value
+        else:
+            matrix[i] = refit.coef
+    return matrix
+
+
+# --- entry point -------------------------------------------------------------------------------------
+
+def bootstrap(
+    obj: Any,
+    n_boot: int = 1000,
+    seed: int = 0,
+    n_jobs: int = 1,
+    strata: Any = None,
+    groups: Any = None,
+    select: str | None = None,
+    method: str = "case",
+    progress: bool | None = None,
+    *,
+    data: pd.DataFrame | None = None,
+    control: IRLSControl | CDControl | None = None,
+    path_grid: str = "resample",
+    cv_folds: int | None = None,
+) -> BootstrapResult:
+    """Bootstrap a fitted model, or a whole model-building procedure, by refitting it on resamples.
+
+    Parameters
+    ----------
+    obj : GLMResult, PathResult or StepwiseResult
+        - a ``GLMResult``: the same model (design columns, alpha, l1_ratio,
+          penalty factors) refitted on each resample; for penalized fits the
+          standardization scales are re-computed on the resample, as glmnet
+          would on that data;
+        - a ``PathResult`` with ``select=``: the whole path and the selection
+          re-run on each resample (see Notes);
+        - a ``StepwiseResult``: the stepwise search re-run on each resample
+          (needs ``data=``, the data frame the search was run on).
+    n_boot : int
+        Number of replicates.
+    seed : int
+        Replicate ``r`` uses ``default_rng(SeedSequence(seed).spawn(n_boot)[r])``.
+    n_jobs : int
+        Worker processes (-1 = all cores); results are identical for any value.
+    strata : str or array, optional
+        Column name (of ``data``, or of the path's data) or one label per
+        training row: rows are resampled within each stratum, so every
+        stratum keeps its size.
+    groups : str or array, optional
+        Cluster labels: whole groups are resampled and each row gets its
+        group's count (groups within strata when both are given).
+    select : {"cv", "cv_1se", "aic", "bic", "aicc", "ebic"}
+        Required with a ``PathResult``.
+    method : {"case", "parametric"}
+        ``"parametric"`` (unpenalized ``GLMResult`` only) simulates the
+        response from the fitted model (gaussian ``mu + N(0, scale / w)``,
+        binomial ``Binomial(trials, mu) / trials``, poisson ``Poisson(mu)``)
+        and refits with the original weights.
+    progress : bool, optional
+        tqdm progress bar; by default shown when stderr is a terminal.
+    data : DataFrame, optional
+        The training data: needed for stepwise results and for ``strata`` /
+        ``groups`` given as column names of a ``GLMResult``.
+    control : IRLSControl or CDControl, optional
+        Solver settings for the refits; default ``IRLSControl(tol=1e-10,
+        coef_tol=1e-8)`` for unpenalized refits (coefficients settle to 1e-8
+        relative) and ``CDControl()`` for penalized ones.
+    path_grid : {"resample", "original"}
+        Alpha grid of a path refit: a grid of the same spacing starting at the
+        resample's own ``alpha_max`` (default, as glmnet would compute on the
+        resample), or the original alphas. A path fitted on a user grid
+        always reuses it.
+    cv_folds : int, optional
+        Folds of the per-replicate CV (default: as the path's last ``cv()``,
+        else 10).
+
+    Returns
+    -------
+    BootstrapResult
+        ``replicates``, ``se``, ``bias``, ``conf_int()``, ``inclusion``,
+        ``optimism()``, ``chosen_alpha`` / ``chosen_formula``, ``n_failed``,
+        ``n_nonconverged``, ``plot()``.
+
+    Notes
+    -----
+    Resamples are frequency weights (see the module notes): the refit's
+    total weight of row ``i`` is ``weights_i * freq_weights_i * counts_i``.
+    Each refit starts from the full-data solution and calls the solvers
+    directly (:mod:`glmgen.bootstrap_engines`); it keeps the coefficients,
+    the converged flag, the iteration count and the refitted linear
+    predictor on every original row, from which each replicate's deviance
+    on its resample, on the original rows and the out-of-bag unit deviances
+    are computed inside the replicate's task.
+
+    Path replicates re-run :func:`glmgen.path.fit_path` on the resample
+    (penalty standardization re-learned; design columns as in the original
+    fit, so coefficients are comparable) and then the selection: the
+    information criteria as :class:`~glmgen.path_result.PathResult` defines
+    them on the resample, or K-fold CV with folds assigned over the
+    resample's distinct rows (so copies of a row never straddle a fold;
+    grouped by ``groups`` when given), the design re-learned inside each
+    fold as :func:`glmgen.cv.cross_validate` does, fold ids drawn from the
+    replicate's generator. The original estimate is ``obj.select(select)``.
+
+    Replicates that raise are recorded (``errors``, ``failed``) as NaN rows
+    and left out of every summary; replicates that do not converge are
+    counted (``n_nonconverged``) and kept. Both raise a
+    :class:`~glmgen.ConvergenceWarning` naming the counts.
+    """
+    from .path_result import SELECTION_CRITERIA, PathResult
+    from .results import GLMResult
+    from .selection import StepwiseResult
+
+    method = check_choice("method", method, METHODS)
+    path_grid = check_choice("path_grid", path_grid, PATH_GRIDS)
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
+        raise InvalidParameterError(f"n_boot={n_boot!r} must be a whole number >= 2.")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise InvalidParameterError(f"n_jobs={n_jobs!r} must be a non-zero whole number (-1 = all cores).")
+    if method == "parametric" and (strata is not None or groups is not None):
+        raise InvalidParameterError("strata= and groups= apply to case resampling; drop them for method='parametric'.")
+    if select is not None and not isinstance(obj, PathResult):
+        raise InvalidParameterError("select= applies to a regularization path (gg.glm_path(...)); drop it here.")
+
+    if isinstance(obj, GLMResult):
+        if obj.training is None:
+            raise DataError("this model holds no training rows (it was loaded from a file), so it cannot be refitted; "
+                            "refit it with gg.glm(...) and bootstrap that.")
+        if obj.penalty.is_penalized:
+            if method == "parametric":
+                raise InvalidParameterError("method='parametric' is available for unpenalized fits only.")
+            engine: Any = PenalizedEngine.of(obj, control if isinstance(control, CDControl) else CDControl())
+            target = "penalized"
+        else:
+            engine = GLMEngine.of(obj, control if isinstance(control, IRLSControl) else REFIT_CONTROL)
+            target = "glm"
+        original, frame, kept = obj, data, obj.training.design.kept
+    elif isinstance(obj, PathResult):
+        if select is None:
+            raise InvalidParameterError(
+                f"bootstrapping a path needs select= (one of {', '.join(map(repr, SELECTION_CRITERIA))}): the "
+                "selection is re-run on every resample."
+            )
+        select = check_choice("select", select, SELECTION_CRITERIA)
+        if method == "parametric":
+            raise InvalidParameterError("method='parametric' is available for unpenalized GLM fits only.")
+        kept = obj._design.kept
+        frame = obj.data[kept] if obj._design.n_dropped else obj.data
+        original = obj.select(select)
+        group_codes = None if groups is None else _labels(groups, "groups", obj._design.n_rows, kept, frame)
+        engine = PathEngine.of(obj, select, grid=path_grid, cv_folds=cv_folds, cv_groups=group_codes)
+        target = "path"
+    elif isinstance(obj, StepwiseResult):
+        if data is None:
+            raise InvalidParameterError(
+                "bootstrapping a stepwise search needs the data it was run on: gg.bootstrap(step, data=df, ...)."
+            )
+        if method == "parametric":
+            raise InvalidParameterError("method='parametric' is available for unpenalized GLM fits only.")
+        engine = StepwiseEngine.of(obj, data)
+        original, frame, kept = obj.best, engine.data, np.ones(len(engine.data), dtype=bool)
+        target = "stepwise"
+    else:
+        raise InvalidParameterError(
+            f"bootstrap needs a GLMResult, a PathResult (with select=) or a StepwiseResult, got {type(obj).__name__}."
+        )
+
+    n_rows = engine.rows.n_rows
+    strata_codes = None if strata is None else _labels(strata, "strata", n_rows, kept, frame)
+    group_codes = None if groups is None else _labels(groups, "groups", n_rows, kept, frame)
+    resampler = Resampler.build(n_rows, strata_codes, group_codes)
+    estimate = original.params.rename("estimate")
+    seeds = np.random.SeedSequence(seed).spawn(int(n_boot))
+    chunks = _chunks(int(n_boot))
+    tasks = [(engine, resampler, method, [seeds[r] for r in c]) for c in chunks]
+    parts = _map_chunks(_run_chunk, tasks, [len(c) for c in chunks], int(n_jobs), progress, "bootstrap")
+    return _assemble(parts, engine, resampler, method, target, select, int(seed), int(n_boot), estimate, original,
+                     int(n_jobs), progress)
+
+
+def _assemble(parts: list[ChunkOutput], engine: Any, resampler: Resampler, method: str, target: str,
+              select: str | None, seed: int, n_boot: int, estimate: pd.Series, original: Any, n_jobs: int,
+              progress: Any) -> BootstrapResult:
+    refits = [r for part in parts for r in part.refits]
+    errors = [e for part in parts for e in part.errors]
+    columns = list(engine.columns) if engine.columns is not None else list(estimate.index)
+    if engine.columns is None:
+        for refit in refits:
+            if refit is not None and isinstance(refit.coef, dict):
+                columns += [name for name in refit.coef if name not in columns]
+    replicates = pd.DataFrame(_coefficient_matrix(refits, columns), columns=columns,
+                              index=pd.RangeIndex(n_boot, name="replicate"))
+    failed = np.array([r is None for r in refits])
+    converged = np.array([r is not None and r.converged for r in refits])
+    rows = engine.rows
+    oob_sum, oob_count = np.zeros(rows.n_rows), np.zeros(rows.n_rows, dtype=np.int64)
+    caught: dict[str, list[Any]] = {}
+    for part in parts:
+        if part.oob_sum is not None and part.oob_count is not None:
+            oob_sum += part.oob_sum
+            oob_count += part.oob_count
+        for name, (count, message) in part.warnings.items():
+            caught.setdefault(name, [0, message])[0] += count
+    deviances = pd.DataFrame({
+        "resample": [d for p in parts for d in p.deviance_resample],
+        "resample_weight": [d for p in parts for d in p.weight_resample],
+        "original": [d for p in parts for d in p.deviance_original],
+    }, index=replicates.index)
+    estimate = estimate.reindex(columns).fillna(0.0) if target == "stepwise" else estimate.reindex(columns)
+    mu0 = original.training.mu
+    apparent = float(rows.weights @ rows.family.unit_deviance(rows.y, mu0) / rows.weights.sum())
+    messages = _summary_warnings(failed, converged, errors, caught, target)
+    chosen_alpha = (pd.Series([r.chosen_alpha if r is not None else np.nan for r in refits], index=replicates.index,
+                              name="chosen_alpha") if target == "path" else None)
+    chosen_formula = (pd.Series([r.chosen_formula if r is not None else None for r in refits],
+                                index=replicates.index, name="chosen_formula") if target == "stepwise" else None)
+    return BootstrapResult(
+        estimate=estimate, replicates=replicates, method=method, target=target, select=select, seed=seed,
+        converged=converged, failed=failed, errors={i: e for i, e in enumerate(errors) if e is not None},
+        n_iter=np.array([r.n_iter if r is not None else 0 for r in refits], dtype=np.int64),
+        chosen_alpha=chosen_alpha, chosen_formula=chosen_formula, deviances=deviances,
+        apparent_deviance=apparent, no_information=no_information_deviance(rows.family, rows.y, mu0, rows.weights,
+                                                                            seed=seed),
+        oob_sum=oob_sum, oob_count=oob_count, row_weights=rows.weights, warnings=messages,
+        _procedure=Procedure(engine, resampler, method, seed, n_boot, columns, n_jobs, progress),
+    )
+
+
+def _summary_warnings(failed: npt.NDArray[np.bool_], converged: npt.NDArray[np.bool_], errors: list[str | None],
+                      caught: dict[str, list[Any]], target: str) -> list[str]:
+    messages = []
+    n_boot = failed.size
+    if failed.any():
+        first = int(np.flatnonzero(failed)[0])
+        messages.append(
+            f"{int(failed.sum())} of {n_boot} bootstrap replicates failed and are left out of every summary (NaN rows "
+            f"in replicates; first: replicate {first}, {errors[first]}). See result.errors."
+        )
+    nonconverged = ~converged & ~failed
+    if nonconverged.any():
+        messages.append(
+            f"{int(nonconverged.sum())} of {n_boot} bootstrap replicates did not converge (first: replicate "
+            f"{int(np.flatnonzero(nonconverged)[0])}); they are kept in the summaries and listed in "
+            "result.nonconverged_replicates. A separable resample (binomial) is the usual cause."
+        )
+    for message in messages:
+        warnings_module.warn(message, ConvergenceWarning, stacklevel=3)
+    for name, (count, example) in caught.items():
+        if target == "stepwise" and name in ("DroppedRowsWarning",):
+            continue
+        messages.append(f"{count} {name} raised during the refits (first: {example})")
+    return messages
+
+
+# --- bias-variance -----------------------------------------------------------------------------------
+
+def bias_variance(
+    obj: Any,
+    data: pd.DataFrame,
+    n_boot: int = 200,
+    seed: int = 0,
+    alphas: Any = None,
+    *,
+    n_jobs: int = 1,
+    progress: bool | None = None,
+) -> BiasVarianceResult:
+    """Bootstrap bias-variance decomposition of the predicted mean at held-out rows, per alpha.
+
+    Parameters
+    ----------
+    obj : PathResult or GLMResult
+        A path is refitted on each resample at the fixed grid ``alphas``
+        (default: the path's alphas), warm-started along the grid; a
+        ``GLMResult`` at its own alpha (0 for unpenalized fits).
+    data : DataFrame
+        Held-out rows (response, weights and offsets read as at fit time).
+    n_boot, seed, n_jobs, progress
+        As :func:`bootstrap` (case resampling of the training rows).
+    alphas : array, optional
+        Alphas of a path to evaluate.
+
+    Returns
+    -------
+    BiasVarianceResult
+        ``table`` indexed by alpha: ``bias2``, ``variance``,
+        ``expected_error`` (= bias2 + variance), ``mean_deviance``,
+        ``bagged_deviance``, ``df``, ``n_boot``; the definitions are in
+        :class:`~glmgen.bootstrap_intervals.BiasVarianceResult`.
+    """
+    from .path_result import PathResult
+    from .results import GLMResult
+
+    if isinstance(obj, PathResult):
+        grid = np.sort(np.asarray(obj.alphas if alphas is None else alphas, dtype=float))[::-1]
+        if grid.ndim != 1 or grid.size == 0 or not np.all(grid > 0):
+            raise InvalidParameterError("alphas must be a non-empty list of positive numbers.")
+        engine: Any = PathEngine.of(obj, "bic", grid="original", cv_folds=None, cv_groups=None)
+        engine = _FixedGridEngine(engine, grid)
+        spec, link, family = obj.spec, obj.link, obj.family
+    elif isinstance(obj, GLMResult):
+        if obj.training is None:
+            raise DataError("this model holds no training rows (it was loaded from a file), so it cannot be refitted.")
+        if alphas is not None:
+            raise InvalidParameterError("alphas= applies to a path; a GLMResult is evaluated at its own alpha.")
+        engine = (PenalizedEngine.of(obj, CDControl()) if obj.penalty.is_penalized
+                  else GLMEngine.of(obj, REFIT_CONTROL))
+        grid = np.array([obj.penalty.alpha])
+        spec, link, family = obj.spec, obj.link, obj.family
+    else:
+        raise InvalidParameterError(f"bias_variance needs a PathResult or a GLMResult, got {type(obj).__name__}.")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
+        raise InvalidParameterError(f"n_boot={n_boot!r} must be a whole number >= 2.")
+    held_out = spec.build(data)
+    assert held_out.y is not None
+    test = _HeldOut(held_out.X, held_out.y, held_out.weights * held_out.freq_weights, held_out.offset, family, link,
+                    spec.fit_intercept)
+    resampler = Resampler.build(engine.rows.n_rows, None, None)
+    seeds = np.random.SeedSequence(seed).spawn(int(n_boot))
+    chunks = _chunks(int(n_boot))
+    tasks = [(engine, resampler, test, grid.size, [seeds[r] for r in c]) for c in chunks]
+    parts = _map_chunks(_bias_variance_chunk, tasks, [len(c) for c in chunks], int(n_jobs), progress,
+                        "bias-variance")
+    sums = {key: sum(part[key] for part in parts) for key in ("mu", "mu2", "dev", "err", "df", "n")}
+    n_ok = sums["n"]
+    w = test.weights / test.weights.sum()
+    mean_mu = sums["mu"] / n_ok
+    variance = np.maximum(sums["mu2"] / n_ok - mean_mu**2, 0.0) @ w
+    bias2 = np.square(mean_mu - test.y[None, :]) @ w
+    with np.errstate(all="ignore"):
+        bagged = np.array([family.deviance(test.y, m, test.weights) for m in mean_mu]) / test.weights.sum()
+    table = pd.DataFrame({
+        "bias2": bias2, "variance": variance, "expected_error": sums["err"] / n_ok @ w,
+        "mean_deviance": sums["dev"] / n_ok @ w, "bagged_deviance": bagged, "df": sums["df"] / n_ok,
+        "n_boot": np.full(grid.size, n_ok),
+    }, index=pd.Index(grid, name="alpha"))
+    n_failed = int(n_boot) - int(n_ok)
+    messages = []
+    if n_failed:
+        messages.append(f"{n_failed} of {n_boot} bias-variance replicates failed and were left out.")
+        warnings_module.warn(messages[-1], ConvergenceWarning, stacklevel=2)
+    return BiasVarianceResult(table=table, n_failed=n_failed, warnings=messages)
+
+
+@dataclass(frozen=True, eq=False)
+class _HeldOut:
+    X: FloatArray
+    y: FloatArray
+    weights: FloatArray
+    offset: FloatArray
+    family: Any
+    link: Any
+    fit_intercept: bool
+
+
+@dataclass(frozen=True, eq=False)
+class _FixedGridEngine:
+    """A path refitted on a fixed alpha grid, returning every alpha's coefficients (intercept first)."""
+
+    path: PathEngine
+    alphas: FloatArray
+
+    @property
+    def rows(self) -> Any:
+        return self.path.rows
+
+    def refit_grid(self, counts: IntArray) -> FloatArray:
+        from .bootstrap_engines import resample_design
+        from .fitting import column_scales
+        from .path import fit_path
+        from .penalties import Penalty
+        from .solvers import GLMProblem
+
+        engine = self.path
+        rows = np.flatnonzero(engine.rows.weights * counts > 0)
+        sub = resample_design(engine.design, rows, counts)
+        assert sub.y is not None
+        problem = GLMProblem(sub.X, sub.y, sub.weights * sub.freq_weights, sub.offset, engine.rows.family,
+                             engine.rows.link, engine.spec.fit_intercept)
+        penalty = Penalty(0.0, engine.l1_ratio, engine.factors, column_scales(problem, engine.standardize))
+        fitted, _ = fit_path(problem, penalty, alphas=self.alphas, control=engine.control)
+        return np.column_stack([fitted.intercepts, fitted.coefs])
+
+
+def _bias_variance_chunk(engine: Any, resampler: Resampler, test: _HeldOut, n_alphas: int,
+                         seeds: Sequence[np.random.SeedSequence]) -> dict[str, Any]:
+    n_test = test.y.size
+    sums: dict[str, Any] = {"mu": np.zeros((n_alphas, n_test)), "mu2": np.zeros((n_alphas, n_test)),
+                            "dev": np.zeros((n_alphas, n_test)), "err": np.zeros((n_alphas, n_test)),
+                            "df": np.zeros(n_alphas), "n": 0}
+    for child in seeds:
+        rng = np.random.default_rng(child)
+        counts = resampler.draw(rng)
+        try:
+            with warnings_module.catch_warnings():
+                warnings_module.simplefilter("ignore")
+                if isinstance(engine, _FixedGridEngine):
+                    coefs = engine.refit_grid(counts)
+                else:
+                    coef = engine.refit(counts, rng).coef
+                    coefs = np.asarray(coef if test.fit_intercept else np.concatenate([[0.0], coef]))[None, :]
+        except Exception:  # noqa: BLE001 - failed replicates are counted by the caller
+            continue
+        coefs = np.nan_to_num(coefs, nan=0.0)
+        with np.errstate(all="ignore"):
+            mu = test.link.inverse(test.offset[None, :] + coefs[:, :1] + coefs[:, 1:] @ test.X.T)
+            unit = test.family.unit_deviance(test.y[None, :], mu)
+        sums["mu"] += mu
+        sums["mu2"] += mu**2
+        sums["dev"] += unit
+        sums["err"] += np.square(mu - test.y[None, :])
+        sums["df"] += np.count_nonzero(coefs[:, 1:], axis=1)
+        sums["n"] += 1
+    return sums
