@@ -11,17 +11,16 @@ import patsy
 
 from ._validation import first_bad
 from .design import VariableInput, build_design
-from .errors import DataError, InvalidParameterError
+from .errors import DataError, DroppedRowsWarning, InvalidParameterError
 from .families import Family, resolve_family
-from .errors import DroppedRowsWarning
 from .fitting import emit, fit_penalized_at, fit_unpenalized, prepare_penalized
-from .path import fit_path
-from .path_result import PathResult, build_path_result
-from .solvers import Notice
 from .links import Link
 from .metrics import GeneralizationResult
+from .path import fit_path
+from .path_result import PathResult, build_path_result
+from .penalized import CDControl
 from .results import GLMResult
-from .solvers import IRLSControl
+from .solvers import IRLSControl, Notice
 
 
 def glm(
@@ -39,7 +38,7 @@ def glm(
     penalty_factor: dict[str, float] | None = None,
     standardize: bool = True,
     na_action: str = "drop",
-    tol: float = 1e-10,
+    tol: float = 1e-8,
     max_iter: int = 100,
 ) -> GLMResult:
     """Fit a generalized linear model from a formula.
@@ -61,7 +60,10 @@ def glm(
     na_action : {"drop", "raise"}
         Rows with NA in a model column are dropped with a warning, or refused.
     tol, max_iter
-        IRLS stops when ``|dev - dev_old| / (|dev| + 0.1) < tol``.
+        IRLS stops when ``|dev - dev_old| / (|dev| + 0.1) < tol`` (R's rule and
+        default), and for non-canonical links also once the coefficients settle.
+        Penalized fits stop when the penalized objective changes by less than
+        ``tol`` (relative), with coordinate descent solved to ``tol * 1e-4``.
 
     Returns
     -------
@@ -77,7 +79,8 @@ def glm(
     )
     if alpha > 0:
         return fit_penalized_at(spec, design, resolved_family, resolved_link, alpha=alpha, l1_ratio=l1_ratio,
-                                penalty_factor=penalty_factor, standardize=standardize, stacklevel=2)
+                                penalty_factor=penalty_factor, standardize=standardize,
+                                control=CDControl.from_tol(control.tol, control.max_iter), stacklevel=2)
     return fit_unpenalized(spec, design, resolved_family, resolved_link, control=control, stacklevel=2)
 
 

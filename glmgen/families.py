@@ -135,13 +135,10 @@ class Binomial(Family):
         used = m > 0
         m_used, y_used, mu_used = m[used], y[used], mu[used]
         successes, size = np.round(m_used * y_used), np.round(m_used)
-        log_pmf = (
-            special.gammaln(size + 1.0)
-            - special.gammaln(successes + 1.0)
-            - special.gammaln(size - successes + 1.0)
-            + special.xlogy(successes, mu_used)
-            + special.xlog1py(size - successes, -mu_used)
-        )
+        log_pmf = special.xlogy(successes, mu_used) + special.xlog1py(size - successes, -mu_used)
+        if np.any(size != 1):  # log C(size, successes), zero for single trials
+            log_pmf += (special.gammaln(size + 1.0) - special.gammaln(successes + 1.0)
+                        - special.gammaln(size - successes + 1.0))
         return float(np.dot(freq_weights[used] * weights[used] / m_used, log_pmf))
 
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:

@@ -55,7 +55,7 @@ def null_model(problem: GLMProblem, control: IRLSControl) -> tuple[float, float 
         X=np.empty((problem.X.shape[0], 0)), y=problem.y, weights=problem.weights, offset=problem.offset,
         family=problem.family, link=problem.link, fit_intercept=True,
     )
-    output = irls(empty, control=control)
+    output = irls(empty, control=control, covariance=False)
     return output.deviance, output.intercept
 
 

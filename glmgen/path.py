@@ -63,7 +63,7 @@ def null_state(problem: GLMProblem, penalty: Penalty) -> PenalizedState:
         X=problem.X[:, free], y=problem.y, weights=problem.weights, offset=problem.offset,
         family=problem.family, link=problem.link, fit_intercept=problem.fit_intercept,
     )
-    output = irls(sub, control=IRLSControl(tol=1e-13, max_iter=100))
+    output = irls(sub, control=IRLSControl(tol=1e-13, max_iter=100), covariance=False)
     coef = np.zeros(problem.X.shape[1])
     coef[free] = np.nan_to_num(output.coef)
     return PenalizedState(coef=coef, intercept=output.intercept, eta=output.eta, mu=output.mu)

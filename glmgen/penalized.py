@@ -56,8 +56,13 @@ class CDControl:
     columns). ``mode``: ``"auto"``, ``"gram"`` or ``"naive"``.
     """
 
-    tol: float = 1e-10
+    tol: float = 1e-8
     inner_tol: float = 1e-12
+
+    @classmethod
+    def from_tol(cls, tol: float, max_iter: int) -> CDControl:
+        """The settings behind ``glm(..., tol=, max_iter=)``: inner tolerance ``tol * 1e-4``."""
+        return cls(tol=tol, inner_tol=tol * 1e-4, max_iter=max_iter)
     max_iter: int = 100
     max_sweeps: int = 100_000
     mode: str = "auto"

@@ -44,14 +44,16 @@ ALIAS_TOLERANCE = 1e-7
 class IRLSControl:
     """Solver settings.
 
-    ``tol`` bounds R's relative deviance change and ``coef_tol`` the largest
-    coefficient change relative to ``|coef| + 1`` (both must hold: with a
-    non-canonical link the deviance can flatten while coefficients still
-    move); ``max_iter`` counts IRLS iterations; ``max_halvings`` bounds
-    step-halving within one iteration.
+    ``tol`` bounds R's relative deviance change (R's default ``epsilon``).
+    With a canonical link IRLS is Newton's method and converges
+    quadratically, so that criterion suffices; with a non-canonical link it
+    is Fisher scoring, converging linearly, and the deviance can flatten while
+    coefficients still move, so the largest coefficient change relative to
+    ``|coef| + 1`` must also fall below ``coef_tol``. ``max_iter`` counts
+    IRLS iterations; ``max_halvings`` bounds step-halving within one iteration.
     """
 
-    tol: float = 1e-10
+    tol: float = 1e-8
     coef_tol: float = 1e-10
     max_iter: int = 100
     max_halvings: int = 30
@@ -104,6 +106,10 @@ class GLMProblem:
     def pair(self) -> tuple[str, str]:
         return self.family.name, self.link.name
 
+    @property
+    def canonical(self) -> bool:
+        return self.pair in CANONICAL_PAIRS
+
     def deviance(self, mu: FloatArray) -> float:
         fused = _FUSED_DEVIANCE.get(self.family.name)
         if fused is not None:
@@ -137,6 +143,7 @@ class GLMProblem:
         return v, z
 
 
+CANONICAL_PAIRS = frozenset({("gaussian", "identity"), ("binomial", "logit"), ("poisson", "log")})
 _FUSED_WORKING = {
     ("binomial", "logit"): _kernels.working_binomial_logit,
     ("poisson", "log"): _kernels.working_poisson_log,
@@ -144,26 +151,18 @@ _FUSED_WORKING = {
 _FUSED_DEVIANCE = {"binomial": _kernels.deviance_binomial, "poisson": _kernels.deviance_poisson}
 
 
-def find_aliased(X: FloatArray, weights: FloatArray, fit_intercept: bool) -> BoolArray:
+def aliased_columns(gram: FloatArray, norms_squared: FloatArray) -> BoolArray:
     """Columns that are (numerically) linear combinations of earlier columns and the intercept.
 
-    A column is aliased when the norm of its part orthogonal to the earlier
-    (non-aliased) columns is at most ``ALIAS_TOLERANCE`` times its own
-    weighted norm, R's ``dqrdc2`` rule; as in R, the later of two collinear
-    columns is the one reported. With ``n >= p`` the test runs on the
-    weighted, centred Gram matrix by an in-order Cholesky factorisation that
-    skips aliased columns (the squared norms are compared with
-    ``ALIAS_TOLERANCE**2``); otherwise on the R factor of a QR decomposition.
+    ``gram`` is the weighted Gram matrix of the columns (centred when there is
+    an intercept) and ``norms_squared`` their uncentred weighted squared norms.
+    A column is aliased when the squared norm of its part orthogonal to the
+    earlier non-aliased columns is at most ``ALIAS_TOLERANCE**2`` times its
+    squared norm: R's ``dqrdc2`` rule, applied by an in-order Cholesky
+    factorisation that skips aliased columns. As in R, the later of two
+    collinear columns is the one reported.
     """
-    n, p = X.shape
-    root_w = np.sqrt(weights)[:, None]
-    norms_squared = np.square(np.linalg.norm(X * root_w, axis=0))
-    centred = (X - weights @ X / weights.sum() if fit_intercept else X) * root_w
-    if n < p:
-        r_diag = np.zeros(p)  # columns beyond the n-th cannot add rank
-        r_diag[:n] = np.abs(np.diag(np.linalg.qr(centred, mode="r")))
-        return np.asarray((np.square(r_diag) <= ALIAS_TOLERANCE**2 * norms_squared) | (norms_squared == 0))
-    gram = centred.T @ centred
+    p = gram.shape[0]
     aliased = np.zeros(p, dtype=bool)
     kept: list[int] = []
     lower = np.zeros((p, p))
@@ -185,22 +184,35 @@ def find_aliased(X: FloatArray, weights: FloatArray, fit_intercept: bool) -> Boo
 class WLSStep:
     """One weighted least-squares solve: coefficients and what the covariance needs.
 
-    ``inverse_gram`` is ``(Xc' V Xc)^{-1}`` over the solved columns, with
-    ``Xc`` centred at the ``v``-weighted means ``x_mean`` (when fitting an
-    intercept) and ``total`` the sum of ``v``.
+    ``factor`` is the Cholesky factor of the equilibrated Gram matrix
+    ``D^-1 Xc' V Xc D^-1`` (``D = diag(scale)``) or, when that was too
+    ill-conditioned, the R factor of the QR decomposition of ``sqrt(v) Xc``
+    (``is_qr``); ``Xc`` is centred at the ``v``-weighted means ``x_mean`` when
+    fitting an intercept, and ``total`` is the sum of ``v``.
     """
 
     coef: FloatArray
     intercept: float
-    inverse_gram: FloatArray
+    factor: FloatArray
+    scale: FloatArray
+    is_qr: bool
     x_mean: FloatArray
     total: float
+
+    def inverse_gram(self) -> FloatArray:
+        """``(Xc' V Xc)^{-1}`` over the solved columns."""
+        p = self.coef.size
+        if self.is_qr:
+            r_inverse = scipy.linalg.solve_triangular(self.factor, np.eye(p), check_finite=False)
+            return r_inverse @ r_inverse.T
+        inverse = scipy.linalg.cho_solve((self.factor, False), np.eye(p), check_finite=False)
+        return inverse / np.outer(self.scale, self.scale)
 
     def covariance(self, fit_intercept: bool, aliased: BoolArray) -> FloatArray:
         """``(X1' V X1)^{-1}`` for ``X1 = [1, X]`` (intercept first); NaN rows/columns for aliased columns."""
         kept = np.concatenate([[True] * int(fit_intercept), ~aliased]).astype(bool)
         covariance = np.full((kept.size, kept.size), np.nan)
-        block = self.inverse_gram
+        block = self.inverse_gram()
         if fit_intercept:
             cross = -(block @ self.x_mean)
             corner = 1.0 / self.total + float(self.x_mean @ block @ self.x_mean)
@@ -209,44 +221,58 @@ class WLSStep:
         return covariance
 
 
-def weighted_least_squares(X: FloatArray, z: FloatArray, v: FloatArray, fit_intercept: bool) -> WLSStep:
-    """Minimise ``sum_i v_i (z_i - b0 - x_i'b)^2``: Cholesky of the centred Gram, QR when ill-conditioned.
+class WeightedLeastSquares:
+    """Repeated solves of ``min sum_i v_i (z_i - b0 - x_i'b)^2`` over one ``X`` with changing weights.
 
-    The columns are centred (with an intercept) and equilibrated before the
-    Cholesky factorisation; when the factor shows a condition number beyond
-    about 1e10 the solve switches to Householder QR of ``sqrt(v) Xc``.
+    Each solve centres ``X`` at the ``v``-weighted means (with an intercept)
+    in a workspace allocated once, forms the Gram matrix with BLAS ``syrk``,
+    equilibrates it and factorises it by Cholesky; when the factor shows a
+    condition number beyond about 1e10 it solves by Householder QR of
+    ``sqrt(v) Xc`` instead.
     """
-    total = float(v.sum())
-    p = X.shape[1]
-    if fit_intercept:
-        x_mean = v @ X / total
-        z_mean = float(v @ z / total)
-        Xc = X - x_mean
-    else:
-        x_mean, z_mean, Xc = np.zeros(p), 0.0, X
-    if p == 0:
-        return WLSStep(np.zeros(0), z_mean, np.zeros((0, 0)), x_mean, total)
-    root_v = np.sqrt(v)
-    Xw = Xc * root_v[:, None]
-    zw = (z - z_mean) * root_v
-    gram = Xw.T @ Xw
-    scale = np.sqrt(np.diag(gram))
-    scale[scale == 0] = 1.0
-    try:
-        factor = scipy.linalg.cho_factor(gram / np.outer(scale, scale), lower=False, check_finite=False)
-        diag = np.abs(np.diag(factor[0]))
-        well_conditioned = diag.min() > 1e-5 * diag.max()
-    except np.linalg.LinAlgError:
-        well_conditioned = False
-    if well_conditioned:
-        coef = scipy.linalg.cho_solve(factor, (Xw.T @ zw) / scale, check_finite=False) / scale
-        inverse = scipy.linalg.cho_solve(factor, np.eye(p), check_finite=False) / np.outer(scale, scale)
-    else:
-        q_factor, r_factor = scipy.linalg.qr(Xw, mode="economic", check_finite=False)
-        coef = scipy.linalg.solve_triangular(r_factor, q_factor.T @ zw, check_finite=False)
-        r_inverse = scipy.linalg.solve_triangular(r_factor, np.eye(p), check_finite=False)
-        inverse = r_inverse @ r_inverse.T
-    return WLSStep(coef, z_mean - float(x_mean @ coef), inverse, x_mean, total)
+
+    def __init__(self, X: FloatArray, fit_intercept: bool) -> None:
+        self.X = X
+        self.fit_intercept = fit_intercept
+        self.work = np.empty(X.shape, order="F")
+
+    def gram(self, z: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, float, float]:
+        """Centred weighted Gram (symmetric), ``Xc' V (z - zbar)``, ``x_mean``, ``z_mean`` and ``sum(v)``."""
+        total = float(v.sum())
+        p = self.X.shape[1]
+        x_mean = v @ self.X / total if self.fit_intercept else np.zeros(p)
+        z_mean = float(v @ z / total) if self.fit_intercept else 0.0
+        root_v = np.sqrt(v)
+        np.subtract(self.X, x_mean, out=self.work)
+        self.work *= root_v[:, None]
+        upper = scipy.linalg.blas.dsyrk(1.0, self.work, trans=1) if p else np.zeros((0, 0))
+        gram = np.triu(upper) + np.triu(upper, 1).T
+        return gram, self.work.T @ ((z - z_mean) * root_v), x_mean, z_mean, total
+
+    def solve(self, z: FloatArray, v: FloatArray) -> WLSStep:
+        return self.solve_gram(*self.gram(z, v), z=z, v=v)
+
+    def solve_gram(self, gram: FloatArray, rhs: FloatArray, x_mean: FloatArray, z_mean: float, total: float,
+                   *, z: FloatArray, v: FloatArray) -> WLSStep:
+        p = gram.shape[0]
+        if p == 0:
+            return WLSStep(np.zeros(0), z_mean, np.zeros((0, 0)), np.ones(0), False, x_mean, total)
+        scale = np.sqrt(np.diag(gram))
+        scale[scale == 0] = 1.0
+        try:
+            factor = scipy.linalg.cholesky(gram / np.outer(scale, scale), lower=False, check_finite=False)
+            diag = np.abs(np.diag(factor))
+            well_conditioned = diag.min() > 1e-5 * diag.max()
+        except np.linalg.LinAlgError:
+            well_conditioned = False
+        if well_conditioned:
+            coef = scipy.linalg.cho_solve((factor, False), rhs / scale, check_finite=False) / scale
+            return WLSStep(coef, z_mean - float(x_mean @ coef), factor, scale, False, x_mean, total)
+        root_v = np.sqrt(v)
+        weighted = (self.X - x_mean) * root_v[:, None]
+        q_factor, r_factor = scipy.linalg.qr(weighted, mode="economic", check_finite=False)
+        coef = scipy.linalg.solve_triangular(r_factor, q_factor.T @ ((z - z_mean) * root_v), check_finite=False)
+        return WLSStep(coef, z_mean - float(x_mean @ coef), r_factor, scale, True, x_mean, total)
 
 
 def irls(
@@ -254,6 +280,7 @@ def irls(
     *,
     start_eta: FloatArray | None = None,
     control: IRLSControl = IRLSControl(),
+    covariance: bool = True,
 ) -> SolverOutput:
     """Fit an unpenalized GLM by iteratively reweighted least squares.
 
@@ -264,16 +291,21 @@ def irls(
         offset ``(n,)``, family and link.
     start_eta : array (n,), optional
         Linear predictor to start from (warm start); default R's ``mustart``.
+    covariance : bool
+        Compute ``cov_unscaled``: one more weighted least-squares solve at
+        the converged weights, whose factor gives the inverse Fisher
+        information and whose solution refines the coefficients once more (kept unless the deviance rises beyond round-off)
+        (R takes the covariance from its last iteration instead).
 
     Returns
     -------
     SolverOutput
-        ``coef`` is NaN for aliased columns, which are detected once from the
-        prior weights before iterating.
+        ``coef`` is NaN for aliased columns, which are detected once, from
+        the Gram matrix of the first iteration.
     """
     X, family, link = problem.X, problem.family, problem.link
-    aliased = find_aliased(X, problem.weights, problem.fit_intercept)
-    X_fit = X[:, ~aliased] if aliased.any() else X
+    solver = WeightedLeastSquares(X, problem.fit_intercept)
+    aliased: BoolArray | None = None
     if start_eta is None:
         mu = family.starting_mu(problem.y, problem.weights)
         eta = link.link(mu)
@@ -282,8 +314,7 @@ def irls(
         mu = link.inverse(eta)
     deviance = problem.deviance(mu) if problem.valid(eta, mu) else math.inf
     history: dict[str, list[float]] = {"deviance": [], "step": [], "active": [], "seconds": []}
-    coef, intercept = np.zeros(X_fit.shape[1]), 0.0
-    solve: WLSStep | None = None
+    coef, intercept = np.zeros(0), 0.0
     have_coef = False
     converged = False
     notices: list[Notice] = []
@@ -291,11 +322,15 @@ def irls(
     for n_iter in range(1, control.max_iter + 1):
         started = time.perf_counter()
         v, z = problem.working(eta, mu)
-        solve = weighted_least_squares(X_fit, z, v, problem.fit_intercept)
+        if aliased is None:
+            solve, aliased, solver = _first_solve(solver, z, v)
+            coef = np.zeros(solver.X.shape[1])
+        else:
+            solve = solver.solve(z, v)
         new_coef, new_intercept = solve.coef, solve.intercept
         step = 1.0
         for _ in range(control.max_halvings + 1):
-            new_eta = problem.offset + new_intercept + X_fit @ new_coef
+            new_eta = problem.offset + new_intercept + solver.X @ new_coef
             new_mu = link.inverse(new_eta)
             new_deviance = problem.deviance(new_mu) if problem.valid(new_eta, new_mu) else math.inf
             increased = math.isfinite(deviance) and new_deviance > deviance * (1 + 1e-12) + 1e-12
@@ -319,7 +354,7 @@ def irls(
         history["step"].append(step)
         history["active"].append(float(np.count_nonzero(coef)))
         history["seconds"].append(time.perf_counter() - started)
-        if change < control.tol and coef_change < control.coef_tol:
+        if change < control.tol and (problem.canonical or coef_change < control.coef_tol):
             converged = True
             break
     if not converged:
@@ -330,14 +365,43 @@ def irls(
             "Try a larger max_iter; with family='binomial' check for separation "
             f"(max |eta| = {np.max(np.abs(eta)):.3g}).",
         ))
+    assert aliased is not None  # set by the first iteration
+    cov_unscaled = None
+    if covariance:
+        # One more weighted least-squares solve at the estimate's weights: its factor gives the covariance,
+        # and its solution is a further (Newton, for canonical links) step, kept unless the deviance rises.
+        v, z = problem.working(eta, mu)
+        final = solver.solve(z, v)
+        cov_unscaled = final.covariance(problem.fit_intercept, aliased)
+        final_eta = problem.offset + final.intercept + solver.X @ final.coef
+        final_mu = link.inverse(final_eta)
+        if (problem.valid(final_eta, final_mu)
+                and (final_deviance := problem.deviance(final_mu)) <= deviance * (1 + 1e-12) + 1e-12):
+            coef, intercept, eta, mu, deviance = final.coef, final.intercept, final_eta, final_mu, final_deviance
     notices.extend(_boundary_notices(problem, mu))
     full_coef = np.full(X.shape[1], np.nan)
     full_coef[~aliased] = coef
     return SolverOutput(
         coef=full_coef, intercept=intercept if problem.fit_intercept else 0.0, eta=eta, mu=mu,
         deviance=deviance, converged=converged, n_iter=n_iter, aliased=aliased, history=history,
-        notices=tuple(notices), cov_unscaled=None if solve is None else solve.covariance(problem.fit_intercept, aliased),
+        notices=tuple(notices), cov_unscaled=cov_unscaled,
     )
+
+
+def _first_solve(
+    solver: WeightedLeastSquares, z: FloatArray, v: FloatArray
+) -> tuple[WLSStep, BoolArray, WeightedLeastSquares]:
+    """The first IRLS solve, which also finds aliased columns from its Gram matrix (R checks them on each
+    iteration's weighted QR; glmgen once, at the starting weights) and drops them for later solves."""
+    gram, rhs, x_mean, z_mean, total = solver.gram(z, v)
+    norms_squared = np.diag(gram) + total * np.square(x_mean)
+    aliased = aliased_columns(gram, norms_squared)
+    if not aliased.any():
+        return solver.solve_gram(gram, rhs, x_mean, z_mean, total, z=z, v=v), aliased, solver
+    keep = ~aliased
+    reduced = WeightedLeastSquares(np.asfortranarray(solver.X[:, keep]), solver.fit_intercept)
+    step = reduced.solve_gram(gram[np.ix_(keep, keep)], rhs[keep], x_mean[keep], z_mean, total, z=z, v=v)
+    return step, aliased, reduced
 
 
 def _relative_change(new: FloatArray, old: FloatArray) -> float:
