@@ -164,7 +164,8 @@ def bench_unpenalized(problem: Problem, libs: Sequence[str], n_boot: int, n_jobs
         kwargs = _unpenalized_logistic_kwargs()
         shown = ", ".join(f"{k}={v}" for k, v in kwargs.items())
         rows.append(_loop_row(
-            "sklearn", f"LogisticRegression({shown}, solver='newton-cholesky', tol=1e-8).fit(X, y, sample_weight=counts)",
+            "sklearn",
+            f"LogisticRegression({shown}, solver='newton-cholesky', tol=1e-8).fit(X, y, sample_weight=counts)",
             lambda c: _sklearn_fit(problem, c, kwargs), counts, reference, n_boot))
     result["target_met"] = bool(glmgen_seconds < TARGET_SECONDS and all(
         r["seconds_total"] >= TARGET_SPEEDUP * glmgen_seconds for r in rows if r["library"] == "statsmodels"))
@@ -341,7 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                            result, "refits"))
         glmgen_total = result["rows"][0]["seconds_total"]
         statsmodels = next((r for r in result["rows"] if r["library"] == "statsmodels"), None)
-        speedup = (statsmodels["seconds_total"] / glmgen_total) if statsmodels and "seconds_total" in statsmodels else None
+        speedup = (statsmodels["seconds_total"] / glmgen_total
+                   if statsmodels and "seconds_total" in statsmodels else None)
         print()
         print(f"Target: glmgen < {TARGET_SECONDS:.0f} s with n_jobs={args.n_jobs} and >= {TARGET_SPEEDUP:.0f}x faster "
               f"than the statsmodels loop: {glmgen_total:.1f} s, "

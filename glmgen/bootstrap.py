@@ -78,7 +78,8 @@ class Resampler:
             per_group = pd.Series(strata).groupby(groups).nunique()
             if (per_group > 1).any():
                 raise DataError(
-                    f"group {per_group.index[int(np.argmax(per_group.to_numpy() > 1))]!r} spans several strata; with both "
+                    f"group {per_group.index[int(np.argmax(per_group.to_numpy() > 1))]!r} spans several strata; "
+                    "with both "
                     "strata= and groups=, every group must lie within one stratum (groups are resampled within strata)."
                 )
         # resampling units (rows or groups) per stratum
@@ -191,6 +192,8 @@ def _run_chunk(engine: Any, resampler: Resampler, method: str, seeds: Sequence[n
     out = ChunkOutput([], [], [], [], [], None if method == "parametric" else np.zeros(n),
                       None if method == "parametric" else np.zeros(n, dtype=np.int64), caught)
     used = rows.weights > 0
+    weights = np.where(used, rows.weights, 0.0)
+    total = float(weights.sum())
     for child in seeds:
         rng = np.random.default_rng(child)
         y_star = engine.simulate(rng) if method == "parametric" else None
@@ -201,25 +204,43 @@ def _run_chunk(engine: Any, resampler: Resampler, method: str, seeds: Sequence[n
         deviances = (math.nan, math.nan, math.nan)
         if refit is not None and refit.eta is not None:
             with np.errstate(all="ignore"):
-                mu = rows.link.inverse(refit.eta)
-                unit = rows.family.unit_deviance(rows.y, mu)
-                original = float(rows.weights[used] @ unit[used])
+                mu = rows.link.inverse(refit.eta) if refit.mu is None else refit.mu
+                # unit deviances on every original row; rows without weight contribute nothing
+                unit = np.where(used, rows.family.unit_deviance(rows.y, mu), 0.0)
+                original = float(weights @ unit)
                 if y_star is not None:
-                    star = rows.family.unit_deviance(y_star, mu)
-                    deviances = (float(rows.weights[used] @ star[used]), float(rows.weights.sum()), original)
+                    star = np.where(used, rows.family.unit_deviance(y_star, mu), 0.0)
+                    deviances = (float(weights @ star), total, original)
                 else:
-                    weights = rows.weights * counts
-                    deviances = (float(weights[used] @ unit[used]), float(weights.sum()), original)
+                    resample_weights = weights * counts
+                    deviances = (float(resample_weights @ unit), float(resample_weights.sum()), original)
                     oob = used & (counts == 0)
                     assert out.oob_sum is not None and out.oob_count is not None
-                    out.oob_sum[oob] += unit[oob]
-                    out.oob_count[oob] += 1
+                    np.add(out.oob_sum, unit, out=out.oob_sum, where=oob)
+                    np.add(out.oob_count, 1, out=out.oob_count, where=oob)
+                if refit.converged and _at_boundary(rows.family.name, mu, used & (counts > 0)):
+                    refit.converged, refit.separated = False, True
         if refit is not None:
-            refit.eta = refit.y = None  # n-length arrays: not kept, not sent back to the main process
+            refit.eta = refit.y = refit.mu = None  # n-length arrays: not kept, not sent back to the main process
         out.deviance_resample.append(deviances[0])
         out.weight_resample.append(deviances[1])
         out.deviance_original.append(deviances[2])
     return out
+
+
+def _at_boundary(family: str, mu: FloatArray, fitted: npt.NDArray[np.bool_]) -> bool:
+    """R's "fitted probabilities numerically 0 or 1" / "fitted rates numerically 0" on the refitted rows.
+
+    The maximum-likelihood estimate does not exist there ((quasi-)separation):
+    the coefficients are wherever the solver stopped, so such a replicate
+    counts as not converged.
+    """
+    threshold = 10 * np.finfo(float).eps
+    if family == "binomial":
+        return bool(np.any(fitted & ((mu < threshold) | (mu > 1 - threshold))))
+    if family == "poisson":
+        return bool(np.any(fitted & (mu < threshold)))
+    return False
 
 
 def _run_jackknife_chunk(engine: Any, left_out: Sequence[IntArray], seeds: Sequence[np.random.SeedSequence]
@@ -231,7 +252,7 @@ def _run_jackknife_chunk(engine: Any, left_out: Sequence[IntArray], seeds: Seque
         counts[rows] = 0
         refit = _refit_safely(engine, counts, np.random.default_rng(child), None, caught)[0]
         if refit is not None:
-            refit.eta = None
+            refit.eta = refit.mu = None
         refits.append(refit)
     return refits
 
@@ -295,7 +316,8 @@ class Procedure:
         if isinstance(jackknife, str):
             jackknife = check_choice("jackknife", jackknife, ("exact", "infinitesimal"))
         elif jackknife is not None and not (isinstance(jackknife, (int, np.integer)) and jackknife >= 2):
-            raise InvalidParameterError(f"jackknife={jackknife!r} must be None, 'exact', 'infinitesimal' or an int >= 2.")
+            raise InvalidParameterError(
+                f"jackknife={jackknife!r} must be None, 'exact', 'infinitesimal' or an int >= 2.")
         units = self.resampler.n_units
         if jackknife is None:
             if units <= EXACT_JACKKNIFE_UNITS:
@@ -436,7 +458,11 @@ def bootstrap(
 
     Replicates that raise are recorded (``errors``, ``failed``) as NaN rows
     and left out of every summary; replicates that do not converge are
-    counted (``n_nonconverged``) and kept. Both raise a
+    counted (``n_nonconverged``) and kept. A refit whose fitted means are
+    numerically 0 or 1 (binomial) or 0 (poisson) on its resample rows is
+    separated, its estimate does not exist, and it counts as not converged
+    (``separated`` marks it) even when the solver stopped quietly, as R's
+    ``glm`` does with a warning. Both raise a
     :class:`~glmgen.ConvergenceWarning` naming the counts.
     """
     from .path_result import SELECTION_CRITERIA, PathResult
@@ -524,6 +550,7 @@ def _assemble(parts: list[ChunkOutput], engine: Any, resampler: Resampler, metho
                               index=pd.RangeIndex(n_boot, name="replicate"))
     failed = np.array([r is None for r in refits])
     converged = np.array([r is not None and r.converged for r in refits])
+    separated = np.array([r is not None and r.separated for r in refits])
     rows = engine.rows
     oob_sum, oob_count = np.zeros(rows.n_rows), np.zeros(rows.n_rows, dtype=np.int64)
     caught: dict[str, list[Any]] = {}
@@ -541,14 +568,15 @@ def _assemble(parts: list[ChunkOutput], engine: Any, resampler: Resampler, metho
     estimate = estimate.reindex(columns).fillna(0.0) if target == "stepwise" else estimate.reindex(columns)
     mu0 = original.training.mu
     apparent = float(rows.weights @ rows.family.unit_deviance(rows.y, mu0) / rows.weights.sum())
-    messages = _summary_warnings(failed, converged, errors, caught, target)
+    messages = _summary_warnings(failed, converged, separated, errors, caught, target)
     chosen_alpha = (pd.Series([r.chosen_alpha if r is not None else np.nan for r in refits], index=replicates.index,
                               name="chosen_alpha") if target == "path" else None)
     chosen_formula = (pd.Series([r.chosen_formula if r is not None else None for r in refits],
                                 index=replicates.index, name="chosen_formula") if target == "stepwise" else None)
     return BootstrapResult(
         estimate=estimate, replicates=replicates, method=method, target=target, select=select, seed=seed,
-        converged=converged, failed=failed, errors={i: e for i, e in enumerate(errors) if e is not None},
+        converged=converged, separated=separated, failed=failed,
+        errors={i: e for i, e in enumerate(errors) if e is not None},
         n_iter=np.array([r.n_iter if r is not None else 0 for r in refits], dtype=np.int64),
         chosen_alpha=chosen_alpha, chosen_formula=chosen_formula, deviances=deviances,
         apparent_deviance=apparent, no_information=no_information_deviance(rows.family, rows.y, mu0, rows.weights,
@@ -558,7 +586,8 @@ def _assemble(parts: list[ChunkOutput], engine: Any, resampler: Resampler, metho
     )
 
 
-def _summary_warnings(failed: npt.NDArray[np.bool_], converged: npt.NDArray[np.bool_], errors: list[str | None],
+def _summary_warnings(failed: npt.NDArray[np.bool_], converged: npt.NDArray[np.bool_],
+                      separated: npt.NDArray[np.bool_], errors: list[str | None],
                       caught: dict[str, list[Any]], target: str) -> list[str]:
     messages = []
     n_boot = failed.size
@@ -570,10 +599,12 @@ def _summary_warnings(failed: npt.NDArray[np.bool_], converged: npt.NDArray[np.b
         )
     nonconverged = ~converged & ~failed
     if nonconverged.any():
+        n_separated = int(separated.sum())
         messages.append(
             f"{int(nonconverged.sum())} of {n_boot} bootstrap replicates did not converge (first: replicate "
-            f"{int(np.flatnonzero(nonconverged)[0])}); they are kept in the summaries and listed in "
-            "result.nonconverged_replicates. A separable resample (binomial) is the usual cause."
+            f"{int(np.flatnonzero(nonconverged)[0])}; {n_separated} of them separated: fitted means numerically at "
+            "the boundary, so the estimate does not exist); they are kept in the summaries and listed in "
+            "result.nonconverged_replicates."
         )
     for message in messages:
         warnings_module.warn(message, ConvergenceWarning, stacklevel=3)

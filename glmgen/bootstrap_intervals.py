@@ -170,7 +170,9 @@ class BootstrapResult:
         What was refitted.
     select : str or None
         The path's selection criterion.
-    converged, failed : array of bool ``(n_boot,)``
+    converged, separated, failed : array of bool ``(n_boot,)``
+        ``separated``: the refit's fitted means hit the boundary (its
+        estimate does not exist); such replicates also count as not converged.
     errors : dict
         Replicate -> exception message, for failed replicates.
     n_iter : array of int ``(n_boot,)``
@@ -202,6 +204,7 @@ class BootstrapResult:
     select: str | None
     seed: int
     converged: npt.NDArray[np.bool_]
+    separated: npt.NDArray[np.bool_]
     failed: npt.NDArray[np.bool_]
     errors: dict[int, str]
     n_iter: npt.NDArray[np.int64]

@@ -109,7 +109,7 @@ def test_penalized_replicate_equals_glm_with_frequency_weights():
 
 
 def test_path_bic_replicate_equals_glm_path_on_frequency_weights():
-    """Path + BIC on a resample = gg.glm_path(freq_weights=counts).select('bic') (grid from the resample's alpha_max)."""
+    """Path + BIC on a resample = gg.glm_path(freq_weights=counts).select('bic'), grid from its own alpha_max."""
     problem = make_problem("gaussian", n=300, p=8, seed=7, n_nonzero=2)
     path = gg.glm_path(problem.formula, problem.data)
     boot = bootstrap(path, n_boot=3, seed=2, select="bic", progress=False)
@@ -306,7 +306,8 @@ def test_no_information_error_linear_formula_equals_all_pairs(family):
                            family="binomial" if family == "binomial" else family).family
     y = {"gaussian": rng.normal(size=n), "binomial": rng.integers(0, 2, n).astype(float),
          "poisson": rng.poisson(2.0, n).astype(float)}[family]
-    mu = {"gaussian": rng.normal(size=n), "binomial": rng.uniform(0.1, 0.9, n), "poisson": rng.uniform(0.5, 4, n)}[family]
+    mu = {"gaussian": rng.normal(size=n), "binomial": rng.uniform(0.1, 0.9, n),
+          "poisson": rng.uniform(0.5, 4, n)}[family]
     w = rng.uniform(0.5, 2.0, n)
     pairs = sum(w[i] * w[j] * family_object.unit_deviance(y[i:i + 1], mu[j:j + 1])[0]
                 for i in range(n) for j in range(n)) / w.sum() ** 2
@@ -358,7 +359,8 @@ def test_nonconverged_replicates_are_counted():
     r = boot.nonconverged_replicates[0]
     counts = boot.resample_counts(r)
     separable = data["x"][(counts > 0) & (data["y"] == 0)].max() < data["x"][(counts > 0) & (data["y"] == 1)].min()
-    assert separable
+    assert separable and boot.separated[r]
+    assert np.array_equal(boot.separated, ~boot.converged)  # here every non-converged replicate is separated
     assert any("did not converge" in message for message in boot.warnings)
 
 
