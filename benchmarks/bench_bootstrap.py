@@ -24,8 +24,10 @@ The loops use the very resample counts of glmgen's replicates
 (``boot.resample_counts(r)``), so the largest coefficient difference from
 glmgen's replicates is reported as an accuracy check. They are timed on
 ``--sample`` refits (20 by default) and **extrapolated** linearly to 1,000;
-they run with the BLAS threads the machine gives them (2 here), glmgen's
-replicates with one BLAS thread per worker process.
+they run with the BLAS threads the machine gives them (2 here; ``--loop-threads
+1`` for one), glmgen's replicates with one BLAS thread per worker process.
+Under load, multi-threaded BLAS in the loops slows down erratically (see the
+README); compare ratios within one run.
 
 Part (b): 200 resamples of a CV-selected lasso path on
 ``binomial_enet_50k_100`` built with n=20,000 rows (p=100; the problem's
@@ -119,7 +121,7 @@ def _lasso_cv_kwargs() -> dict[str, Any]:
 
 
 def bench_unpenalized(problem: Problem, libs: Sequence[str], n_boot: int, n_jobs: int, sample: int,
-                      profile: bool) -> dict[str, Any]:
+                      profile: bool, loop_threads: int | None = None) -> dict[str, Any]:
     import glmgen as gg
 
     rows: list[dict[str, Any]] = []
@@ -159,14 +161,15 @@ def bench_unpenalized(problem: Problem, libs: Sequence[str], n_boot: int, n_jobs
     X1 = np.column_stack([np.ones(problem.n), problem.X])
     if "statsmodels" in libs:
         rows.append(_loop_row("statsmodels", "sm.GLM(y, X1, Binomial(), freq_weights=counts).fit()",
-                              lambda c: _statsmodels_fit(problem, X1, c), counts, reference, n_boot))
+                              lambda c: _statsmodels_fit(problem, X1, c), counts, reference, n_boot,
+                              loop_threads))
     if "sklearn" in libs:
         kwargs = _unpenalized_logistic_kwargs()
         shown = ", ".join(f"{k}={v}" for k, v in kwargs.items())
         rows.append(_loop_row(
             "sklearn",
             f"LogisticRegression({shown}, solver='newton-cholesky', tol=1e-8).fit(X, y, sample_weight=counts)",
-            lambda c: _sklearn_fit(problem, c, kwargs), counts, reference, n_boot))
+            lambda c: _sklearn_fit(problem, c, kwargs), counts, reference, n_boot, loop_threads))
     result["target_met"] = bool(glmgen_seconds < TARGET_SECONDS and all(
         r["seconds_total"] >= TARGET_SPEEDUP * glmgen_seconds for r in rows if r["library"] == "statsmodels"))
     return result
@@ -187,20 +190,32 @@ def _sklearn_fit(problem: Problem, counts: np.ndarray, kwargs: dict[str, Any]) -
 
 
 def _loop_row(library: str, call: str, refit: Callable[[np.ndarray], np.ndarray], counts: list[np.ndarray],
-              reference: np.ndarray, n_total: int) -> dict[str, Any]:
+              reference: np.ndarray, n_total: int, threads: int | None = None) -> dict[str, Any]:
     log(f"(a) {library}: {len(counts)} refits ...")
     try:
-        refit(counts[0])  # warm-up, not timed
-        started = time.perf_counter()
-        coefs = np.array([refit(c) for c in counts])
-        seconds = time.perf_counter() - started
+        with _thread_limit(threads):
+            refit(counts[0])  # warm-up, not timed
+            started = time.perf_counter()
+            coefs = np.array([refit(c) for c in counts])
+            seconds = time.perf_counter() - started
     except Exception as exc:  # noqa: BLE001 - a failing library is reported, the run goes on
         return {"library": library, "call": call, "note": f"error: {type(exc).__name__}: {exc}"}
     return {
         "library": library, "call": call, "refits_timed": len(counts), "seconds_timed": seconds,
         "seconds_total": seconds * n_total / len(counts), "extrapolated": True,
-        "note": f"max |coef - glmgen replicate| = {np.max(np.abs(coefs - reference)):.1e}",
+        "note": f"max |coef - glmgen replicate| = {np.max(np.abs(coefs - reference)):.1e}; BLAS threads: "
+                f"{threads or 'default'}",
     }
+
+
+def _thread_limit(threads: int | None) -> Any:
+    import contextlib
+
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads)
 
 
 def _profile(fn: Callable[[], Any]) -> str:
@@ -315,6 +330,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--path-sample", type=int, default=None, help="glmgen replicates timed in (b) (default 4)")
     parser.add_argument("--skip", default="", help="'a' or 'b' to skip that part")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of glmgen's refits in part (a)")
+    parser.add_argument("--loop-threads", type=int, default=None,
+                        help="BLAS threads of the statsmodels / scikit-learn loops in (a) (default: as the machine gives)")
     args = parser.parse_args(argv)
     args.libs = [lib.strip() for lib in args.libs.split(",") if lib.strip()]
     unknown = [lib for lib in args.libs if lib not in LIBRARIES]
@@ -335,7 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     payload: dict[str, Any] = {"benchmark": "bootstrap"}
     if "a" not in args.skip:
         problem = load_problem("binomial_100k_50", n=10_000 if args.quick else None)
-        result = bench_unpenalized(problem, args.libs, args.n_boot, args.n_jobs, args.sample, args.profile)
+        result = bench_unpenalized(problem, args.libs, args.n_boot, args.n_jobs, args.sample, args.profile,
+                                   args.loop_threads)
         payload["unpenalized"] = result
         print()
         print(format_table(f"(a) unpenalized logistic GLM, {problem.name}: n={problem.n:,}, p={problem.p}",

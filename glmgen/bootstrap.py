@@ -425,8 +425,10 @@ def bootstrap(
         resample), or the original alphas. A path fitted on a user grid
         always reuses it.
     cv_folds : int, optional
-        Folds of the per-replicate CV (default: as the path's last ``cv()``,
-        else 10).
+        Folds of the per-replicate CV (default: the fold count and repeats of
+        the path's last ``cv()``, else 10 folds). A ``CVResult`` does not
+        record ``stratify``/``groups``, so replicate folds are plain random
+        folds, grouped by ``groups`` when that is given here.
 
     Returns
     -------

@@ -108,6 +108,21 @@ def test_penalized_replicate_equals_glm_with_frequency_weights():
         np.testing.assert_allclose(boot.replicates.iloc[r], direct.params, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("formula", ["y ~ x1 + x2", "y ~ x1 + x2 - 1"])
+def test_replicate_with_prior_weights_and_exposure_equals_glm(formula):
+    """Prior weights and exposure stay as they are; the counts multiply the frequency weights."""
+    rng = np.random.default_rng(12)
+    n = 300
+    data = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n), "w": rng.uniform(0.5, 2, n),
+                         "e": rng.uniform(1, 3, n)})
+    data["y"] = rng.poisson(data["e"] * np.exp(0.5 + 0.3 * data["x1"] - 0.2 * data["x2"]))
+    fit = gg.glm(formula, data, family="poisson", weights="w", exposure="e")
+    boot = bootstrap(fit, n_boot=3, seed=0, progress=False)
+    counts = boot.resample_counts(2).astype(float)
+    direct = gg.glm(formula, data, family="poisson", weights="w", exposure="e", freq_weights=counts)
+    np.testing.assert_allclose(boot.replicates.iloc[2], direct.params, rtol=1e-6, atol=1e-8)
+
+
 def test_path_bic_replicate_equals_glm_path_on_frequency_weights():
     """Path + BIC on a resample = gg.glm_path(freq_weights=counts).select('bic'), grid from its own alpha_max."""
     problem = make_problem("gaussian", n=300, p=8, seed=7, n_nonzero=2)
