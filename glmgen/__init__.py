@@ -2,7 +2,8 @@
 
 from ._version import __version__
 from .api import generalization, glm, glm_path, split
-from .bootstrap import bias_variance, bootstrap
+from .bootstrap import bootstrap
+from .bootstrap_bias_variance import bias_variance
 from .bootstrap_intervals import BiasVarianceResult, BootstrapResult
 from .cv import CVResult
 from .curves import LearningCurveResult, ValidationCurveResult, learning_curve, validation_curve

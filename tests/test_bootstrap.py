@@ -19,7 +19,8 @@ from scipy import stats
 
 import glmgen as gg
 from benchmarks.problems import make_problem
-from glmgen.bootstrap import bias_variance, bootstrap
+from glmgen.bootstrap import bootstrap
+from glmgen.bootstrap_bias_variance import bias_variance
 from glmgen.bootstrap_intervals import no_information_deviance
 
 sm = pytest.importorskip("statsmodels.api")

@@ -1,0 +1,187 @@
+"""Bootstrap bias-variance decomposition of held-out predictions along a path (:func:`bias_variance`).
+
+Each replicate refits the model (a path on a fixed alpha grid, or a single
+fit at its own alpha) on a case resample of the training rows, exactly as
+:func:`glmgen.bootstrap.bootstrap` does, and predicts the mean at the
+held-out rows; the tasks accumulate per-row sums, so memory does not grow
+with the number of replicates.
+"""
+
+from __future__ import annotations
+
+import warnings as warnings_module
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .bootstrap import Resampler, _chunks, _map_chunks
+from .bootstrap_engines import REFIT_CONTROL, GLMEngine, PathEngine, PenalizedEngine
+from .bootstrap_intervals import BiasVarianceResult
+from .errors import ConvergenceWarning, DataError, InvalidParameterError
+from .penalized import CDControl
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def bias_variance(
+    obj: Any,
+    data: pd.DataFrame,
+    n_boot: int = 200,
+    seed: int = 0,
+    alphas: Any = None,
+    *,
+    n_jobs: int = 1,
+    progress: bool | None = None,
+) -> BiasVarianceResult:
+    """Bootstrap bias-variance decomposition of the predicted mean at held-out rows, per alpha.
+
+    Parameters
+    ----------
+    obj : PathResult or GLMResult
+        A path is refitted on each resample at the fixed grid ``alphas``
+        (default: the path's alphas), warm-started along the grid; a
+        ``GLMResult`` at its own alpha (0 for unpenalized fits).
+    data : DataFrame
+        Held-out rows (response, weights and offsets read as at fit time).
+    n_boot, seed, n_jobs, progress
+        As :func:`bootstrap` (case resampling of the training rows).
+    alphas : array, optional
+        Alphas of a path to evaluate.
+
+    Returns
+    -------
+    BiasVarianceResult
+        ``table`` indexed by alpha: ``bias2``, ``variance``,
+        ``expected_error`` (= bias2 + variance), ``mean_deviance``,
+        ``bagged_deviance``, ``df``, ``n_boot``; the definitions are in
+        :class:`~glmgen.bootstrap_intervals.BiasVarianceResult`.
+    """
+    from .path_result import PathResult
+    from .results import GLMResult
+
+    if isinstance(obj, PathResult):
+        grid = np.sort(np.asarray(obj.alphas if alphas is None else alphas, dtype=float))[::-1]
+        if grid.ndim != 1 or grid.size == 0 or not np.all(grid > 0):
+            raise InvalidParameterError("alphas must be a non-empty list of positive numbers.")
+        engine: Any = PathEngine.of(obj, "bic", grid="original", cv_folds=None, cv_groups=None)
+        engine = _FixedGridEngine(engine, grid)
+        spec, link, family = obj.spec, obj.link, obj.family
+    elif isinstance(obj, GLMResult):
+        if obj.training is None:
+            raise DataError("this model holds no training rows (it was loaded from a file), so it cannot be refitted.")
+        if alphas is not None:
+            raise InvalidParameterError("alphas= applies to a path; a GLMResult is evaluated at its own alpha.")
+        engine = (PenalizedEngine.of(obj, CDControl()) if obj.penalty.is_penalized
+                  else GLMEngine.of(obj, REFIT_CONTROL))
+        grid = np.array([obj.penalty.alpha])
+        spec, link, family = obj.spec, obj.link, obj.family
+    else:
+        raise InvalidParameterError(f"bias_variance needs a PathResult or a GLMResult, got {type(obj).__name__}.")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
+        raise InvalidParameterError(f"n_boot={n_boot!r} must be a whole number >= 2.")
+    held_out = spec.build(data)
+    assert held_out.y is not None
+    test = _HeldOut(held_out.X, held_out.y, held_out.weights * held_out.freq_weights, held_out.offset, family, link,
+                    spec.fit_intercept)
+    resampler = Resampler.build(engine.rows.n_rows, None, None)
+    seeds = np.random.SeedSequence(seed).spawn(int(n_boot))
+    chunks = _chunks(int(n_boot))
+    tasks = [(engine, resampler, test, grid.size, [seeds[r] for r in c]) for c in chunks]
+    parts = _map_chunks(_bias_variance_chunk, tasks, [len(c) for c in chunks], int(n_jobs), progress,
+                        "bias-variance")
+    sums = {key: sum(part[key] for part in parts) for key in ("mu", "mu2", "dev", "err", "df", "n")}
+    n_ok = sums["n"]
+    w = test.weights / test.weights.sum()
+    mean_mu = sums["mu"] / n_ok
+    variance = np.maximum(sums["mu2"] / n_ok - mean_mu**2, 0.0) @ w
+    bias2 = np.square(mean_mu - test.y[None, :]) @ w
+    with np.errstate(all="ignore"):
+        bagged = np.array([family.deviance(test.y, m, test.weights) for m in mean_mu]) / test.weights.sum()
+    table = pd.DataFrame({
+        "bias2": bias2, "variance": variance, "expected_error": sums["err"] / n_ok @ w,
+        "mean_deviance": sums["dev"] / n_ok @ w, "bagged_deviance": bagged, "df": sums["df"] / n_ok,
+        "n_boot": np.full(grid.size, n_ok),
+    }, index=pd.Index(grid, name="alpha"))
+    n_failed = int(n_boot) - int(n_ok)
+    messages = []
+    if n_failed:
+        messages.append(f"{n_failed} of {n_boot} bias-variance replicates failed and were left out.")
+        warnings_module.warn(messages[-1], ConvergenceWarning, stacklevel=2)
+    return BiasVarianceResult(table=table, n_failed=n_failed, warnings=messages)
+
+
+@dataclass(frozen=True, eq=False)
+class _HeldOut:
+    X: FloatArray
+    y: FloatArray
+    weights: FloatArray
+    offset: FloatArray
+    family: Any
+    link: Any
+    fit_intercept: bool
+
+
+@dataclass(frozen=True, eq=False)
+class _FixedGridEngine:
+    """A path refitted on a fixed alpha grid, returning every alpha's coefficients (intercept first)."""
+
+    path: PathEngine
+    alphas: FloatArray
+
+    @property
+    def rows(self) -> Any:
+        return self.path.rows
+
+    def refit_grid(self, counts: IntArray) -> FloatArray:
+        from .bootstrap_engines import resample_design
+        from .fitting import column_scales
+        from .path import fit_path
+        from .penalties import Penalty
+        from .solvers import GLMProblem
+
+        engine = self.path
+        rows = np.flatnonzero(engine.rows.weights * counts > 0)
+        sub = resample_design(engine.design, rows, counts)
+        assert sub.y is not None
+        problem = GLMProblem(sub.X, sub.y, sub.weights * sub.freq_weights, sub.offset, engine.rows.family,
+                             engine.rows.link, engine.spec.fit_intercept)
+        penalty = Penalty(0.0, engine.l1_ratio, engine.factors, column_scales(problem, engine.standardize))
+        fitted, _ = fit_path(problem, penalty, alphas=self.alphas, control=engine.control)
+        return np.column_stack([fitted.intercepts, fitted.coefs])
+
+
+def _bias_variance_chunk(engine: Any, resampler: Resampler, test: _HeldOut, n_alphas: int,
+                         seeds: Sequence[np.random.SeedSequence]) -> dict[str, Any]:
+    n_test = test.y.size
+    sums: dict[str, Any] = {"mu": np.zeros((n_alphas, n_test)), "mu2": np.zeros((n_alphas, n_test)),
+                            "dev": np.zeros((n_alphas, n_test)), "err": np.zeros((n_alphas, n_test)),
+                            "df": np.zeros(n_alphas), "n": 0}
+    for child in seeds:
+        rng = np.random.default_rng(child)
+        counts = resampler.draw(rng)
+        try:
+            with warnings_module.catch_warnings():
+                warnings_module.simplefilter("ignore")
+                if isinstance(engine, _FixedGridEngine):
+                    coefs = engine.refit_grid(counts)
+                else:
+                    coef = engine.refit(counts, rng).coef
+                    coefs = np.asarray(coef if test.fit_intercept else np.concatenate([[0.0], coef]))[None, :]
+        except Exception:  # noqa: BLE001 - failed replicates are counted by the caller
+            continue
+        coefs = np.nan_to_num(coefs, nan=0.0)
+        with np.errstate(all="ignore"):
+            mu = test.link.inverse(test.offset[None, :] + coefs[:, :1] + coefs[:, 1:] @ test.X.T)
+            unit = test.family.unit_deviance(test.y[None, :], mu)
+        sums["mu"] += mu
+        sums["mu2"] += mu**2
+        sums["dev"] += unit
+        sums["err"] += np.square(mu - test.y[None, :])
+        sums["df"] += np.count_nonzero(coefs[:, 1:], axis=1)
+        sums["n"] += 1
+    return sums
