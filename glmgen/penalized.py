@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+import scipy.linalg
 
 from . import _kernels
 from .errors import ConvergenceWarning
@@ -42,6 +43,8 @@ IntArray = npt.NDArray[np.int64]
 KKT_SLACK = 1e-9
 #: Gram-mode sweeps cost O(|working set|^2), not O(n): solve those 1e4 times tighter
 GRAM_TOL_FACTOR = 1e-4
+#: up to this many columns the cached gaussian Gram matrix is formed whole, at first use
+FULL_GRAM_COLUMNS = 2000
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,21 @@ class GramCache:
         return cls(centred=centred, u=u, q=centred.T @ (u * (z - z_mean)), x_mean=x_mean, z_mean=z_mean)
 
     def columns(self, index: IntArray) -> FloatArray:
-        """``G[index][:, index]``, computing any column not yet cached (all rows of it)."""
+        """``G[index][:, index]``, computing any column not yet cached (all rows of it).
+
+        When at most ``FULL_GRAM_COLUMNS`` columns exist (and ``n >= p``) the
+        whole Gram matrix is formed on first use with one BLAS ``syrk``: along a
+        path most columns enter anyway, and one large product is far faster
+        than many narrow ones.
+        """
         missing = index[~self.have[index]]
-        if missing.size:
+        n, p = self.centred.shape
+        if missing.size and p <= FULL_GRAM_COLUMNS and n >= p:
+            weighted = self.centred * np.sqrt(self.u)[:, None]
+            upper = scipy.linalg.blas.dsyrk(1.0, np.asfortranarray(weighted), trans=1)
+            self.gram = np.triu(upper) + np.triu(upper, 1).T
+            self.have[:] = True
+        elif missing.size:
             weighted = self.centred[:, missing] * self.u[:, None]
             self.gram[:, missing] = self.centred.T @ weighted
             self.gram[missing, :] = self.gram[:, missing].T
