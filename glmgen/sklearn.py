@@ -586,7 +586,7 @@ class GLMRegressor(_SingleAlphaMixin, _RegressorBase):
     fit_intercept : bool, default=True
     max_iter : int, default=100
         Maximum number of IRLS iterations.
-    tol : float, default=1e-10
+    tol : float, default=1e-8
         Convergence tolerance on the relative change of the (penalized)
         deviance, and for ``alpha=0`` also of the coefficients.
 
@@ -625,7 +625,7 @@ class GLMRegressor(_SingleAlphaMixin, _RegressorBase):
         standardize: bool = False,
         fit_intercept: bool = True,
         max_iter: int = 100,
-        tol: float = 1e-10,
+        tol: float = 1e-8,
     ) -> None:
         self.family = family
         self.link = link
@@ -681,7 +681,7 @@ class GLMClassifier(_SingleAlphaMixin, _ClassifierBase):
     standardize : bool, default=False
     fit_intercept : bool, default=True
     max_iter : int, default=100
-    tol : float, default=1e-10
+    tol : float, default=1e-8
 
     Attributes
     ----------
@@ -708,7 +708,7 @@ class GLMClassifier(_SingleAlphaMixin, _ClassifierBase):
         standardize: bool = False,
         fit_intercept: bool = True,
         max_iter: int = 100,
-        tol: float = 1e-10,
+        tol: float = 1e-8,
     ) -> None:
         self.link = link
         self.alpha = alpha
@@ -850,7 +850,7 @@ _CV_PARAMETERS = """
         Re-learned on each fold's training rows.
     fit_intercept : bool, default=True
     max_iter : int, default=100
-    tol : float, default=1e-10
+    tol : float, default=1e-8
     random_state : int, Generator, RandomState or None, default=0
         Seed of the folds when ``cv`` is an int (``0``: the same folds on every fit).
 """
@@ -911,7 +911,7 @@ class GLMRegressorCV(_PathCVMixin, _RegressorBase):
         standardize: bool = False,
         fit_intercept: bool = True,
         max_iter: int = 100,
-        tol: float = 1e-10,
+        tol: float = 1e-8,
         random_state: Any = 0,
     ) -> None:
         self.family = family
@@ -977,7 +977,7 @@ class GLMClassifierCV(_PathCVMixin, _ClassifierBase):
         standardize: bool = False,
         fit_intercept: bool = True,
         max_iter: int = 100,
-        tol: float = 1e-10,
+        tol: float = 1e-8,
         random_state: Any = 0,
     ) -> None:
         self.link = link
