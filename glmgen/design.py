@@ -658,7 +658,23 @@ def _column_matrix(data: pd.DataFrame, columns: list[str]) -> FloatArray:
 
 
 def _rhs_terms(rhs: str) -> list[patsy.Term]:
+    """The right-hand side's terms (intercept first), as patsy parses them."""
+    simple = _sum_of_names(rhs)
+    if simple is not None:
+        return simple
     try:
         return patsy.ModelDesc.from_formula(rhs).rhs_termlist
     except patsy.PatsyError as exc:
         raise FormulaError(str(exc)) from None
+
+
+def _sum_of_names(rhs: str) -> list[patsy.Term] | None:
+    """Terms of ``a + b + ...`` (optionally parenthesised, with ``0``/``1`` for the intercept) without
+    patsy's parser, which recurses once per ``+`` and overflows the stack on thousands of columns
+    (``y ~ .`` on wide data); ``None`` for anything else."""
+    tokens = [t.strip() for t in rhs.replace("(", " ").replace(")", " ").split("+")]
+    if not tokens or not all(t.isidentifier() or t in ("0", "1") for t in tokens):
+        return None
+    names = list(dict.fromkeys(t for t in tokens if t not in ("0", "1")))
+    intercept = [] if "0" in tokens else [patsy.Term([])]
+    return intercept + [patsy.Term([patsy.EvalFactor(name)]) for name in names]
