@@ -23,6 +23,8 @@ from .errors import (
 )
 from .metrics import GeneralizationResult, HeldOutResult
 from .path_result import PathResult
+from .report.document import Report
+from .reporting import report
 from .results import GLMResult, load
 from .selection import BestSubsetResult, LRTestResult, StepwiseResult, compare, lrtest
 from .stepwise import best_subset, stepwise
@@ -47,6 +49,7 @@ __all__ = [
     "LRTestResult",
     "LearningCurveResult",
     "PathResult",
+    "Report",
     "SeparationWarning",
     "StepwiseResult",
     "UnsafeFormulaError",
@@ -63,6 +66,7 @@ __all__ = [
     "learning_curve",
     "load",
     "lrtest",
+    "report",
     "split",
     "stepwise",
     "validation_curve",

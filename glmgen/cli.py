@@ -1,95 +1,232 @@
-"""Command line: ``glmgen fit DATA --formula ...`` and ``glmgen demo``. Parsing and I/O only; no statistics."""
+"""Command line: ``glmgen fit``, ``glmgen report`` and ``glmgen demo``. Parsing and I/O only; no statistics.
+
+Every command runs :func:`glmgen.reporting.report` (split, fit or path + CV
+selection, generalization, optionally bootstrap and learning curve) and
+prints or writes the result. Bad input (unreadable file, missing column,
+wrong family, ...) gives one line on stderr and exit code 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from . import api
-from .results import GLMResult
-from .errors import GlmgenError, GLMGenWarning
-from .report.tables import Table, render_text
+from .errors import DataError, GLMGenWarning, GlmgenError
+
+SELECT_CHOICES = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
+FAMILY_HELP = "gaussian, binomial or poisson (default: gaussian)"
+DEMO_FORMULA = "mdvis ~ ."
+DEMO_N_BOOT = 500
+DEMO_BOOT_FOLDS = 5
+DEMO_N_ALPHAS = 40
 
 
-def _read_table(path: str) -> pd.DataFrame:
-    suffix = Path(path).suffix.lower()
+class UsageError(GlmgenError, ValueError):
+    """A command-line option has a value the command cannot use."""
+
+
+def read_table(path: str) -> pd.DataFrame:
+    """Read CSV (any other suffix, ``.tsv`` tab-separated) or Parquet (``.parquet``/``.pq``, needs pyarrow)."""
+    file = Path(path)
+    if not file.exists():
+        raise DataError(f"data file {path!r} does not exist.")
+    if file.is_dir():
+        raise DataError(f"{path!r} is a directory; give a CSV or Parquet file.")
+    suffix = file.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
-
-
-def _generalization_table(fit: GLMResult, train: pd.DataFrame, test: pd.DataFrame) -> Table:
-    result = api.generalization(fit, train, test)
-    return Table(
-        "Generalization: training vs held-out",
-        ["", "mean deviance", "D^2", "rows"],
-        [["train", result.train.mean_deviance, result.train.d2, result.train.n],
-         ["held-out", result.test.mean_deviance, result.test.d2, result.test.n]],
-        notes=[f"Gap (held-out minus training mean deviance): {result.gap:.4g}"],
-    )
-
-
-def _fit_and_print(data: pd.DataFrame, formula: str, family: str, link: str | None, test_size: float,
-                   seed: int, title: str | None = None) -> None:
-    train, test = api.split(data, test_size=test_size, seed=seed)
-    fit = api.glm(formula, train, family, link=link)
-    if title:
-        print(title + "\n")
-    print(fit.summary())
-    print()
-    print(render_text(_generalization_table(fit, train, test)))
+        if importlib.util.find_spec("pyarrow") is None:
+            raise DataError(f"reading Parquet ({path!r}) needs pyarrow, which is not installed: "
+                            "run 'pip install pyarrow', or save the data as CSV.")
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 - pyarrow's errors have no common base; report them in one line
+            raise DataError(f"cannot read {path!r} as Parquet: {_first_line(exc)}") from None
+    try:
+        frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path!r} as CSV: {_first_line(exc)}") from None
+    if frame.shape[1] < 2:
+        raise DataError(f"{path!r} has {frame.shape[1]} column(s) after reading it as comma-separated CSV; "
+                        "is it a CSV file with a header row?")
+    return frame
 
 
 def load_demo_data() -> pd.DataFrame:
-    """RAND Health Insurance Experiment data shipped with statsmodels (20,190 rows)."""
+    """RAND Health Insurance Experiment data shipped with statsmodels (20,190 rows, 10 columns)."""
     from statsmodels.datasets import randhie
 
     return randhie.load_pandas().data
 
 
-def _demo(args: argparse.Namespace) -> None:
-    _fit_and_print(
-        load_demo_data(), "mdvis ~ .", "poisson", None, test_size=0.25, seed=args.seed,
-        title="glmgen demo: Poisson GLM of outpatient visits (mdvis) in the RAND Health Insurance Experiment,\n"
-              f"fitted on a seeded 75% split (seed={args.seed}) and scored on the held-out 25%.",
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _model_options(args: argparse.Namespace) -> dict[str, Any]:
+    if args.alpha is not None and args.alpha < 0:
+        raise UsageError(f"--alpha {args.alpha:g} must be >= 0.")
+    l1_ratio = 1.0 if args.l1_ratio is None else args.l1_ratio
+    if args.l1_ratio is not None and args.alpha is None and args.select is None:
+        raise UsageError("--l1-ratio needs --alpha (a fixed penalty) or --select (a penalty path).")
+    return dict(
+        link=args.link, select=args.select, alpha=args.alpha, l1_ratio=l1_ratio, test_size=args.test_size,
+        seed=args.seed, folds=args.folds, n_jobs=args.n_jobs, weights=args.weights, offset=args.offset,
+        exposure=args.exposure, progress=args.progress,
     )
 
 
-def _fit(args: argparse.Namespace) -> None:
-    _fit_and_print(_read_table(args.data), args.formula, args.family, args.link, args.test_size, args.seed)
+def _run_fit(args: argparse.Namespace) -> None:
+    from .reporting import report
+
+    data = read_table(args.data)
+    result = report(args.formula, data, args.family, **_model_options(args), n_boot=0, learning_curve=False,
+                    figures=False)
+    print(result.to_text(sections=("generalization", "coefficients", "selection")))
+    warnings_raised = result.analysis.warnings
+    if warnings_raised:
+        print("\nWarnings:")
+        for entry in warnings_raised:
+            print(f"  - {entry.stage}: {entry.message}")
+
+
+def _format_of(args: argparse.Namespace, output: Path) -> str:
+    if args.format is not None:
+        return str(args.format)
+    suffix = output.suffix.lower()
+    formats = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".tex": "tex", ".txt": "txt"}
+    if suffix not in formats:
+        raise UsageError(f"cannot tell the report format from {str(output)!r}: use a .html, .md or .tex file name, "
+                         "or --format html|md|tex.")
+    return formats[suffix]
+
+
+def _write(result: Any, output: Path, format: str) -> None:
+    try:
+        written = result.save(output, format=format)
+    except OSError as exc:
+        raise DataError(f"cannot write {str(output)!r}: {exc.strerror or _first_line(exc)}") from None
+    extra = f" (figures in {output.stem}_figures/)" if format in ("md", "tex") and result.figures else ""
+    print(f"Wrote {written.resolve()}{extra}")
+    print(result.headline)
+
+
+def _run_report(args: argparse.Namespace) -> None:
+    from .reporting import report
+
+    output = Path(args.output)
+    format = _format_of(args, output)
+    data = read_table(args.data)
+    result = report(args.formula, data, args.family, **_model_options(args), n_boot=args.n_boot,
+                    boot_folds=args.boot_folds, learning_curve=not args.no_learning_curve, title=args.title)
+    _write(result, output, format)
+
+
+def _run_demo(args: argparse.Namespace) -> None:
+    from .reporting import report
+
+    output = Path(args.output)
+    format = _format_of(args, output)
+    print(f"glmgen demo: Poisson elastic net (l1_ratio=0.5) of outpatient visits (mdvis) in the RAND Health "
+          f"Insurance Experiment; alpha by 10-fold CV (cv_1se), {args.n_boot} bootstrap replicates of the whole "
+          f"path + selection ({args.boot_folds}-fold CV inside each). A few minutes on 2 cores.", flush=True)
+    result = report(
+        DEMO_FORMULA, load_demo_data(), "poisson", select="cv_1se", l1_ratio=0.5, n_alphas=DEMO_N_ALPHAS,
+        test_size=0.25, seed=args.seed, n_boot=args.n_boot, folds=10, boot_folds=args.boot_folds,
+        n_jobs=args.n_jobs, progress=args.progress,
+        title="RAND Health Insurance Experiment: outpatient visits (mdvis), Poisson elastic net",
+    )
+    _write(result, output, format)
+    seconds = sum(result.analysis.timings.values())
+    print(f"Computed in {seconds:.0f} s.")
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", help="CSV file (or Parquet: .parquet / .pq, needs pyarrow)")
+    parser.add_argument("--formula", required=True, help="e.g. 'y ~ x1 + C(region)' or 'y ~ .'")
+    parser.add_argument("--family", default="gaussian", help=FAMILY_HELP)
+    parser.add_argument("--link", default=None, help="override the canonical link (logit, probit, cloglog, log, "
+                                                     "identity)")
+    penalty = parser.add_mutually_exclusive_group()
+    penalty.add_argument("--alpha", type=float, default=None, help="fit at this fixed penalty")
+    penalty.add_argument("--select", choices=SELECT_CHOICES, default=None,
+                         help="fit an elastic-net path and choose alpha by this criterion")
+    parser.add_argument("--l1-ratio", type=float, default=None,
+                        help="elastic-net mix for --alpha / --select (default 1 = lasso)")
+    parser.add_argument("--test-size", type=float, default=0.25, help="held-out share (default 0.25)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split, folds and bootstrap (default 0)")
+    parser.add_argument("--folds", type=int, default=10, help="cross-validation folds with --select (default 10)")
+    parser.add_argument("--n-jobs", type=int, default=1, help="worker processes (-1 = all cores); results do "
+                                                              "not depend on it")
+    parser.add_argument("--weights", default=None, help="prior-weights column")
+    parser.add_argument("--offset", default=None, help="offset column or expression")
+    parser.add_argument("--exposure", default=None, help="exposure column (offset = log(exposure))")
+    _add_progress(parser)
+
+
+def _add_progress(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress bars on stderr (default: when stderr is a terminal)")
+
+
+def _add_output(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument("-o", "--output", default=default, required=default is None,
+                        help="report file; its suffix (.html, .md, .tex) picks the format"
+                             + (f" (default {default})" if default else ""))
+    parser.add_argument("--format", choices=("html", "md", "tex"), default=None,
+                        help="report format, overriding the file suffix")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="glmgen", description="GLMs that measure how well they generalize.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    fit = commands.add_parser("fit", help="fit a GLM on a train split and report held-out deviance")
-    fit.add_argument("data", help="CSV or Parquet file")
-    fit.add_argument("--formula", required=True, help="e.g. 'y ~ x1 + C(region)' or 'y ~ .'")
-    fit.add_argument("--family", default="gaussian", help="gaussian, binomial or poisson")
-    fit.add_argument("--link", default=None, help="override the canonical link")
-    fit.add_argument("--test-size", type=float, default=0.25, help="held-out share (default 0.25)")
-    fit.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
-    fit.set_defaults(run=_fit)
-    demo = commands.add_parser("demo", help="the generalization report on the shipped RAND HIE data")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{fit,report,demo}")
+    fit = commands.add_parser("fit", help="fit on a training split; print coefficients and held-out deviance",
+                              description="Fit on a seeded training split and print the coefficient table and "
+                                          "the training vs held-out deviance.")
+    _add_model_arguments(fit)
+    fit.set_defaults(run=_run_fit)
+    report = commands.add_parser("report", help="write the whole generalization report (HTML, Markdown, LaTeX)",
+                                 description="Write the generalization report: fit, selection, held-out "
+                                             "deviance, bootstrap optimism, learning curve, diagnostics.")
+    _add_model_arguments(report)
+    report.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates (0 = none; default 200)")
+    report.add_argument("--boot-folds", type=int, default=None,
+                        help="CV folds inside each bootstrap replicate (default: --folds)")
+    report.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve")
+    report.add_argument("--title", default=None, help="report title")
+    _add_output(report, None)
+    report.set_defaults(run=_run_report)
+    demo = commands.add_parser("demo", help="the report on the RAND HIE data shipped with statsmodels",
+                               description="Write the generalization report of a Poisson elastic net for "
+                                           "outpatient visits in the RAND Health Insurance Experiment.")
+    _add_output(demo, "report.html")
     demo.add_argument("--seed", type=int, default=0)
-    demo.set_defaults(run=_demo)
+    demo.add_argument("--n-boot", type=int, default=DEMO_N_BOOT, help=f"(default {DEMO_N_BOOT})")
+    demo.add_argument("--boot-folds", type=int, default=DEMO_BOOT_FOLDS, help=f"(default {DEMO_BOOT_FOLDS})")
+    demo.add_argument("--n-jobs", type=int, default=-1, help="worker processes (default -1 = all cores)")
+    _add_progress(demo)
+    demo.set_defaults(run=_run_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; bad input gives a one-line error and exit code 2."""
+    """Entry point; bad input gives a one-line error on stderr and exit code 2."""
     args = build_parser().parse_args(argv)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", GLMGenWarning)  # recorded on the result and shown in the summary
+            warnings.simplefilter("ignore", GLMGenWarning)  # recorded in the report instead
             args.run(args)
-    except (GlmgenError, ValueError, FileNotFoundError, KeyError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"glmgen: error: {message}", file=sys.stderr)
+    except (GlmgenError, ValueError, OSError, ImportError) as exc:
+        print(f"glmgen: error: {_first_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("glmgen: interrupted", file=sys.stderr)
+        return 130
     return 0
