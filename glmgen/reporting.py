@@ -306,7 +306,7 @@ def analyse(
         learning_curve=bool(learning_curve), level=float(level), interval=interval,
     )
     show = progress if progress is not None else sys.stderr.isatty()
-    total = 6 + (select is not None) + (n_boot >= 2) + bool(learning_curve)
+    total = 5 + (select is not None) + (n_boot >= 2) + bool(learning_curve)
     steps = _Steps(total, show)
     notes: list[str] = []
     fit_kwargs: dict[str, Any] = dict(link=link_object, **variables, standardize=standardize, na_action=na_action)
