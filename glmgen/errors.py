@@ -29,7 +29,15 @@ class UnseenLevelError(DataError):
 
 
 class UnsafeFormulaError(FormulaError):
-    """A saved model's formula calls a function glmgen does not allow on load."""
+    """A formula (saved, or checked with ``safe=True``) calls a function outside the allow-list."""
+
+
+class ModelFileError(GlmgenError, ValueError):
+    """A model file is damaged, edited or not a glmgen model file; the message names the field."""
+
+
+class SolverError(GlmgenError, ValueError, FloatingPointError):
+    """The solver could not reach a finite fit (overflow, no finite deviance); the message says why."""
 
 
 class GLMGenWarning(UserWarning):
@@ -50,6 +58,11 @@ class AliasedColumnsWarning(GLMGenWarning):
 
 class DroppedRowsWarning(GLMGenWarning):
     """Rows with missing values in a model column were dropped."""
+
+
+class DataWarning(GLMGenWarning):
+    """Valid but suspicious data: a categorical column with nearly one level per row, a text column
+    that is mostly numbers (a CSV's "?" or "n/a"), and the like."""
 
 
 class DomainWarning(GLMGenWarning):
