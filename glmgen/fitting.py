@@ -7,19 +7,25 @@ import warnings as warnings_module
 import numpy as np
 
 from .design import DesignMatrix, DesignSpec
-from .errors import DataError, DroppedRowsWarning
+from .errors import DataError, DroppedRowsWarning, InvalidParameterError
 from .families import Family
 from .links import Link
 from .path import fit_path
 from .penalized import CDControl
 from .penalties import Penalty
 from .results import GLMResult, PenaltySettings, build_result
-from .solvers import GLMProblem, IRLSControl, Notice, irls
+from .solvers import GLMProblem, IRLSControl, Notice, equilibrated, irls
 
 
 def check_design(design: DesignMatrix, spec: DesignSpec, family: Family) -> None:
     """Refuse responses outside the family's range and weights that leave nothing to fit."""
     assert design.y is not None
+    if spec.response.is_cbind and not family.accepts_trials:
+        raise InvalidParameterError(
+            f"the response {spec.response.label!r} gives successes and failures, which only a binomial model "
+            f"can use; family={family.name!r} needs one response column. Use family='binomial', or model the "
+            f"successes as counts with the trials as exposure (e.g. 'successes ~ ...', exposure='trials')."
+        )
     family.check_y(design.y, design.row_labels, spec.response.label)
     if not np.any(design.weights * design.freq_weights > 0):
         sources = [f"{v.role} {v.source if v.kind != 'array' else '(array)'!r}" for v in spec.variables
@@ -126,12 +132,20 @@ def penalty_factors(spec: DesignSpec, penalty_factor: dict[str, float] | None) -
 
 
 def column_scales(problem: GLMProblem, standardize: bool) -> np.ndarray:
-    """Weighted 1/n standard deviations of the columns (glmnet's), or ones without standardization."""
+    """Weighted 1/n standard deviations of the columns (glmnet's), or ones without standardization.
+
+    Computed on columns rescaled by powers of two (:func:`~glmgen.solvers.equilibrated`)
+    and scaled back, so that columns near 1e160 or 1e-200 neither overflow nor underflow.
+    """
     if not standardize:
         return np.ones(problem.X.shape[1])
+    rescaled, factors = equilibrated(problem)
     p = problem.weights / problem.weights.sum()
-    centre = p @ problem.X if problem.fit_intercept else np.zeros(problem.X.shape[1])
-    return np.sqrt(np.maximum(p @ np.square(problem.X - centre), 0.0))
+    centre = p @ rescaled.X if problem.fit_intercept else np.zeros(problem.X.shape[1])
+    # One column at a time: no n x p temporary beside X.
+    spread = np.array([p @ np.square(rescaled.X[:, j] - centre[j]) for j in range(rescaled.X.shape[1])])
+    scales = np.sqrt(np.maximum(spread, 0.0))
+    return scales if factors is None else scales / factors
 
 
 def prepare_penalized(
@@ -144,9 +158,15 @@ def prepare_penalized(
     penalty_factor: dict[str, float] | None,
     standardize: bool,
 ) -> tuple[GLMProblem, Penalty]:
-    """The arrays and the penalty (alpha still 0) of a penalized fit or path."""
+    """The arrays and the penalty (alpha still 0) of a penalized fit or path.
+
+    Refuses a response that leaves no path (all-zero counts, an all-0 or all-1 binomial response).
+    """
     check_design(design, spec, family)
     problem = problem_of(design, spec, family, link)
+    degenerate = family.degenerate_response(problem.y, problem.weights, spec.response.label)
+    if degenerate:
+        raise DataError(degenerate)
     penalty = Penalty(alpha=0.0, l1_ratio=float(l1_ratio), factors=penalty_factors(spec, penalty_factor),
                       scales=column_scales(problem, standardize))
     return problem, penalty

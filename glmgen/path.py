@@ -1,8 +1,9 @@
 """Regularization paths: the alpha grid and a warm-started sequence of penalized fits.
 
 The grid runs geometrically from ``alpha_max`` (closed form: the smallest
-alpha with every penalized coefficient zero) down to
-``alpha_min_ratio * alpha_max``. Each fit starts from the previous solution
+alpha with every penalized coefficient zero; for ``l1_ratio < 1e-3``,
+glmnet's start computed as if ``l1_ratio = 1e-3``, where a ridge solution is
+small but not zero) down to ``alpha_min_ratio * alpha_max``. Each fit starts from the previous solution
 with the working set given by the sequential strong rule
 
     |gradient_j(previous alpha)| >= l1_ratio f_j s_j (2 alpha_k - alpha_{k-1}),
@@ -16,15 +17,18 @@ reported.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from .errors import DataError
-from .penalized import CDControl, GramCache, PenalizedState, fit_penalized, objective, smooth_gradient
+from .penalized import (
+    CDControl, GramCache, PenalizedState, equilibrated_penalized, fit_penalized, objective, smooth_gradient,
+)
 from .penalties import Penalty
-from .solvers import GLMProblem, IRLSControl, Notice, SolverOutput, irls
+from .solvers import GLMProblem, IRLSControl, Notice, SolverOutput, irls, unscaled_output
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -95,10 +99,42 @@ def fit_path(
     ignored). With ``alphas=None`` the grid is computed and early stopping
     applies (unless ``early_stop=False``); a user grid is sorted decreasing
     and fitted in full.
+
+    The null fit is returned without iterating where it is optimal (KKT,
+    :meth:`~glmgen.penalties.Penalty.null_optimal_alpha`) and, as glmnet, at
+    the first alpha of a computed grid (where a ridge path starts); any other
+    alpha is solved, so a ridge fit at a user's ``alpha >= alpha_max`` is not zero.
+
+    Raises
+    ------
+    DataError
+        When the response makes the intercept diverge (all-zero Poisson counts,
+        an all-0 or all-1 binomial response): no path exists.
     """
+    degenerate = problem.family.degenerate_response(problem.y, problem.weights, "y")
+    if degenerate:
+        raise DataError(degenerate)
+    problem, penalty, factors = equilibrated_penalized(problem, penalty)
+    path, notices = _fit_path(problem, penalty, alphas, n_alphas, alpha_min_ratio, control, early_stop)
+    if factors is not None:
+        outputs = [unscaled_output(o, factors, problem.fit_intercept) for o in path.outputs]
+        path = PathFit(path.alphas, outputs, path.alpha_max, path.null_deviance)
+    return path, notices
+
+
+def _fit_path(
+    problem: GLMProblem,
+    penalty: Penalty,
+    alphas: FloatArray | None,
+    n_alphas: int,
+    alpha_min_ratio: float | None,
+    control: CDControl,
+    early_stop: bool | None,
+) -> tuple[PathFit, list[Notice]]:
     start = null_state(problem, penalty)
     gradient = smooth_gradient(problem, start)
     alpha_max = penalty.alpha_max(gradient)
+    null_optimal = penalty.null_optimal_alpha(gradient)
     if alphas is None:
         if not alpha_max > 0:
             raise DataError(
@@ -120,9 +156,9 @@ def fit_path(
     notices: list[Notice] = []
     state, previous_alpha = start, max(alpha_max, grid[0])
     working = np.zeros(problem.X.shape[1], dtype=bool)
+    computed_start = alpha_max if alphas is None else math.inf
     for alpha in grid:
-        if alpha >= alpha_max:
-            # By definition of alpha_max the null fit is optimal: exact zeros, no iterations.
+        if alpha >= null_optimal or alpha >= computed_start:
             output = _null_output(problem, start)
         else:
             strong = working | (np.abs(gradient) >= l1_weight * (2.0 * alpha - previous_alpha))

@@ -32,11 +32,12 @@ import pandas as pd
 from scipy import special
 
 from .design import DesignMatrix, DesignSpec
+from .errors import InvalidParameterError
 from .families import Family
 from .fitting import emit, null_model
 from .links import Link
 from .path import PathFit
-from .penalized import CDControl, PenalizedState, fit_penalized
+from .penalized import CDControl, PenalizedState, equilibrated_penalized, fit_penalized
 from .penalties import Penalty
 from .results import GLMResult, PenaltySettings, build_result
 from .solvers import GLMProblem, IRLSControl
@@ -53,7 +54,14 @@ SELECTION_CRITERIA = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
 
 
 def effective_df(problem: GLMProblem, penalty: Penalty, coef: FloatArray, intercept: float) -> float:
-    """Trace of the elastic-net hat matrix on the active set at a solution (see the module notes)."""
+    """Trace of the elastic-net hat matrix on the active set at a solution (see the module notes).
+
+    Scale-invariant; evaluated on exactly rescaled columns (:func:`equilibrated_penalized`) so that
+    columns of extreme scale neither overflow nor underflow.
+    """
+    problem, penalty, factors = equilibrated_penalized(problem, penalty)
+    if factors is not None:
+        coef = coef / factors
     active = np.flatnonzero(coef)
     if active.size == 0:
         return 0.0
@@ -63,7 +71,7 @@ def effective_df(problem: GLMProblem, penalty: Penalty, coef: FloatArray, interc
     eta = problem.offset + intercept + problem.X[:, active] @ coef[active]
     mu = problem.link.inverse(eta)
     dmu = problem.link.inverse_derivative(eta)
-    u = problem.weights * np.square(dmu) / problem.family.variance(mu) / problem.weights.sum()
+    u = problem.weights * dmu * (dmu / problem.family.variance(mu)) / problem.weights.sum()
     X_active = problem.X[:, active]
     if problem.fit_intercept:
         X_active = X_active - u @ X_active / u.sum()
@@ -179,10 +187,14 @@ class PathResult:
     # -- single fits --------------------------------------------------------------------------------
 
     def fit_at(self, alpha: float) -> GLMResult:
-        """Exact fit at ``alpha``, warm-started from the nearest path point."""
-        if not (np.isfinite(alpha) and alpha > 0):
-            raise ValueError(f"alpha={alpha!r} must be a positive number; the path spans "
-                             f"[{self.alphas[-1]:.4g}, {self.alphas[0]:.4g}].")
+        """Exact fit at ``alpha``, warm-started from the nearest path point (any ``alpha > 0``, also
+        beyond the path: ``alpha >= alphas[0]`` is solved, not assumed zero, for ridge-like penalties)."""
+        number = isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, (bool, np.bool_))
+        if not (number and math.isfinite(alpha) and alpha > 0):
+            raise InvalidParameterError(
+                f"alpha={alpha!r} must be a positive finite number; the path spans "
+                f"[{self.alphas[-1]:.4g}, {self.alphas[0]:.4g}]. Pass one of path.alphas or a value near them."
+            )
         nearest = int(np.argmin(np.abs(np.log(self.alphas) - math.log(alpha))))
         row = self.coefs.iloc[nearest].to_numpy()
         intercept = float(row[0]) if self.spec.fit_intercept else 0.0

@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-import scipy.linalg
 
 from . import _kernels
 from .errors import ConvergenceWarning
 from .penalties import Penalty
-from .solvers import GLMProblem, Notice, SolverOutput
+from .solvers import (
+    GLMProblem, Notice, SolverOutput, WeightedLeastSquares, equilibrated, no_finite_fit, unscaled_output,
+)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -77,9 +78,13 @@ class GramCache:
 
     ``Xc`` is ``X`` centred with the ``U``-weighted means (when fitting an
     intercept); ``q = Xc' U (z - zbar)`` for the fixed working response.
+    ``Xc`` is never stored: the whole Gram matrix is accumulated over row
+    blocks, and a few columns use ``Xc' U Xc_m = X' U Xc_m`` (the columns of
+    ``U Xc_m`` sum to zero), so the cache holds no ``n x p`` copy of ``X``.
     """
 
-    centred: FloatArray
+    X: FloatArray
+    fit_intercept: bool
     u: FloatArray
     q: FloatArray
     x_mean: FloatArray
@@ -88,7 +93,7 @@ class GramCache:
     have: BoolArray = field(init=False)
 
     def __post_init__(self) -> None:
-        p = self.centred.shape[1]
+        p = self.X.shape[1]
         self.gram = np.zeros((p, p))
         self.have = np.zeros(p, dtype=bool)
 
@@ -96,32 +101,25 @@ class GramCache:
     def build(cls, problem: GLMProblem) -> GramCache:
         u = problem.weights / problem.weights.sum()
         z = problem.y - problem.offset
-        if problem.fit_intercept:
-            x_mean = u @ problem.X
-            z_mean = float(u @ z)
-        else:
-            x_mean, z_mean = np.zeros(problem.X.shape[1]), 0.0
-        centred = np.asfortranarray(problem.X - x_mean)
-        return cls(centred=centred, u=u, q=centred.T @ (u * (z - z_mean)), x_mean=x_mean, z_mean=z_mean)
+        n, p = problem.X.shape
+        wls = WeightedLeastSquares(problem.X, problem.fit_intercept)
+        if p <= FULL_GRAM_COLUMNS and n >= p:
+            # Along a path most columns enter anyway: one blocked syrk is far faster than many narrow products.
+            gram, q, x_mean, z_mean, _ = wls.gram(z, u)
+            cache = cls(X=problem.X, fit_intercept=problem.fit_intercept, u=u, q=q, x_mean=x_mean, z_mean=z_mean)
+            cache.gram, cache.have[:] = gram, True
+            return cache
+        x_mean = u @ problem.X if problem.fit_intercept else np.zeros(p)
+        z_mean = float(u @ z) if problem.fit_intercept else 0.0
+        return cls(X=problem.X, fit_intercept=problem.fit_intercept, u=u, q=problem.X.T @ (u * (z - z_mean)),
+                   x_mean=x_mean, z_mean=z_mean)
 
     def columns(self, index: IntArray) -> FloatArray:
-        """``G[index][:, index]``, computing any column not yet cached (all rows of it).
-
-        When at most ``FULL_GRAM_COLUMNS`` columns exist (and ``n >= p``) the
-        whole Gram matrix is formed on first use with one BLAS ``syrk``: along a
-        path most columns enter anyway, and one large product is far faster
-        than many narrow ones.
-        """
+        """``G[index][:, index]``, computing any column not yet cached (all rows of it)."""
         missing = index[~self.have[index]]
-        n, p = self.centred.shape
-        if missing.size and p <= FULL_GRAM_COLUMNS and n >= p:
-            weighted = self.centred * np.sqrt(self.u)[:, None]
-            upper = scipy.linalg.blas.dsyrk(1.0, np.asfortranarray(weighted), trans=1)
-            self.gram = np.triu(upper) + np.triu(upper, 1).T
-            self.have[:] = True
-        elif missing.size:
-            weighted = self.centred[:, missing] * self.u[:, None]
-            self.gram[:, missing] = self.centred.T @ weighted
+        if missing.size:
+            weighted = (self.X[:, missing] - self.x_mean[missing]) * self.u[:, None]
+            self.gram[:, missing] = self.X.T @ weighted
             self.gram[missing, :] = self.gram[:, missing].T
             self.have[missing] = True
         return self.gram[np.ix_(index, index)]
@@ -148,7 +146,7 @@ def smooth_gradient(problem: GLMProblem, state: PenalizedState) -> FloatArray:
     ``-sum_i (w_i / W) (y_i - mu_i) / V(mu_i) * dmu/deta_i * x_ij``.
     """
     dmu = problem.link.inverse_derivative(state.eta)
-    score = problem.weights * (problem.y - state.mu) * dmu / problem.family.variance(state.mu)
+    score = problem.weights * (problem.y - state.mu) * (dmu / problem.family.variance(state.mu))
     return -(problem.X.T @ score) / problem.weights.sum()
 
 
@@ -199,12 +197,10 @@ def _inner_solve(
     total = u.sum()
     z_mean = float(u @ z / total) if problem.fit_intercept else 0.0
     if mode == "gram":
-        X_active = problem.X[:, active]
-        x_mean = u @ X_active / total if problem.fit_intercept else np.zeros(active.size)
-        centred = X_active - x_mean
-        weighted = centred * u[:, None]
+        # Formed over row blocks of the active columns: no n x |active| copy of X.
+        gram, q, x_mean, z_mean, _ = WeightedLeastSquares(problem.X, problem.fit_intercept, columns=active).gram(z, u)
         beta = coef[active].copy()
-        sweeps = _kernels.cd_gram(weighted.T @ centred, weighted.T @ (z - z_mean), l1[active], l2[active], beta,
+        sweeps = _kernels.cd_gram(gram, q, l1[active], l2[active], beta,
                                   np.arange(active.size, dtype=np.int64), tol * GRAM_TOL_FACTOR,
                                   control.max_sweeps)
         coef[active] = beta
@@ -246,9 +242,7 @@ def _irls_on(
             candidate = _state_from(problem, coef, intercept, active)
             value, deviance = _objective_and_deviance(problem, penalty, candidate)
         if not math.isfinite(value):
-            raise FloatingPointError(
-                "penalized IRLS found no coefficients with a finite deviance; try a larger alpha or another link."
-            )
+            raise no_finite_fit(problem, "penalized IRLS")
         change = abs(current - value)
         state, current = candidate, value
         history["deviance"].append(deviance)
@@ -279,8 +273,36 @@ def fit_penalized(
     are added and the fit repeated. Returns the solver output, the final
     working set and the smooth part's gradient at the solution (for the next
     alpha's strong rule). Columns whose penalty scale is 0 (constant columns under
-    standardization) stay at zero.
+    standardization) stay at zero. Columns of extreme scale are solved on an exactly
+    rescaled copy (:func:`equilibrated_penalized`); a ``cache`` must then come from that copy.
     """
+    problem, penalty, factors = equilibrated_penalized(problem, penalty)
+    if factors is None:
+        return _fit_penalized(problem, penalty, start, strong, control, cache, null_objective)
+    assert cache is None, "build the Gram cache on equilibrated_penalized(problem, penalty)[0]"
+    scaled_start = PenalizedState(start.coef / factors, start.intercept, start.eta, start.mu)
+    output, working, gradient = _fit_penalized(problem, penalty, scaled_start, strong, control, None, null_objective)
+    return unscaled_output(output, factors, problem.fit_intercept), working, gradient / factors
+
+
+def equilibrated_penalized(problem: GLMProblem, penalty: Penalty) -> tuple[GLMProblem, Penalty, FloatArray | None]:
+    """:func:`~glmgen.solvers.equilibrated` for a penalized fit: columns ``x_j d_j`` with penalty scales
+    ``s_j d_j``, the same objective in the coefficients ``b_j / d_j``; ``factors`` ``d`` or ``None``."""
+    rescaled, factors = equilibrated(problem)
+    if factors is None:
+        return problem, penalty, None
+    return rescaled, Penalty(penalty.alpha, penalty.l1_ratio, penalty.factors, penalty.scales * factors), factors
+
+
+def _fit_penalized(
+    problem: GLMProblem,
+    penalty: Penalty,
+    start: PenalizedState,
+    strong: BoolArray,
+    control: CDControl,
+    cache: GramCache | None,
+    null_objective: float | None,
+) -> tuple[SolverOutput, BoolArray, FloatArray]:
     usable = ~((penalty.scales == 0) & (penalty.factors > 0))
     working = (strong | (start.coef != 0) | (penalty.factors == 0)) & usable
     mode = _choose_mode(problem, control.mode)

@@ -13,6 +13,7 @@ acts on standardized coefficients, glmnet's convention) and 1 otherwise
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,13 +56,32 @@ class Penalty:
         ``gradient`` is the gradient of the smooth part with respect to each
         coefficient at the null model (all penalized coefficients zero); at
         ``b_j = 0`` the KKT condition is ``|gradient_j| <= alpha l1_ratio f_j s_j``.
-        A ridge path (``l1_ratio=0``) starts where an ``l1_ratio=1e-3`` path would.
+        A ridge path (``l1_ratio=0``) starts where an ``l1_ratio=1e-3`` path would
+        (glmnet's convention): there the null fit is *not* optimal, see
+        :meth:`null_optimal_alpha`.
         """
         weight = max(self.l1_ratio, RIDGE_L1_RATIO_FOR_ALPHA_MAX) * self.factors * self.scales
         penalized = weight > 0
         if not penalized.any():
             return 0.0
         return float(np.max(np.abs(gradient[penalized]) / weight[penalized]))
+
+    def null_optimal_alpha(self, gradient: FloatArray) -> float:
+        """Smallest alpha at which the null fit satisfies the KKT conditions exactly.
+
+        ``max_j |gradient_j| / (l1_ratio f_j s_j)`` over penalized columns: the
+        same as :meth:`alpha_max` for ``l1_ratio >= 1e-3``, but infinite for a
+        pure ridge penalty (``l1_ratio = 0``) unless every penalized gradient is
+        0, since only an L1 part can hold a coefficient at exactly zero.
+        """
+        weight = self.l1_ratio * self.factors * self.scales
+        penalized = self.factors * self.scales > 0
+        gradient = np.abs(gradient[penalized])
+        weight = weight[penalized]
+        if np.any((weight == 0) & (gradient > 0)):
+            return math.inf
+        moving = weight > 0
+        return float(np.max(gradient[moving] / weight[moving], initial=0.0))
 
     def kkt_violation(self, coef: FloatArray, gradient: FloatArray) -> FloatArray:
         """Per-coordinate violation of the KKT conditions (0 where they hold).

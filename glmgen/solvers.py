@@ -19,6 +19,7 @@ Convergence is R's ``|dev - dev_old| / (|dev| + 0.1) < tol``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import numpy.typing as npt
 import scipy.linalg
 
 from . import _kernels
-from .errors import ConvergenceWarning, SeparationWarning
+from .errors import ConvergenceWarning, SeparationWarning, SolverError
 from .families import Family
 from .links import Link
 
@@ -36,8 +37,15 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 _EPS = float(np.finfo(float).eps)
-#: a column is aliased when its part orthogonal to earlier columns is this small relative to its norm (R's tol)
-ALIAS_TOLERANCE = 1e-7
+#: columns whose largest |value| lies outside [2**-EQUILIBRATE_EXPONENT, 2**EQUILIBRATE_EXPONENT] are rescaled
+#: by a power of two before solving (exact in floating point), so that Gram entries neither overflow nor underflow
+EQUILIBRATE_EXPONENT = 64
+#: the smallest rank tolerance used (R's default, min(1e-7, 1e-8 / 1000))
+MIN_ALIAS_TOL = 1e-11
+#: the Gram matrix rules out aliasing when each column keeps this fraction of its norm orthogonal to the others
+FULL_RANK_SCREEN = 1e-5
+#: size of the row-block workspace in which the weighted Gram matrix is accumulated (32 MiB: 80k rows at p = 50)
+GRAM_BLOCK_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -51,12 +59,23 @@ class IRLSControl:
     coefficients still move, so the largest coefficient change relative to
     ``|coef| + 1`` must also fall below ``coef_tol``. ``max_iter`` counts
     IRLS iterations; ``max_halvings`` bounds step-halving within one iteration.
+    Columns are aliased at :attr:`alias_tol`, R's ``glm.fit`` rule.
     """
 
     tol: float = 1e-8
     coef_tol: float = 1e-10
     max_iter: int = 100
     max_halvings: int = 30
+
+    @property
+    def alias_tol(self) -> float:
+        """R's ``glm.fit`` rank tolerance ``min(1e-7, epsilon / 1000)``: 1e-11 at the default ``tol``.
+
+        Unlike R it is not taken below 1e-11 for ``tol < 1e-8``: the QR leaves an exactly
+        collinear column a relative part of about ``sqrt(n) eps`` (up to ~1e-13), which a
+        smaller tolerance would keep.
+        """
+        return min(1e-7, max(self.tol / 1000.0, MIN_ALIAS_TOL))
 
 
 @dataclass(frozen=True)
@@ -111,10 +130,12 @@ class GLMProblem:
         return self.pair in CANONICAL_PAIRS
 
     def deviance(self, mu: FloatArray) -> float:
+        """The deviance at ``mu``; ``inf`` when it overflows (the solvers then halve the step or raise)."""
         fused = _FUSED_DEVIANCE.get(self.family.name)
         if fused is not None:
             return float(fused(self.y, mu, self.weights))
-        return self.family.deviance(self.y, mu, self.weights)
+        with np.errstate(over="ignore"):
+            return self.family.deviance(self.y, mu, self.weights)
 
     def valid(self, eta: FloatArray, mu: FloatArray) -> bool:
         return bool(
@@ -138,7 +159,7 @@ class GLMProblem:
     def generic_working(self, eta: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray]:
         """The working weights and response from ``family.variance`` and ``link.inverse_derivative``."""
         dmu = self.link.inverse_derivative(eta)
-        v = self.weights * np.square(dmu) / self.family.variance(mu)
+        v = self.weights * dmu * (dmu / self.family.variance(mu))  # dmu**2 would overflow first
         z = eta - self.offset + (self.y - mu) / dmu
         return v, z
 
@@ -151,33 +172,81 @@ _FUSED_WORKING = {
 _FUSED_DEVIANCE = {"binomial": _kernels.deviance_binomial, "poisson": _kernels.deviance_poisson}
 
 
-def aliased_columns(gram: FloatArray, norms_squared: FloatArray) -> BoolArray:
-    """Columns that are (numerically) linear combinations of earlier columns and the intercept.
+def equilibrated(problem: GLMProblem) -> tuple[GLMProblem, FloatArray | None]:
+    """``problem`` with columns multiplied by powers of two ``d_j`` so their largest ``|x_ij|`` lies in [0.5, 1).
 
-    ``gram`` is the weighted Gram matrix of the columns (centred when there is
-    an intercept) and ``norms_squared`` their uncentred weighted squared norms.
-    A column is aliased when the squared norm of its part orthogonal to the
-    earlier non-aliased columns is at most ``ALIAS_TOLERANCE**2`` times its
-    squared norm: R's ``dqrdc2`` rule, applied by an in-order Cholesky
-    factorisation that skips aliased columns. As in R, the later of two
-    collinear columns is the one reported.
+    Only when some column's largest ``|x_ij|`` is outside
+    ``[2**-EQUILIBRATE_EXPONENT, 2**EQUILIBRATE_EXPONENT]`` (else ``(problem,
+    None)``): with columns near 1e160 or 1e-200 the Gram matrix overflows or
+    underflows. Multiplying by a power of two is exact, so the fit on the
+    rescaled columns gives ``coef_j = coef'_j d_j`` to rounding.
     """
-    p = gram.shape[0]
-    aliased = np.zeros(p, dtype=bool)
-    kept: list[int] = []
-    lower = np.zeros((p, p))
-    for j in range(p):
-        k = len(kept)
-        projection = (scipy.linalg.solve_triangular(lower[:k, :k], gram[kept, j], lower=True, check_finite=False)
-                      if k else np.zeros(0))
-        residual = gram[j, j] - projection @ projection
-        if norms_squared[j] == 0 or residual <= ALIAS_TOLERANCE**2 * norms_squared[j]:
+    X = problem.X
+    if X.shape[1] == 0 or X.shape[0] == 0:
+        return problem, None
+    largest = np.maximum(np.max(X, axis=0), -np.min(X, axis=0))
+    nonzero = largest > 0
+    bound = 2.0**EQUILIBRATE_EXPONENT
+    if np.all((largest[nonzero] <= bound) & (largest[nonzero] >= 1.0 / bound)):
+        return problem, None
+    factors = np.ones(X.shape[1])
+    factors[nonzero] = np.ldexp(1.0, -np.frexp(largest[nonzero])[1])
+    rescaled = GLMProblem(X=np.asfortranarray(X * factors), y=problem.y, weights=problem.weights,
+                          offset=problem.offset, family=problem.family, link=problem.link,
+                          fit_intercept=problem.fit_intercept)
+    return rescaled, factors
+
+
+def aliased_columns(X: FloatArray, v: FloatArray, fit_intercept: bool, tol: float) -> BoolArray:
+    """Columns that are (numerically) linear combinations of the intercept and earlier columns: R's rule.
+
+    R's ``glm.fit`` calls ``dqrdc2`` on ``sqrt(v) [1, X]``: Householder QR
+    in column order, moving a column to the end when the norm of its part
+    orthogonal to the columns already kept is below ``tol`` times its own
+    norm, and stopping at rank ``min(n, p + 1)``. The test is relative to
+    each column's norm, so it does not depend on column scales. Here the R
+    factor of ``sqrt(v) [1, X]`` is first formed by a blocked Householder QR
+    (rows in blocks, bounding memory; orthogonal transformations keep every
+    column's norm and orthogonal parts), then ``dqrdc2``'s in-order
+    selection runs on that small ``(min(n, p + 1), p + 1)`` factor.
+    """
+    factor = _r_factor(X, v, fit_intercept)
+    offset = int(fit_intercept)
+    columns = factor.shape[1]
+    norms = np.linalg.norm(factor, axis=0)
+    aliased = np.zeros(columns, dtype=bool)
+    work = factor.copy()
+    rank = 0
+    for j in range(columns):
+        residual = work[rank:, j]
+        residual_norm = float(np.linalg.norm(residual))
+        if rank >= work.shape[0] or norms[j] == 0 or residual_norm < tol * norms[j]:
             aliased[j] = True
             continue
-        lower[k, :k] = projection
-        lower[k, k] = math.sqrt(residual)
-        kept.append(j)
-    return aliased
+        # Householder reflection mapping residual onto a multiple of e_1, applied to the later columns.
+        reflector = residual.copy()
+        reflector[0] += math.copysign(residual_norm, residual[0])
+        reflector /= np.linalg.norm(reflector)
+        block = work[rank:, j:]
+        block -= np.outer(reflector, reflector @ block) * 2.0
+        rank += 1
+    return aliased[offset:]
+
+
+def _r_factor(X: FloatArray, v: FloatArray, fit_intercept: bool) -> FloatArray:
+    """R factor of ``sqrt(v) [1, X]`` (``[X]`` without an intercept), by QR over blocks of rows (TSQR)."""
+    n, p = X.shape
+    columns = p + int(fit_intercept)
+    block_rows = max(columns, GRAM_BLOCK_BYTES // (8 * max(columns, 1)))
+    factor = np.zeros((0, columns))
+    for begin in range(0, n, block_rows):
+        root_v = np.sqrt(v[begin:begin + block_rows])
+        block = X[begin:begin + block_rows] * root_v[:, None]
+        if fit_intercept:
+            block = np.column_stack([root_v, block])
+        stacked = np.vstack([factor, block])
+        factor = scipy.linalg.qr(stacked, mode="r", check_finite=False)[0][: min(stacked.shape), :]
+    return factor
 
 
 @dataclass(frozen=True)
@@ -225,29 +294,56 @@ class WeightedLeastSquares:
     """Repeated solves of ``min sum_i v_i (z_i - b0 - x_i'b)^2`` over one ``X`` with changing weights.
 
     Each solve centres ``X`` at the ``v``-weighted means (with an intercept)
-    in a workspace allocated once, forms the Gram matrix with BLAS ``syrk``,
-    equilibrates it and factorises it by Cholesky; when the factor shows a
-    condition number beyond about 1e10 it solves by Householder QR of
-    ``sqrt(v) Xc`` instead.
+    and forms the Gram matrix with BLAS ``syrk``, block of rows by block of
+    rows in a workspace of ``block_rows x p`` allocated once (default: about
+    ``GRAM_BLOCK_BYTES``), so no ``n x p`` copy of ``X`` is made; it
+    equilibrates the Gram matrix and factorises it by Cholesky; when the
+    factor shows a condition number beyond about 1e10 it solves by
+    Householder QR of ``sqrt(v) Xc`` instead.
     """
 
-    def __init__(self, X: FloatArray, fit_intercept: bool) -> None:
+    def __init__(self, X: FloatArray, fit_intercept: bool, *, block_rows: int | None = None,
+                 columns: npt.NDArray[np.intp] | None = None) -> None:
         self.X = X
         self.fit_intercept = fit_intercept
-        self.work = np.empty(X.shape, order="F")
+        self.columns = columns
+        n = X.shape[0]
+        p = X.shape[1] if columns is None else len(columns)
+        self.block_rows = max(1, min(n, block_rows or GRAM_BLOCK_BYTES // (8 * max(p, 1))))
+        self.work = np.empty(self.block_rows * p)
+
+    def _rows(self, start: int, stop: int) -> FloatArray:
+        """Rows ``start:stop`` of ``X`` (of the chosen ``columns`` only)."""
+        rows = self.X[start:stop]
+        return rows if self.columns is None else rows[:, self.columns]
 
     def gram(self, z: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, float, float]:
-        """Centred weighted Gram (symmetric), ``Xc' V (z - zbar)``, ``x_mean``, ``z_mean`` and ``sum(v)``."""
+        """Centred weighted Gram (symmetric), ``Xc' V (z - zbar)``, ``x_mean``, ``z_mean`` and ``sum(v)``.
+
+        Accumulated over row blocks ``b``: ``G = sum_b B_b' B_b`` and
+        ``q = sum_b B_b' sqrt(v_b) (z_b - zbar)`` with ``B_b = sqrt(v_b) (X_b - xbar)``.
+        """
         total = float(v.sum())
-        p = self.X.shape[1]
-        x_mean = v @ self.X / total if self.fit_intercept else np.zeros(p)
+        n = self.X.shape[0]
+        p = self.X.shape[1] if self.columns is None else len(self.columns)
+        if not self.fit_intercept:
+            x_mean = np.zeros(p)
+        else:
+            x_mean = v @ self.X / total
+            x_mean = x_mean if self.columns is None else x_mean[self.columns]
         z_mean = float(v @ z / total) if self.fit_intercept else 0.0
-        root_v = np.sqrt(v)
-        np.subtract(self.X, x_mean, out=self.work)
-        self.work *= root_v[:, None]
-        upper = scipy.linalg.blas.dsyrk(1.0, self.work, trans=1) if p else np.zeros((0, 0))
+        upper = np.zeros((p, p), order="F")
+        rhs = np.zeros(p)
+        for start in range(0, n if p else 0, self.block_rows):
+            stop = min(start + self.block_rows, n)
+            block = self.work[: (stop - start) * p].reshape((stop - start, p), order="F")
+            root_v = np.sqrt(v[start:stop])
+            np.subtract(self._rows(start, stop), x_mean, out=block)
+            block *= root_v[:, None]
+            upper = scipy.linalg.blas.dsyrk(1.0, block, beta=1.0, c=upper, trans=1, overwrite_c=True)
+            rhs += block.T @ ((z[start:stop] - z_mean) * root_v)
         gram = np.triu(upper) + np.triu(upper, 1).T
-        return gram, self.work.T @ ((z - z_mean) * root_v), x_mean, z_mean, total
+        return gram, rhs, x_mean, z_mean, total
 
     def solve(self, z: FloatArray, v: FloatArray) -> WLSStep:
         return self.solve_gram(*self.gram(z, v), z=z, v=v)
@@ -269,7 +365,7 @@ class WeightedLeastSquares:
             coef = scipy.linalg.cho_solve((factor, False), rhs / scale, check_finite=False) / scale
             return WLSStep(coef, z_mean - float(x_mean @ coef), factor, scale, False, x_mean, total)
         root_v = np.sqrt(v)
-        weighted = (self.X - x_mean) * root_v[:, None]
+        weighted = (self._rows(0, self.X.shape[0]) - x_mean) * root_v[:, None]
         q_factor, r_factor = scipy.linalg.qr(weighted, mode="economic", check_finite=False)
         coef = scipy.linalg.solve_triangular(r_factor, q_factor.T @ ((z - z_mean) * root_v), check_finite=False)
         return WLSStep(coef, z_mean - float(x_mean @ coef), r_factor, scale, True, x_mean, total)
@@ -300,9 +396,32 @@ def irls(
     Returns
     -------
     SolverOutput
-        ``coef`` is NaN for aliased columns, which are detected once, from
-        the Gram matrix of the first iteration.
+        ``coef`` is NaN for aliased columns, which are detected once, at the
+        first iteration's weights (:func:`aliased_columns`, tolerance
+        ``control.alias_tol``). Columns of extreme scale are solved on an
+        exactly rescaled copy (:func:`equilibrated`).
+
+    Raises
+    ------
+    SolverError
+        When no step gives a finite deviance (overflow, or ``mu`` outside its range).
     """
+    problem, factors = equilibrated(problem)
+    output = _irls(problem, start_eta, control, covariance)
+    return output if factors is None else unscaled_output(output, factors, problem.fit_intercept)
+
+
+def unscaled_output(output: SolverOutput, factors: FloatArray, fit_intercept: bool) -> SolverOutput:
+    """The output for the columns before :func:`equilibrated` multiplied them by ``factors``."""
+    cov_unscaled = output.cov_unscaled
+    if cov_unscaled is not None:
+        full = np.concatenate([[1.0] * int(fit_intercept), factors])
+        with np.errstate(over="ignore", under="ignore"):  # variances beyond 1e308 are inf, as in R's vcov()
+            cov_unscaled = cov_unscaled * np.outer(full, full)
+    return dataclasses.replace(output, coef=output.coef * factors, cov_unscaled=cov_unscaled)
+
+
+def _irls(problem: GLMProblem, start_eta: FloatArray | None, control: IRLSControl, covariance: bool) -> SolverOutput:
     X, family, link = problem.X, problem.family, problem.link
     solver = WeightedLeastSquares(X, problem.fit_intercept)
     aliased: BoolArray | None = None
@@ -323,7 +442,7 @@ def irls(
         started = time.perf_counter()
         v, z = problem.working(eta, mu)
         if aliased is None:
-            solve, aliased, solver = _first_solve(solver, z, v)
+            solve, aliased, solver = _first_solve(solver, z, v, control.alias_tol)
             coef = np.zeros(solver.X.shape[1])
         else:
             solve = solver.solve(z, v)
@@ -342,10 +461,7 @@ def irls(
             new_intercept = 0.5 * (new_intercept + intercept)
             step *= 0.5
         if not math.isfinite(new_deviance):
-            raise FloatingPointError(
-                "IRLS found no coefficients with a finite deviance (mu left the valid range). "
-                "Try another link, or check the response for extreme values."
-            )
+            raise no_finite_fit(problem, "IRLS")
         change = abs(new_deviance - deviance) / (abs(new_deviance) + 0.1) if math.isfinite(deviance) else math.inf
         coef_change = _relative_change(np.append(new_coef, new_intercept), np.append(coef, intercept))
         coef, intercept, eta, mu, deviance = new_coef, new_intercept, new_eta, new_mu, new_deviance
@@ -389,19 +505,61 @@ def irls(
 
 
 def _first_solve(
-    solver: WeightedLeastSquares, z: FloatArray, v: FloatArray
+    solver: WeightedLeastSquares, z: FloatArray, v: FloatArray, tol: float
 ) -> tuple[WLSStep, BoolArray, WeightedLeastSquares]:
-    """The first IRLS solve, which also finds aliased columns from its Gram matrix (R checks them on each
-    iteration's weighted QR; glmgen once, at the starting weights) and drops them for later solves."""
+    """The first IRLS solve, after finding aliased columns at its weights (R checks them on each
+    iteration's weighted QR; glmgen once, at the starting weights) and dropping them for all solves.
+
+    The Gram matrix screens first (:func:`clearly_full_rank`); only when it cannot rule aliasing out
+    does the slower QR of :func:`aliased_columns` decide.
+    """
     gram, rhs, x_mean, z_mean, total = solver.gram(z, v)
-    norms_squared = np.diag(gram) + total * np.square(x_mean)
-    aliased = aliased_columns(gram, norms_squared)
-    if not aliased.any():
-        return solver.solve_gram(gram, rhs, x_mean, z_mean, total, z=z, v=v), aliased, solver
-    keep = ~aliased
-    reduced = WeightedLeastSquares(np.asfortranarray(solver.X[:, keep]), solver.fit_intercept)
-    step = reduced.solve_gram(gram[np.ix_(keep, keep)], rhs[keep], x_mean[keep], z_mean, total, z=z, v=v)
-    return step, aliased, reduced
+    if clearly_full_rank(gram, np.diag(gram) + total * np.square(x_mean)):
+        return solver.solve_gram(gram, rhs, x_mean, z_mean, total, z=z, v=v), np.zeros(gram.shape[0], bool), solver
+    aliased = aliased_columns(solver.X, v, solver.fit_intercept, tol)
+    if aliased.any():
+        solver = WeightedLeastSquares(np.asfortranarray(solver.X[:, ~aliased]), solver.fit_intercept)
+        return solver.solve(z, v), aliased, solver
+    return solver.solve_gram(gram, rhs, x_mean, z_mean, total, z=z, v=v), aliased, solver
+
+
+def clearly_full_rank(gram: FloatArray, norms_squared: FloatArray) -> bool:
+    """Whether every column keeps more than ``FULL_RANK_SCREEN`` of its norm orthogonal to the earlier ones.
+
+    ``gram`` is the (centred, with an intercept) weighted Gram matrix and ``norms_squared`` the
+    uncentred weighted squared norms. The squared orthogonal parts are the squared diagonal of the
+    Cholesky factor of ``gram``; computed from the Gram matrix they carry an absolute error of about
+    ``p eps`` times the squared norm, negligible against ``FULL_RANK_SCREEN**2 = 1e-10``. When this
+    holds no column is aliased at any tolerance up to 1e-7 (R's); when it does not, the QR decides.
+    """
+    if gram.shape[0] == 0:
+        return True
+    scale = np.sqrt(np.diag(gram))
+    if not np.all(scale > 0) or not np.all(np.isfinite(gram)):
+        return False
+    try:
+        factor = scipy.linalg.cholesky(gram / np.outer(scale, scale), lower=False, check_finite=False)
+    except np.linalg.LinAlgError:
+        return False
+    orthogonal_squared = np.square(np.diag(factor) * scale)
+    return bool(np.all(orthogonal_squared > FULL_RANK_SCREEN**2 * norms_squared))
+
+
+def no_finite_fit(problem: GLMProblem, solver: str) -> SolverError:
+    """The error for a fit whose every step has an infinite or undefined deviance, with the response range."""
+    used = problem.weights > 0
+    y = problem.y[used]
+    low, high = (float(y.min()), float(y.max())) if y.size else (math.nan, math.nan)
+    largest = max(abs(low), abs(high))
+    hint = (f"Values this large are beyond float64 arithmetic (the deviance or the working weights "
+            f"overflow): rescale the response, e.g. y / {10.0 ** math.floor(math.log10(largest)):.0e}, "
+            "and scale the estimates back." if largest > 1e150 else
+            "Check the response and the columns for extreme values, or try another link.")
+    return SolverError(
+        f"{solver} found no coefficients with a finite deviance for family={problem.family.name!r}, "
+        f"link={problem.link.name!r}: the deviance overflowed or the mean left its valid range. "
+        f"The response ranges over [{low:.6g}, {high:.6g}]. {hint}"
+    )
 
 
 def _relative_change(new: FloatArray, old: FloatArray) -> float:
