@@ -4,18 +4,23 @@ patsy's ``DesignInfo`` refuses to pickle. What it learned from the training
 data is plain data, though: categorical levels, contrast matrices, and the
 attributes of stateful transforms (``center``, ``standardize``, splines).
 :func:`design_info_to_dict` writes exactly that; :func:`design_info_from_dict`
-rebuilds an equivalent ``DesignInfo``.
+rebuilds an equivalent ``DesignInfo`` from a document that
+:mod:`glmgen.model_file` has checked (schema, dtypes, shapes, consistency).
 
 A formula is code. Before any restored expression is evaluated,
 :func:`check_expression_is_safe` proves from its syntax tree that it only
 reads data columns and calls functions on an allow-list (numpy's elementwise
-maths, patsy's transforms and contrasts). Stateful-transform objects are
-rebuilt by patsy from the checked code; the file only supplies their numbers.
+maths, patsy's transforms and contrasts) with the arguments of their
+signatures, within bounds on size and constant arithmetic. Stateful-transform
+objects are rebuilt by patsy from the checked code; the file only supplies
+their numbers.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
+import math
 from collections import OrderedDict
 from typing import Any
 
@@ -23,7 +28,7 @@ import numpy as np
 import patsy
 from patsy.design_info import FactorInfo, SubtermInfo
 
-from .errors import UnsafeFormulaError
+from .errors import ModelFileError, UnsafeFormulaError
 
 #: patsy's formula functions a saved model may call
 PATSY_FUNCTIONS = frozenset(
@@ -38,8 +43,14 @@ NUMPY_FUNCTIONS = frozenset(
      "arctanh", "isnan", "isfinite", "logical_and", "logical_or", "logical_not", "pi", "e"}
 )
 _NUMPY_NAMES = frozenset({"np", "numpy"})
+#: how a per-row variable is given (``VariableSpec.kind``) and what it is (``VariableSpec.role``)
+VARIABLE_KINDS = ("column", "expression", "array")
+VARIABLE_ROLES = ("weights", "freq_weights", "offset", "exposure")
+#: the dtypes :func:`_encode` writes, and the most dimensions an array may have
+ARRAY_DTYPES = frozenset({"<f8", "<i8", "|b1", "longdouble"})
+MAX_ARRAY_RANK = 2
 #: the stateful transforms whose learned attributes may be restored
-_TRANSFORM_CLASSES: dict[str, type] = {
+TRANSFORM_CLASSES: dict[str, type] = {
     cls.__module__ + "." + cls.__qualname__: cls
     for cls in (patsy.state.Center, patsy.state.Standardize, patsy.splines.BS,
                 patsy.mgcv_cubic_splines.CR, patsy.mgcv_cubic_splines.CC, patsy.mgcv_cubic_splines.TE)
@@ -49,6 +60,42 @@ _ALLOWED_NODES = (
     ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Tuple, ast.List,
     ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
 )
+#: bounds on one expression: characters, syntax-tree nodes and nesting depth
+MAX_EXPRESSION_CHARS = 20_000
+MAX_EXPRESSION_NODES = 5_000
+MAX_EXPRESSION_DEPTH = 100
+#: a constant sub-expression (no data in it) may not fold to an integer larger than this in magnitude
+MAX_CONSTANT = 10**18
+#: a constant exponent or shift may not exceed this in magnitude
+_MAX_EXPONENT = 64
+#: constant ``df=``/``degree=`` of a spline may not exceed this (the basis has that many columns per row)
+_MAX_BASIS = 1_000
+#: contrast classes ``C(x, <contrast>)`` may name
+CONTRASTS = frozenset({"Treatment", "Sum", "Helmert", "Poly", "Diff"})
+#: positional arguments each allowed function takes at most (patsy's and numpy's signatures); numpy
+#: ufuncs not listed take one (a second positional argument of a ufunc is its output array)
+_POSITIONAL = {
+    "C": 2, "I": 1, "Q": 1, "center": 1, "standardize": 4, "scale": 4, "bs": 7, "cr": 6, "cc": 6, "te": 8,
+    "Treatment": 1, "Sum": 1, "Helmert": 0, "Poly": 1, "Diff": 0, "cbind": 2,
+    "np.power": 2, "np.maximum": 2, "np.minimum": 2, "np.logical_and": 2, "np.logical_or": 2,
+    "np.round": 2, "np.clip": 3, "np.where": 3, "np.pi": 0, "np.e": 0,
+}
+#: keyword arguments each allowed function accepts
+_KEYWORDS: dict[str, frozenset[str]] = {
+    "C": frozenset({"contrast", "levels"}),
+    "standardize": frozenset({"center", "rescale", "ddof"}),
+    "scale": frozenset({"center", "rescale", "ddof"}),
+    "bs": frozenset({"df", "knots", "degree", "include_intercept", "lower_bound", "upper_bound"}),
+    "cr": frozenset({"df", "knots", "lower_bound", "upper_bound", "constraints"}),
+    "cc": frozenset({"df", "knots", "lower_bound", "upper_bound", "constraints"}),
+    "te": frozenset({"constraints"}),
+    "Treatment": frozenset({"reference"}),
+    "Sum": frozenset({"omit"}),
+    "Poly": frozenset({"scores"}),
+    "np.round": frozenset({"decimals"}),
+    "np.clip": frozenset({"a_min", "a_max", "min", "max"}),
+}
+_DATA = object()  # what _fold returns for a sub-expression that depends on data
 
 
 def restricted_namespace() -> dict[str, Any]:
@@ -57,37 +104,178 @@ def restricted_namespace() -> dict[str, Any]:
 
 
 def check_expression_is_safe(code: str) -> None:
-    """Raise :class:`UnsafeFormulaError` unless ``code`` only reads columns and calls allowed functions."""
+    """Raise :class:`UnsafeFormulaError` unless ``code`` only reads columns and calls allowed functions.
+
+    Works on one formula factor as patsy writes it (``C(g, Treatment('b'))``, ``np.log(x)``) and
+    on response, weight and offset expressions. From the syntax tree, before anything runs, it checks:
+
+    - the size: at most ``MAX_EXPRESSION_CHARS`` characters, ``MAX_EXPRESSION_NODES`` nodes and
+      ``MAX_EXPRESSION_DEPTH`` levels of nesting;
+    - the syntax: names (not starting with ``_``), constants, tuples, lists, arithmetic, comparison
+      and boolean operators, and calls of patsy's formula functions and ``np.<elementwise function>``
+      with the positional and keyword arguments of their signatures; ``Q()`` takes one string,
+      ``C()``'s contrast is one of patsy's contrast classes or a literal matrix;
+    - constant arithmetic: text, bytes and lists are not operands of arithmetic, a constant
+      exponent or shift is at most 64, a constant sub-expression folds to an integer of at most
+      ``MAX_CONSTANT`` in magnitude, a spline's constant ``df``/``degree`` is at most 1000
+      (so ``10 ** 10 ** 8`` or ``'a' * 10 ** 10`` are refused instead of evaluated).
+    """
+    if not isinstance(code, str):
+        raise UnsafeFormulaError(f"a formula expression must be text, got {type(code).__name__} ({code!r}).")
+    if len(code) > MAX_EXPRESSION_CHARS:
+        raise UnsafeFormulaError(
+            f"formula expression {code[:60]!r}... has {len(code)} characters; at most {MAX_EXPRESSION_CHARS} are "
+            "allowed. Compute long expressions as data columns before fitting."
+        )
     try:
         tree = ast.parse(code, mode="eval")
     except SyntaxError as exc:
         raise UnsafeFormulaError(f"formula expression {code!r} is not valid Python: {exc.msg}.") from None
-    allowed = (
-        f"allowed: patsy's {', '.join(sorted(PATSY_FUNCTIONS - {'cbind'}))} and numpy's "
-        f"np.{', np.'.join(sorted(NUMPY_FUNCTIONS))}"
-    )
+    except (RecursionError, MemoryError):
+        raise UnsafeFormulaError(f"formula expression {code[:60]!r}... is nested too deeply to parse.") from None
+    _check_size(tree, code)
     for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED_NODES):
+        _check_node(node, code)
+    _fold(tree.body, code)
+
+
+def _allowed_message() -> str:
+    return (f"allowed: patsy's {', '.join(sorted(PATSY_FUNCTIONS - {'cbind'}))} and numpy's "
+            f"np.{', np.'.join(sorted(NUMPY_FUNCTIONS))}")
+
+
+def _check_size(tree: ast.AST, code: str) -> None:
+    """Refuse a syntax tree with more than ``MAX_EXPRESSION_NODES`` nodes or deeper than ``MAX_EXPRESSION_DEPTH``."""
+    stack, count = [(tree, 0)], 0
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_EXPRESSION_NODES or depth > MAX_EXPRESSION_DEPTH:
             raise UnsafeFormulaError(
-                f"formula expression {code!r} uses {type(node).__name__} syntax, which a saved model may "
-                f"not contain; {allowed}."
+                f"formula expression {code[:60]!r}... is too large (more than {MAX_EXPRESSION_NODES} syntax nodes "
+                f"or {MAX_EXPRESSION_DEPTH} levels of nesting). Compute it as a data column before fitting."
             )
-        if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise UnsafeFormulaError(f"formula expression {code!r} refers to {node.id!r}; names may not start with '_'.")
-        if isinstance(node, ast.Attribute):
-            if not (isinstance(node.value, ast.Name) and node.value.id in _NUMPY_NAMES and node.attr in NUMPY_FUNCTIONS):
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _check_node(node: ast.AST, code: str) -> None:
+    """One node of :func:`check_expression_is_safe`'s walk."""
+    if not isinstance(node, _ALLOWED_NODES):
+        raise UnsafeFormulaError(
+            f"formula expression {code!r} uses {type(node).__name__} syntax, which a saved model may not contain; "
+            f"{_allowed_message()}."
+        )
+    if isinstance(node, ast.Name) and node.id.startswith("_"):
+        raise UnsafeFormulaError(f"formula expression {code!r} refers to {node.id!r}; names may not start with '_'.")
+    if isinstance(node, ast.Constant) and isinstance(node.value, (bytes, type(...))):
+        raise UnsafeFormulaError(f"formula expression {code!r} holds the constant {node.value!r}, which is not "
+                                 "allowed (numbers, text, True, False and None are).")
+    if isinstance(node, ast.Attribute) and _function_name(node) is None:
+        raise UnsafeFormulaError(
+            f"formula expression {code!r} uses the attribute {ast.unparse(node)!r}; {_allowed_message()}."
+        )
+    if isinstance(node, ast.BinOp):
+        for operand in (node.left, node.right):
+            if isinstance(operand, (ast.List, ast.Tuple)) or (
+                    isinstance(operand, ast.Constant) and isinstance(operand.value, str)):
                 raise UnsafeFormulaError(
-                    f"formula expression {code!r} uses the attribute {ast.unparse(node)!r}; {allowed}."
+                    f"formula expression {code!r} uses {ast.unparse(operand)[:40]!r} in arithmetic "
+                    f"({ast.unparse(node)[:60]!r}); only numbers and data may be operands."
                 )
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Name) and func.id in PATSY_FUNCTIONS:
-                continue
-            if isinstance(func, ast.Attribute):
-                continue  # checked as an Attribute above
+    if isinstance(node, ast.Call):
+        _check_call(node, code)
+
+
+def _function_name(node: ast.AST) -> str | None:
+    """``"C"``, ``"np.log"``, ... for an allowed function (or numpy constant), else ``None``."""
+    if isinstance(node, ast.Name) and node.id in PATSY_FUNCTIONS:
+        return node.id
+    if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in _NUMPY_NAMES
+            and node.attr in NUMPY_FUNCTIONS):
+        return "np." + node.attr
+    return None
+
+
+def _check_call(node: ast.Call, code: str) -> None:
+    """The function is allowed and its arguments are ones its signature takes (``Q`` and ``C`` more strictly)."""
+    name = _function_name(node.func)
+    if name is None:
+        raise UnsafeFormulaError(
+            f"formula expression {code!r} calls {ast.unparse(node.func)!r}, which a saved model may not call; "
+            f"{_allowed_message()}."
+        )
+    call = ast.unparse(node)[:80]
+    unknown = [kw.arg or "**" for kw in node.keywords if kw.arg not in _KEYWORDS.get(name, frozenset())]
+    if unknown or len(node.args) > _POSITIONAL.get(name, 1):
+        accepted = ", ".join(sorted(_KEYWORDS.get(name, ()))) or "none"
+        raise UnsafeFormulaError(
+            f"formula expression {code!r} calls {name}() with "
+            + (f"the keyword argument {unknown[0]!r}" if unknown else f"{len(node.args)} positional arguments")
+            + f" ({call!r}); {name}() takes at most {_POSITIONAL.get(name, 1)} positional arguments and the "
+              f"keywords: {accepted}."
+        )
+    arguments = dict(enumerate(node.args)) | {kw.arg: kw.value for kw in node.keywords}
+    if name == "Q" and not (len(node.args) == 1 and isinstance(node.args[0], ast.Constant)
+                            and isinstance(node.args[0].value, str)):
+        raise UnsafeFormulaError(f"formula expression {code!r} calls Q() with {call!r}; Q() takes one column name "
+                                 "in quotes, e.g. Q('my column').")
+    if name == "C":
+        contrast = arguments.get(1, arguments.get("contrast"))
+        if contrast is not None and not _is_contrast(contrast):
             raise UnsafeFormulaError(
-                f"formula expression {code!r} calls {ast.unparse(func)!r}, which a saved model may not call; {allowed}."
+                f"formula expression {code!r} gives C() the contrast {ast.unparse(contrast)[:60]!r}; use one of "
+                f"{', '.join(sorted(CONTRASTS))} (e.g. C(g, Treatment('b'))) or a literal matrix."
             )
+        levels = arguments.get("levels")
+        if levels is not None and not isinstance(levels, (ast.List, ast.Tuple, ast.Name)):
+            raise UnsafeFormulaError(f"formula expression {code!r} gives C() levels={ast.unparse(levels)[:60]!r}; "
+                                     "write the levels as a list, e.g. levels=['a', 'b'].")
+    for key, position in (("df", 1), ("degree", 3)) if name in ("bs", "cr", "cc") else ():
+        given = arguments.get(key, arguments.get(position))
+        value = _fold(given, code) if given is not None else _DATA
+        if isinstance(value, (int, float)) and abs(value) > _MAX_BASIS:
+            raise UnsafeFormulaError(f"formula expression {code!r} asks {name}() for {key}={value!r}; at most "
+                                     f"{_MAX_BASIS} is allowed.")
+
+
+def _is_contrast(node: ast.AST) -> bool:
+    """A contrast class (``Sum``), a call of one (``Treatment('b')``) or a literal matrix."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    return (isinstance(node, ast.Name) and node.id in CONTRASTS) or isinstance(node, (ast.List, ast.Tuple))
+
+
+def _fold(node: ast.AST, code: str) -> Any:
+    """The value of a constant numeric sub-expression (``_DATA`` if it depends on data), computed only
+    within bounds: Python integers are exact and unbounded, so ``10 ** 10 ** 8`` would otherwise run
+    for minutes and ``1 << 10 ** 10`` exhaust memory."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, (int, float, complex)) else _DATA
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _fold(node.operand, code)
+        return _DATA if value is _DATA else (-value if isinstance(node.op, ast.USub) else +value)
+    if isinstance(node, ast.BinOp):
+        left, right = _fold(node.left, code), _fold(node.right, code)
+        return _DATA if left is _DATA or right is _DATA else _binary(node, left, right, code)
+    for child in ast.iter_child_nodes(node):
+        _fold(child, code)
+    return _DATA
+
+
+def _binary(node: ast.BinOp, left: Any, right: Any, code: str) -> Any:
+    """``left <op> right`` for constants, refusing huge exponents, shifts and integer results."""
+    if isinstance(node.op, (ast.Pow, ast.LShift, ast.RShift)) and (
+            isinstance(right, complex) or abs(right) > _MAX_EXPONENT):
+        raise UnsafeFormulaError(f"formula expression {code!r} raises or shifts by the constant {right!r} "
+                                 f"({ast.unparse(node)[:60]!r}); at most {_MAX_EXPONENT} is allowed.")
+    try:
+        value = eval(compile(ast.Expression(node), "<constant>", "eval"), {"__builtins__": {}}, {})  # noqa: S307
+    except (ArithmeticError, TypeError, ValueError):
+        return _DATA  # evaluation raises the same error later, reported as a formula error
+    if isinstance(value, int) and abs(value) > MAX_CONSTANT:
+        raise UnsafeFormulaError(f"formula expression {code!r} computes the constant {ast.unparse(node)[:60]!r}, "
+                                 f"larger than {MAX_CONSTANT:.0e}; write it as a float (e.g. 1e20).")
+    return value
 
 
 # --- values ----------------------------------------------------------------------------------------
@@ -109,12 +297,15 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(value: Any) -> Any:
+    """Inverse of :func:`_encode` for a value :mod:`glmgen.model_file` has checked (dtype, shape, values)."""
     if isinstance(value, dict) and "__ndarray__" in value:
-        if value["dtype"] == "longdouble":
-            flat = np.array([np.longdouble(v) for v in value["__ndarray__"]], dtype=np.longdouble)
-        else:
-            flat = np.array(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
-        return flat.reshape(value["shape"])
+        dtype, shape, flat = value["dtype"], [int(n) for n in value["shape"]], value["__ndarray__"]
+        if dtype not in ARRAY_DTYPES or len(shape) > MAX_ARRAY_RANK or math.prod(shape) != len(flat):
+            raise ModelFileError(f"an array in the model file has dtype {dtype!r} and shape {shape} for {len(flat)} "
+                                 f"values; expected one of {sorted(ARRAY_DTYPES)} listing every value.")
+        if dtype == "longdouble":
+            return np.array([np.longdouble(v) for v in flat], dtype=np.longdouble).reshape(shape)
+        return np.array(flat, dtype=np.dtype(dtype)).reshape(shape)
     if isinstance(value, dict) and "__tuple__" in value:
         return tuple(_decode(v) for v in value["__tuple__"])
     if isinstance(value, list):
@@ -135,10 +326,10 @@ def design_info_to_dict(design_info: patsy.DesignInfo) -> dict[str, Any]:
         transforms = {}
         for obj_name, obj in info.state.get("transforms", {}).items():
             class_name = _transform_class_name(obj)
-            if class_name not in _TRANSFORM_CLASSES:
+            if class_name not in TRANSFORM_CLASSES:
                 raise TypeError(
                     f"the term {factor.name()!r} uses the stateful transform {class_name}, which glmgen cannot save; "
-                    f"savable transforms: {', '.join(sorted(_TRANSFORM_CLASSES))}."
+                    f"savable transforms: {', '.join(sorted(TRANSFORM_CLASSES))}."
                 )
             transforms[obj_name] = {"class": class_name, "attrs": {k: _encode(v) for k, v in vars(obj).items()}}
         factors.append({
@@ -168,37 +359,67 @@ def design_info_to_dict(design_info: patsy.DesignInfo) -> dict[str, Any]:
     return {"column_names": list(design_info.column_names), "factors": factors, "terms": terms}
 
 
-def _restore_factor(entry: dict[str, Any], eval_env: patsy.EvalEnvironment) -> tuple[patsy.EvalFactor, FactorInfo]:
+def expected_column_names(saved: dict[str, Any]) -> list[str]:
+    """The column names patsy gives the terms of a saved ``design_info`` (checked: factors exist, shapes agree).
+
+    As patsy: a numerical factor with k > 1 columns gives ``code[0]`` ... ``code[k-1]``, a categorical one
+    ``code`` + suffix, interactions join the pieces with ``:`` (the left-most factor varying fastest).
+    """
+    factors = {entry["code"]: entry for entry in saved["factors"]}
+    names = []
+    for term in saved["terms"]:
+        for subterm in term["subterms"]:
+            pieces = []
+            for code in subterm["factors"]:
+                if factors[code]["type"] == "categorical":
+                    pieces.append([code + suffix for suffix in subterm["contrasts"][code]["suffixes"]])
+                else:
+                    k = int(factors[code]["num_columns"])
+                    pieces.append([code] if k == 1 else [f"{code}[{i}]" for i in range(k)])
+            names += [":".join(combo[::-1]) or "Intercept" for combo in itertools.product(*pieces[::-1])]
+    return names
+
+
+def _restore_factor(entry: dict[str, Any], eval_env: patsy.EvalEnvironment,
+                    path: str) -> tuple[patsy.EvalFactor, FactorInfo]:
+    """The factor of a checked file entry, its transforms rebuilt by patsy from the (re-checked) code."""
     check_expression_is_safe(entry["code"])
     factor = patsy.EvalFactor(entry["code"])
     state: dict[str, Any] = {}
-    factor.memorize_passes_needed(state, eval_env)
+    try:
+        factor.memorize_passes_needed(state, eval_env)
+    except patsy.PatsyError as exc:
+        raise ModelFileError(f"model file field '{path}.code': patsy cannot read {entry['code']!r} ({exc}).") from None
     saved = entry["transforms"]
     if set(saved) != set(state["transforms"]):
-        raise UnsafeFormulaError(
-            f"the saved state of {entry['code']!r} does not match its formula (transforms {sorted(saved)} "
-            f"vs {sorted(state['transforms'])}); the file was edited or is corrupt."
+        raise ModelFileError(
+            f"model file field '{path}.transforms': the saved state of {entry['code']!r} does not match its formula "
+            f"(transforms {sorted(saved)} vs {sorted(state['transforms'])}); the file was edited or is corrupt."
         )
     for obj_name, obj in state["transforms"].items():
         if saved[obj_name]["class"] != _transform_class_name(obj):
-            raise UnsafeFormulaError(
-                f"the saved state of {entry['code']!r} names transform class {saved[obj_name]['class']!r} "
-                f"where the formula builds {_transform_class_name(obj)!r}; the file was edited or is corrupt."
+            raise ModelFileError(
+                f"model file field '{path}.transforms.{obj_name}.class': the saved state of {entry['code']!r} names "
+                f"transform class {saved[obj_name]['class']!r} where the formula builds "
+                f"{_transform_class_name(obj)!r}; the file was edited or is corrupt."
             )
         for attr, value in saved[obj_name]["attrs"].items():
-            if attr.startswith("__"):
-                raise UnsafeFormulaError(f"the saved state of {entry['code']!r} sets the reserved attribute {attr!r}.")
+            if attr not in vars(obj):
+                raise ModelFileError(f"model file field '{path}.transforms.{obj_name}.attrs.{attr}': "
+                                     f"{_transform_class_name(obj)} has no attribute {attr!r}.")
             setattr(obj, attr, _decode(value))
     categories = None if entry["categories"] is None else tuple(_decode(level) for level in entry["categories"])
     return factor, FactorInfo(factor, entry["type"], state, num_columns=entry["num_columns"], categories=categories)
 
 
-def design_info_from_dict(saved: dict[str, Any], eval_env: patsy.EvalEnvironment) -> patsy.DesignInfo:
-    """Rebuild a ``DesignInfo`` from :func:`design_info_to_dict` output, checking every expression first."""
+def design_info_from_dict(saved: dict[str, Any], eval_env: patsy.EvalEnvironment,
+                          path: str = "design.design_info") -> patsy.DesignInfo:
+    """Rebuild a ``DesignInfo`` from :func:`design_info_to_dict` output checked by :mod:`glmgen.model_file`,
+    checking every expression again first."""
     factors: dict[str, patsy.EvalFactor] = {}
     factor_infos = {}
-    for entry in saved["factors"]:
-        factor, info = _restore_factor(entry, eval_env)
+    for i, entry in enumerate(saved["factors"]):
+        factor, info = _restore_factor(entry, eval_env, f"{path}.factors[{i}]")
         factors[entry["code"]] = factor
         factor_infos[factor] = info
     term_codings: OrderedDict[patsy.Term, list[SubtermInfo]] = OrderedDict()
@@ -211,8 +432,11 @@ def design_info_from_dict(saved: dict[str, Any], eval_env: patsy.EvalEnvironment
                     factors[code]: patsy.ContrastMatrix(_decode(contrast["matrix"]), contrast["suffixes"])
                     for code, contrast in subterm["contrasts"].items()
                 },
-                subterm["num_columns"],
+                int(subterm["num_columns"]),
             )
             for subterm in term_entry["subterms"]
         ]
-    return patsy.DesignInfo(saved["column_names"], factor_infos=factor_infos, term_codings=term_codings)
+    try:
+        return patsy.DesignInfo(saved["column_names"], factor_infos=factor_infos, term_codings=term_codings)
+    except ValueError as exc:
+        raise ModelFileError(f"model file field '{path}': its terms do not fit together ({exc}).") from None

@@ -54,3 +54,13 @@ def check_finite(name: str, values: npt.NDArray[np.float64], index: Iterable[obj
             f"{name} must be finite, but {count} value{'s' if count > 1 else ''} "
             f"{'are' if count > 1 else 'is'} not (first: row {row}, value {first_value}). {fix}"
         )
+
+
+def check_level(level: object) -> float:
+    """A confidence level strictly between 0 and 1 (``0.95`` for 95% intervals)."""
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)) \
+            or not 0.0 < float(level) < 1.0:
+        raise InvalidParameterError(
+            f"level={level!r} must be a number strictly between 0 and 1, e.g. 0.95 for 95% intervals."
+        )
+    return float(level)

@@ -4,6 +4,11 @@ Every command runs :func:`glmgen.reporting.report` (split, fit or path + CV
 selection, generalization, optionally bootstrap and learning curve) and
 prints or writes the result. Bad input (unreadable file, missing column,
 wrong family, ...) gives one line on stderr and exit code 2.
+
+A formula is Python code, and a command line often runs someone else's
+(from a config file or a script). ``fit`` and ``report`` therefore check
+formulas against the allow-list (``safe=True``) unless
+``--allow-unsafe-formula`` is given.
 """
 
 from __future__ import annotations
@@ -79,7 +84,7 @@ def _model_options(args: argparse.Namespace) -> dict[str, Any]:
     return dict(
         link=args.link, select=args.select, alpha=args.alpha, l1_ratio=l1_ratio, test_size=args.test_size,
         seed=args.seed, folds=args.folds, n_jobs=args.n_jobs, weights=args.weights, offset=args.offset,
-        exposure=args.exposure, progress=args.progress,
+        exposure=args.exposure, progress=args.progress, safe=not args.allow_unsafe_formula,
     )
 
 
@@ -168,6 +173,11 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weights", default=None, help="prior-weights column")
     parser.add_argument("--offset", default=None, help="offset column or expression")
     parser.add_argument("--exposure", default=None, help="exposure column (offset = log(exposure))")
+    parser.add_argument("--allow-unsafe-formula", action="store_true",
+                        help="evaluate formula, --weights, --offset and --exposure expressions that call functions "
+                             "outside the allow-list (column names, numbers, operators, C(), I(), Q(), patsy's "
+                             "transforms and contrasts, np.log and other NumPy maths). A formula is Python code: "
+                             "only for formulas you trust")
     _add_progress(parser)
 
 

@@ -14,7 +14,10 @@ and ``cbind(successes, failures) ~ ...`` for binomial counts.
 from __future__ import annotations
 
 import ast
+import io
+import keyword
 import re
+import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,19 +29,41 @@ import patsy
 import patsy.builtins
 
 from ._design_state import (
+    PATSY_FUNCTIONS,
+    VARIABLE_KINDS,
+    VARIABLE_ROLES,
     check_expression_is_safe,
     design_info_from_dict,
     design_info_to_dict,
     restricted_namespace,
 )
 from ._validation import check_choice, check_finite, first_bad, quoted, suggestion
-from .errors import DataError, FormulaError, InvalidParameterError, UnseenLevelError
+from .errors import (
+    DataError,
+    FormulaError,
+    InvalidParameterError,
+    ModelFileError,
+    UnsafeFormulaError,
+    UnseenLevelError,
+)
+from .model_file import check_design
 
 FloatArray = npt.NDArray[np.float64]
 VariableInput = str | Sequence[float] | npt.NDArray[Any] | pd.Series | None
 
 _DOT = re.compile(r"(?<![\w.\)\]'\"])\.(?![\w.])")
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+#: the Python keywords an allowed expression can hold (operators and constants)
+_SAFE_KEYWORDS = frozenset({"and", "or", "not", "in", "is", "True", "False", "None"})
 _NA_ACTIONS = ("drop", "raise")
+#: rows x columns per patsy call when a design matrix is filled chunk by chunk (16 MiB of float64)
+DESIGN_CHUNK_CELLS = 2**21
+#: patsy transforms whose values on a chunk of rows may differ in rounding from those on all rows
+_ROW_COUNT_DEPENDENT = frozenset({"cr", "cc", "te"})
+#: a categorical with more levels than this share of the rows, and more than _MANY_LEVELS, is suspicious
+_LEVELS_PER_ROW, _MANY_LEVELS = 0.5, 20
+#: a text column is suspicious when at least this share of its values are numbers
+_NUMERIC_TEXT_SHARE = 0.8
 _ROLES = ("weights", "freq_weights", "offset", "exposure")
 
 
@@ -56,6 +81,15 @@ class VariableSpec:
     role: str
     kind: str
     source: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, value, choices in (("role", self.role, VARIABLE_ROLES), ("kind", self.kind, VARIABLE_KINDS)):
+            if value not in choices:
+                raise InvalidParameterError(f"{name}={value!r} is not one of {quoted(choices)}.")
+        if (self.kind == "array") != (self.source is None) or not isinstance(self.source, (str, type(None))):
+            raise InvalidParameterError(f"a {self.kind!r} {self.role} variable needs "
+                                        f"{'no source' if self.kind == 'array' else 'its source as text'}, "
+                                        f"got {self.source!r}.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"role": self.role, "kind": self.kind, "source": self.source}
@@ -130,12 +164,86 @@ def tilde_position(formula: str) -> int:
 def _split_formula(formula: str) -> tuple[str, str]:
     if not isinstance(formula, str):
         raise InvalidParameterError(f"formula must be a string like 'y ~ x1 + x2', got {type(formula).__name__}.")
+    _check_brackets(formula)
     split_at = tilde_position(formula)
     if split_at < 0 or not formula[:split_at].strip():
         raise FormulaError(
             f"formula {formula!r} has no response: write it as 'response ~ predictors', e.g. 'y ~ x1 + x2' or 'y ~ .'."
         )
     return formula[:split_at].strip(), formula[split_at + 1 :].strip()
+
+
+def _caret(formula: str, position: int) -> str:
+    """The formula on one line and a ``^`` under character ``position`` on the next (patsy's style)."""
+    return "" if "\n" in formula else f"\n    {formula}\n    {' ' * position}^"
+
+
+def _check_brackets(formula: str) -> None:
+    """Refuse unbalanced ``()``, ``[]`` and ``{}`` (outside quoted strings), pointing at the offending bracket."""
+    opened: list[int] = []
+    quote = None
+    escaped = False
+    for i, char in enumerate(formula):
+        if quote is not None:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char in _CLOSING:
+            opened.append(i)
+        elif char in ")]}":
+            if not opened or _CLOSING[formula[opened[-1]]] != char:
+                found = (f"where {_CLOSING[formula[opened[-1]]]!r} was expected" if opened
+                         else "that closes nothing")
+                raise FormulaError(
+                    f"formula {formula!r} has a {char!r} at character {i + 1} {found}; check the brackets."
+                    + _caret(formula, i)
+                )
+            opened.pop()
+    if opened:
+        i = opened[-1]
+        raise FormulaError(
+            f"formula {formula!r} has a {formula[i]!r} at character {i + 1} that is never closed; add the "
+            f"matching {_CLOSING[formula[i]]!r}." + _caret(formula, i)
+        )
+
+
+def _keyword_tokens(formula: str) -> list[tokenize.TokenInfo]:
+    """The Python keywords (``class``, ``lambda``, ``and``, ...) written bare in ``formula``, as tokens."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(formula).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return [t for t in tokens if t.type == tokenize.NAME and keyword.iskeyword(t.string)]
+
+
+def _check_keyword_columns(formula: str, columns: Sequence[object]) -> None:
+    """Refuse a data column named by a Python keyword (``class``, ``lambda``) written bare in ``formula``."""
+    names = {str(c) for c in columns}
+    for token in _keyword_tokens(formula):
+        if token.string in names:
+            name = token.string
+            raise FormulaError(
+                f"column {name!r} is a Python keyword, so a formula cannot name it bare: write Q({name!r}) "
+                f"instead, e.g. \"y ~ Q({name!r}) + x\" ('y ~ .' quotes such columns itself)."
+                + _caret(formula, token.start[1])
+            )
+
+
+def _check_safe_keywords(formula: str) -> None:
+    """Under ``safe=True``, refuse keywords no allowed expression uses (``lambda``, ``import``, ...) before
+    patsy's parser reads them as formula operators (``lambda v: v`` holds patsy's ``:``)."""
+    for token in _keyword_tokens(formula):
+        if token.string not in _SAFE_KEYWORDS:
+            raise UnsafeFormulaError(
+                f"formula {formula!r} uses the Python keyword {token.string!r}, which a checked formula may not "
+                "contain (allowed: column names, numbers, operators, patsy's functions and NumPy's elementwise "
+                "maths). Pass safe=False only for a formula you trust." + _caret(formula, token.start[1])
+            )
 
 
 def _parse_response(lhs: str) -> ResponseSpec:
@@ -153,7 +261,7 @@ def _parse_response(lhs: str) -> ResponseSpec:
 
 
 def _quote_column(name: str) -> str:
-    return name if name.isidentifier() else f'Q({name!r})'
+    return name if name.isidentifier() and not keyword.iskeyword(name) else f'Q({name!r})'
 
 
 def _expression_names(code: str) -> set[str]:
@@ -170,6 +278,38 @@ def _expression_names(code: str) -> set[str]:
               and node.args and isinstance(node.args[0], ast.Constant)):
             names.add(str(node.args[0].value))
     return names
+
+
+def _numeric_names(code: str) -> set[str]:
+    """Names ``code`` uses as numbers: every name except the bare first argument of ``C(...)``."""
+    try:
+        tree = ast.parse(code, mode="eval")
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        quoted_name = _q_name(node)
+        if quoted_name is not None:
+            names.add(quoted_name)
+            continue
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        children = list(ast.iter_child_nodes(node))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "C" and node.args
+                and (isinstance(node.args[0], ast.Name) or _q_name(node.args[0]) is not None)):
+            children.remove(node.args[0])
+        pending.extend(children)
+    return names
+
+
+def _q_name(node: ast.AST) -> str | None:
+    """The column name of ``Q("name")``, else ``None``."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q" and node.args
+            and isinstance(node.args[0], ast.Constant)):
+        return str(node.args[0].value)
+    return None
 
 
 def expand_dot(rhs: str, columns: Sequence[str], exclude: set[str]) -> str:
@@ -255,6 +395,8 @@ class DesignSpec:
     design_info: patsy.DesignInfo = field(repr=False, compare=False)
     variables: tuple[VariableSpec, ...]
     eval_env: patsy.EvalEnvironment = field(repr=False, compare=False)
+    #: built with ``safe=True``: refits from this spec's formula should check it again
+    safe: bool = field(default=False, compare=False)
 
     @property
     def fit_intercept(self) -> bool:
@@ -294,6 +436,8 @@ class DesignSpec:
         time (by role: ``"offset"``, ``"weights"``, ...), for the rows of ``data``.
         With ``need_offset=False`` offsets and exposures are not read (zeros).
         """
+        if self.safe:  # e.g. a loaded model: check every expression again right before evaluating any
+            self.check_savable()
         data = _check_frame(data)
         arrays = {role: values for role, values in (arrays or {}).items() if values is not None}
         roles = _ROLES if need_offset else ("weights", "freq_weights")
@@ -301,8 +445,14 @@ class DesignSpec:
         codes += [str(v.source) for v in self.variables if v.kind != "array" and v.role in roles]
         codes += list(self.response.expressions) if need_response else []
         arrays = {role: values for role, values in arrays.items() if role in roles}
-        keep, n_dropped, message = _rows_to_keep(data, codes, arrays, na_action)
-        kept = data[keep] if n_dropped else data
+        for role, values in arrays.items():
+            if np.ndim(values) != 1 or len(values) != len(data):
+                raise DataError(f"{role} has {np.shape(values)} values but data has {len(data)} rows; give one value "
+                                "per row of the new data.")
+        columns = _used_columns(data, codes)
+        self._check_new_columns(data, columns)
+        keep, n_dropped, message = _rows_to_keep(data, columns, arrays, na_action)
+        kept = _model_frame(data[keep] if n_dropped else data, columns, codes)
         return self._assemble(kept, self._design_matrix(kept), arrays, keep, need_response, roles, n_dropped, message)
 
     def _assemble(
@@ -343,17 +493,11 @@ class DesignSpec:
         if columns is not None:
             return self._checked(_column_matrix(data, columns), data)
         self._check_levels(data)
-        try:
-            (matrix,) = patsy.build_design_matrices([self.design_info], data, NA_action="raise")
-        except patsy.PatsyError as exc:
-            raise _patsy_error(exc, data) from None
-        return self._finish_matrix(np.asarray(matrix, dtype=float), data)
+        return self._finish_matrix(data)
 
-    def _finish_matrix(self, X: FloatArray, data: pd.DataFrame) -> FloatArray:
-        """Drop patsy's intercept column, then :meth:`_checked`."""
-        if self.fit_intercept:
-            X = np.delete(X, self.design_info.column_names.index("Intercept"), axis=1)
-        return self._checked(np.asfortranarray(X), data)
+    def _finish_matrix(self, data: pd.DataFrame) -> FloatArray:
+        """patsy's matrix for ``data`` without the intercept column (:func:`_patsy_matrix`), then :meth:`_checked`."""
+        return self._checked(_patsy_matrix(self.design_info, data), data)
 
     def _checked(self, X: FloatArray, data: pd.DataFrame) -> FloatArray:
         """``X`` after checking every column is finite (the message names the column and row)."""
@@ -396,6 +540,9 @@ class DesignSpec:
                 )
             values = arrays[role]
         elif spec.kind == "column":
+            if spec.source not in data.columns:
+                missing = NameError(spec.source, name=spec.source)
+                raise _unknown_name_error(missing, data, f"{role} column", str(spec.source))
             values = _to_float_vector(data[spec.source], spec.source, role, len(data))
         else:
             values = _evaluate(str(spec.source), data, self.eval_env, role)
@@ -438,7 +585,31 @@ class DesignSpec:
 
     def transform(self, data: pd.DataFrame) -> FloatArray:
         """Only the design matrix ``X`` for ``data`` (no response needed)."""
-        return self._design_matrix(_check_frame(data))
+        if self.safe:
+            self.check_savable()
+        data = _check_frame(data)
+        codes = [factor.code for factor in self.design_info.factor_infos]
+        columns = _used_columns(data, codes)
+        self._check_new_columns(data, columns)
+        return self._design_matrix(_model_frame(data, columns, codes))
+
+    def _check_new_columns(self, data: pd.DataFrame, columns: Sequence[Any]) -> None:
+        """Refuse unusable column types, and text where the model was fitted on a numeric column."""
+        _check_column_types(data, columns)
+        for factor, info in self.design_info.factor_infos.items():
+            if info.type != "numerical":
+                continue
+            name = factor.code if factor.code in data.columns else _q_name(ast.parse(factor.code, mode="eval").body)
+            if name not in data.columns:
+                continue
+            values = data[name]
+            if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+                example = next(iter(values.dropna()), None)
+                raise DataError(
+                    f"column {name!r} was numeric when the model was fitted, but the new data holds "
+                    f"{values.dtype} values (e.g. {example!r}). Convert it: df[{name!r}] = "
+                    f"pd.to_numeric(df[{name!r}], errors='coerce') (values that are not numbers become missing)."
+                )
 
     # -- persistence --------------------------------------------------------------------------------
 
@@ -453,44 +624,109 @@ class DesignSpec:
 
     @classmethod
     def from_dict(cls, saved: dict[str, Any]) -> DesignSpec:
-        """Rebuild a spec from :meth:`to_dict` output, refusing any expression outside the allow-list."""
+        """Rebuild a spec from :meth:`to_dict` output, refusing (with :class:`ModelFileError` naming the field)
+        anything outside the closed schema of :func:`glmgen.model_file.check_design`, which includes every
+        expression outside the allow-list. The spec is ``safe``: it checks its expressions again before
+        each evaluation."""
+        check_design(saved)
         env = patsy.EvalEnvironment([restricted_namespace()])
-        response = ResponseSpec(tuple(saved["response"]["expressions"]), bool(saved["response"]["is_cbind"]))
-        for code in response.expressions:
-            check_expression_is_safe(code)
-        variables = tuple(VariableSpec(**v) for v in saved["variables"])
-        for variable in variables:
-            if variable.kind == "expression":
-                check_expression_is_safe(str(variable.source))
+        design_info = design_info_from_dict(saved["design_info"], env)
+        try:
+            rhs_terms = {term.name() for term in _rhs_terms(saved["rhs"])}
+        except (FormulaError, RecursionError):
+            rhs_terms = set()
+        if rhs_terms != set(design_info.term_names):
+            raise ModelFileError("model file field 'design.rhs': its terms are not the terms of design.design_info; "
+                                 "the file is damaged or was edited.")
         return cls(
-            formula=str(saved["formula"]),
-            response=response,
-            rhs=str(saved["rhs"]),
-            design_info=design_info_from_dict(saved["design_info"], env),
-            variables=variables,
+            formula=saved["formula"],
+            response=ResponseSpec(tuple(saved["response"]["expressions"]), saved["response"]["is_cbind"]),
+            rhs=saved["rhs"],
+            design_info=design_info,
+            variables=tuple(VariableSpec(**v) for v in saved["variables"]),
             eval_env=env,
+            safe=True,
         )
 
     def check_savable(self) -> None:
-        """Raise before writing a file that :meth:`from_dict` would refuse to load."""
+        """Raise :class:`UnsafeFormulaError` unless every expression the spec evaluates passes
+        :func:`check_expression_is_safe` (what :meth:`from_dict` requires of a file)."""
         codes = [f.code for f in self.design_info.factor_infos] + list(self.response.expressions)
-        codes += [str(v.source) for v in self.variables if v.kind == "expression"]
+        codes += [str(v.source) for v in self.variables if v.kind not in ("column", "array")]
         for code in codes:
             check_expression_is_safe(code)
 
 
+def _used_columns(data: pd.DataFrame, codes: Sequence[str]) -> list[Any]:
+    """The columns of ``data`` that ``codes`` (expressions, or column names) read, in the data's order."""
+    names: set[str] = set()
+    for code in codes:
+        names |= {code} if code in data.columns else _expression_names(code)
+    return [c for c in data.columns if str(c) in names]
+
+
+def _check_column_types(data: pd.DataFrame, columns: Sequence[Any]) -> None:
+    """Refuse column types a model cannot use as they are: complex numbers, dates and durations."""
+    for column in columns:
+        name, dtype = str(column), data[column].dtype
+        if pd.api.types.is_complex_dtype(dtype):
+            raise DataError(
+                f"column {name!r} holds complex numbers ({dtype}), which a GLM cannot use. Use the real part, the "
+                f"imaginary part or the modulus as numeric columns, e.g. np.abs(df[{name!r}])."
+            )
+        if pd.api.types.is_timedelta64_dtype(dtype):
+            raise DataError(
+                f"column {name!r} holds durations ({dtype}), which glmgen does not turn into model columns "
+                f"silently. Convert it to a number, e.g. days: df[{name!r}] = df[{name!r}].dt.days, or hours: "
+                f"df[{name!r}].dt.total_seconds() / 3600."
+            )
+        if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+            raise DataError(
+                f"column {name!r} holds dates ({dtype}), which glmgen does not turn into model columns silently "
+                "(as a categorical it would get one level per distinct date). Convert it to a number such as days "
+                f"since a date: df[{name!r}] = (df[{name!r}] - df[{name!r}].min()).dt.days, or to a category "
+                f"such as its year: df[{name!r}].dt.year.astype('category')."
+            )
+
+
+def _model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str]) -> pd.DataFrame:
+    """``data`` with its model ``columns`` as the formula should see them (other columns untouched, not copied).
+
+    Integer and nullable-number columns used as numbers become float64, as R computes in doubles
+    (``I(x**2)`` of a large int64 ``x`` would otherwise overflow silently); integers used only as
+    ``C(x)`` keep their values (level names ``2``, not ``2.0``). Nullable ``boolean`` columns become
+    numpy booleans once their NA rows are gone.
+    """
+    numeric = set().union(*(_numeric_names(code) if code not in data.columns else {code} for code in codes))
+    converted: dict[Any, npt.NDArray[Any]] = {}
+    for column in columns:
+        series = data[column]
+        dtype = series.dtype
+        masked = isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biuf"
+        if pd.api.types.is_bool_dtype(dtype):
+            if masked and not series.isna().any():
+                converted[column] = series.to_numpy(dtype=bool)
+        elif pd.api.types.is_integer_dtype(dtype) or (masked and dtype.kind == "f"):
+            if str(column) in numeric or series.isna().any():
+                converted[column] = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            elif masked:
+                converted[column] = series.to_numpy(dtype=np.int64)
+    if not converted:
+        return data
+    frame = data.copy(deep=False)
+    for column, values in converted.items():
+        frame[column] = values
+    return frame
+
+
 def _rows_to_keep(
-    data: pd.DataFrame, codes: Sequence[str], arrays: dict[str, Any], na_action: str
+    data: pd.DataFrame, columns: Sequence[Any], arrays: dict[str, Any], na_action: str
 ) -> tuple[npt.NDArray[np.bool_], int, str | None]:
-    """Rows without NA in any column that ``codes`` (or an array variable) reads.
+    """Rows without NA in any of ``columns`` (or an array variable).
 
     Returns the mask, the number of rows dropped and a message naming the
     columns; with ``na_action="raise"`` any NA raises instead.
     """
-    names: set[str] = set()
-    for code in codes:
-        names |= {code} if code in data.columns else _expression_names(code)
-    columns = [c for c in data.columns if str(c) in names]
     missing = data[columns].isna() if columns else pd.DataFrame(index=data.index)
     for role, values in arrays.items():
         missing[f"{role} array"] = pd.isna(np.asarray(values, dtype=float))
@@ -520,6 +756,12 @@ def _check_frame(data: Any) -> pd.DataFrame:
             )
     if len(data) == 0:
         raise DataError("data has no rows: there is nothing to fit or evaluate.")
+    duplicated = data.columns[data.columns.duplicated()].unique()
+    if len(duplicated):
+        raise DataError(
+            f"data has duplicate column names ({quoted(duplicated)}); each column needs its own name to be used "
+            "in a formula. Rename the copies, or keep the first: df.loc[:, ~df.columns.duplicated()]."
+        )
     return data
 
 
@@ -552,6 +794,7 @@ def build_design(
     exposure: VariableInput = None,
     na_action: str = "drop",
     eval_env: patsy.EvalEnvironment | None = None,
+    safe: bool = False,
 ) -> tuple[DesignSpec, DesignMatrix]:
     """Learn a :class:`DesignSpec` from ``data`` and build its :class:`DesignMatrix`.
 
@@ -567,10 +810,17 @@ def build_design(
         ``exposure=e`` adds ``log(e)`` to the offset.
     eval_env : patsy.EvalEnvironment
         Namespace for names in the formula besides data columns (the caller's).
+    safe : bool
+        Check every expression the design evaluates (formula terms, response, weight and offset
+        expressions) against the allow-list of ``check_expression_is_safe`` before evaluating any,
+        raising :class:`UnsafeFormulaError`. A formula is Python code run in the caller's session.
     """
     na_action = check_choice("na_action", na_action, _NA_ACTIONS)
     data = _check_frame(data)
     lhs, rhs = _split_formula(formula)
+    _check_keyword_columns(formula, data.columns)
+    if safe:
+        _check_safe_keywords(formula)
     response = _parse_response(lhs)
     arrays: dict[str, Any] = {}
     variables = []
@@ -584,28 +834,99 @@ def build_design(
     excluded |= {str(v.source) for v in variables if v.kind == "column"}
     rhs = expand_dot(rhs, [str(c) for c in data.columns], excluded)
     env = _eval_env(eval_env)
-    codes = [f.code for term in _rhs_terms(rhs) for f in term.factors]
-    codes += [str(v.source) for v in variables if v.kind != "array"] + list(response.expressions)
-    keep, n_dropped, message = _rows_to_keep(data, codes, arrays, na_action)
-    kept = data[keep] if n_dropped else data
+    terms = _rhs_terms(rhs)
+    rhs_codes = [f.code for term in terms for f in term.factors]
+    if safe:
+        expressions = [str(v.source) for v in variables if v.kind == "expression"]
+        for code in rhs_codes + list(response.expressions) + expressions:
+            check_expression_is_safe(code)
+    codes = rhs_codes + [str(v.source) for v in variables if v.kind != "array"] + list(response.expressions)
+    columns = _used_columns(data, codes)
+    _check_column_types(data, columns)
+    _check_no_intercept_column(_used_columns(data, rhs_codes))
+    keep, n_dropped, message = _rows_to_keep(data, columns, arrays, na_action)
+    kept = _model_frame(data[keep] if n_dropped else data, columns, codes)
     # Learn the design on the rows that will be fitted, so NA rows cannot shape levels or transforms.
     # Plain numeric columns carry no learned state: patsy learns their names from one row, and the
     # matrix is taken straight from the frame (the same values patsy would produce, much faster).
-    terms = _rhs_terms(rhs)
     if _plain_numeric_columns(terms, kept) is not None:
         spec = DesignSpec(formula=f"{lhs} ~ {rhs}", response=response, rhs=rhs,
-                          design_info=_numeric_design_info(terms, env), variables=tuple(variables), eval_env=env)
+                          design_info=_numeric_design_info(terms, env), variables=tuple(variables), eval_env=env,
+                          safe=safe)
         return spec, spec._assemble(kept, spec._design_matrix(kept), arrays, keep, True, _ROLES, n_dropped, message)
+    # What patsy.dmatrix learns (in one pass over all rows, as it does), without building its matrix.
     try:
-        matrix = patsy.dmatrix(rhs, kept, eval_env=env, NA_action="raise", return_type="matrix")
+        design_info = patsy.incr_dbuilder(rhs, lambda: iter([kept]), eval_env=env, NA_action="raise")
     except patsy.PatsyError as exc:
         raise _patsy_error(exc, kept) from None
     spec = DesignSpec(
-        formula=f"{lhs} ~ {rhs}", response=response, rhs=rhs, design_info=matrix.design_info,
-        variables=tuple(variables), eval_env=env,
+        formula=f"{lhs} ~ {rhs}", response=response, rhs=rhs, design_info=design_info,
+        variables=tuple(variables), eval_env=env, safe=safe,
     )
-    X = spec._finish_matrix(np.asarray(matrix, dtype=float), kept)
-    return spec, spec._assemble(kept, X, arrays, keep, True, _ROLES, n_dropped, message)
+    return spec, spec._assemble(kept, spec._finish_matrix(kept), arrays, keep, True, _ROLES, n_dropped, message)
+
+
+def data_warnings(spec: DesignSpec, design: DesignMatrix, data: pd.DataFrame) -> list[str]:
+    """Messages (for :class:`DataWarning`) about valid but suspicious categorical columns of the model.
+
+    A text column whose non-missing values are at least 80% numbers is probably a numeric column with
+    missing-value markers (a CSV's ``"?"``); a categorical with more levels than half the rows (and
+    more than 20) gives nearly one coefficient per row. ``data`` is the frame ``design`` was built from.
+    """
+    messages = []
+    seen: set[str] = set()
+    for factor, info in spec.design_info.factor_infos.items():
+        columns = _used_columns(data, [factor.code]) if info.type == "categorical" else []
+        if len(columns) != 1 or str(columns[0]) in seen:
+            continue
+        name = str(columns[0])
+        seen.add(name)
+        levels = len(info.categories)
+        message = _numeric_text_message(name, data[columns[0]][design.kept], levels)
+        if message is None and levels > max(_MANY_LEVELS, _LEVELS_PER_ROW * design.n_rows):
+            message = (
+                f"column {name!r} is categorical with {levels} levels for {design.n_rows} rows: nearly one "
+                "coefficient per row, so the model can memorise the training rows instead of generalizing (is "
+                f"it an identifier?). Leave it out of the formula (e.g. 'y ~ . - {name}'), or merge rare levels."
+            )
+        if message is not None:
+            messages.append(message)
+    return messages
+
+
+def _numeric_text_message(name: str, values: pd.Series, levels: int) -> str | None:
+    """The warning for a text column whose values are mostly numbers, else ``None``."""
+    if not (pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)):
+        return None
+    text = values.dropna().astype(str).str.strip()
+    is_number = pd.to_numeric(text, errors="coerce").notna()
+    if text.empty or is_number.mean() < _NUMERIC_TEXT_SHARE:
+        return None
+    others = text[~is_number].value_counts()
+    if others.empty:
+        found = "all of its values are numbers written as text"
+    else:
+        shown = ", ".join(f"{value!r} ({count} row{'s' if count > 1 else ''})"
+                          for value, count in others.head(5).items())
+        more = f" and {len(others) - 5} other values" if len(others) > 5 else ""
+        found = f"{is_number.mean():.0%} of its {len(text)} values are numbers; the others are {shown}{more}"
+    return (
+        f"column {name!r} holds text, but {found}. It is used as a categorical with {levels} levels. If it is a "
+        f"number, convert it before fitting: df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce') (the "
+        "other values become missing), or read the file with pd.read_csv(..., na_values=[...]) listing its "
+        "missing-value markers."
+    )
+
+
+def _check_no_intercept_column(predictors: Sequence[Any]) -> None:
+    """Refuse a predictor column named ``Intercept``: its coefficient would share the intercept's name."""
+    if "Intercept" in {str(c) for c in predictors}:
+        raise DataError(
+            "the data column 'Intercept' is used as a predictor, but 'Intercept' names the model's intercept, so "
+            "the two coefficients would collide. Rename the column, e.g. df.rename(columns={'Intercept': "
+            "'intercept_col'}), or leave it out of the formula (y ~ . - Intercept); the intercept is added "
+            "automatically (remove it with '- 1')."
+        )
 
 
 def _numeric_design_info(terms: Sequence[patsy.Term], env: patsy.EvalEnvironment) -> patsy.DesignInfo:
@@ -657,6 +978,52 @@ def _column_matrix(data: pd.DataFrame, columns: list[str]) -> FloatArray:
     return X
 
 
+def _patsy_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame) -> FloatArray:
+    """patsy's design matrix for ``data`` without the intercept column, column-major.
+
+    Built into one preallocated ``(n, p)`` array, ``DESIGN_CHUNK_CELLS / (p + 1)``
+    rows per ``patsy.build_design_matrices`` call when every factor is row-wise
+    (:func:`_is_rowwise`), so that besides the result only one chunk is alive;
+    the values are those of one call on all rows. Otherwise in one call.
+    """
+    names = design_info.column_names
+    intercept = names.index("Intercept") if "Intercept" in names else len(names)
+    n_rows = len(data)
+    step = max(1, DESIGN_CHUNK_CELLS // max(1, len(names))) if _is_rowwise(design_info, data) else n_rows
+    X = np.empty((n_rows, len(names) - (intercept < len(names))), order="F")
+    for start in range(0, n_rows, step):
+        try:
+            (matrix,) = patsy.build_design_matrices([design_info], data.iloc[start : start + step], NA_action="raise")
+        except patsy.PatsyError as exc:
+            raise _patsy_error(exc, data) from None
+        X[start : start + step, :intercept] = matrix[:, :intercept]
+        X[start : start + step, intercept:] = matrix[:, intercept + 1 :]
+        del matrix  # before patsy builds the next chunk
+    return X
+
+
+def _is_rowwise(design_info: patsy.DesignInfo, data: pd.DataFrame) -> bool:
+    """Whether each factor's value for a row depends only on that row (and learned state).
+
+    True when every factor is an allow-listed expression (numpy's elementwise
+    maths, patsy's transforms and contrasts, see ``check_expression_is_safe``)
+    of data columns only, so it gives the same values chunk by chunk as on all
+    rows at once. A name from the caller's namespace (maybe an array over all
+    rows) or a method call such as ``x.mean()`` makes it False, as do the mgcv
+    splines ``cr``/``cc``/``te``, whose constraint projection is a BLAS product
+    that may round differently on fewer rows.
+    """
+    allowed = {str(c) for c in data.columns} | (PATSY_FUNCTIONS - _ROW_COUNT_DEPENDENT) | {"np", "numpy"}
+    for factor in design_info.factor_infos:
+        try:
+            check_expression_is_safe(factor.code)
+        except UnsafeFormulaError:
+            return False
+        if not _expression_names(factor.code) <= allowed:
+            return False
+    return True
+
+
 def _rhs_terms(rhs: str) -> list[patsy.Term]:
     """The right-hand side's terms (intercept first), as patsy parses them."""
     simple = _sum_of_names(rhs)
@@ -669,12 +1036,45 @@ def _rhs_terms(rhs: str) -> list[patsy.Term]:
 
 
 def _sum_of_names(rhs: str) -> list[patsy.Term] | None:
-    """Terms of ``a + b + ...`` (optionally parenthesised, with ``0``/``1`` for the intercept) without
-    patsy's parser, which recurses once per ``+`` and overflows the stack on thousands of columns
-    (``y ~ .`` on wide data); ``None`` for anything else."""
-    tokens = [t.strip() for t in rhs.replace("(", " ").replace(")", " ").split("+")]
-    if not tokens or not all(t.isidentifier() or t in ("0", "1") for t in tokens):
+    """Terms of ``a + b - c + ...`` without patsy's parser, which recurses once per ``+`` and overflows the
+    stack on thousands of columns (``y ~ .`` on wide data); ``None`` for anything else.
+
+    Follows patsy's (and R's) rules: ``+ 1`` / ``- 0`` add the intercept and ``+ 0`` / ``- 1`` remove it,
+    the last one written wins; ``- name`` removes a term added before it. A bracketed group (what
+    ``y ~ .`` expands to) may follow a ``+`` and hold names joined by ``+`` only.
+    """
+    tokens = re.findall(r"[()+-]|[^\s()+-]+", rhs)
+    intercept = True
+    names: dict[str, None] = {}
+    sign, depth, position = "+", 0, 0
+    for position, token in enumerate(tokens):
+        expects_item = position == 0 or tokens[position - 1] in "+-("
+        if token in "+-":
+            if expects_item and not (position == 0 and token == "-"):
+                return None
+            sign = token
+        elif token == "(":
+            if depth or sign == "-" or not expects_item:
+                return None
+            depth = 1
+        elif token == ")":
+            if not depth or expects_item:
+                return None
+            depth = 0
+        elif not expects_item:
+            return None
+        elif token in ("0", "1"):
+            if depth:
+                return None
+            intercept = (token == "1") == (sign == "+")
+        elif not token.isidentifier() or keyword.iskeyword(token) or (depth and sign == "-"):
+            return None
+        elif sign == "+":
+            names.setdefault(token)
+        elif position == 1:  # a leading "- name": patsy refuses it with its own message
+            return None
+        else:
+            names.pop(token, None)
+    if not tokens or depth or tokens[-1] in "+-":
         return None
-    names = list(dict.fromkeys(t for t in tokens if t not in ("0", "1")))
-    intercept = [] if "0" in tokens else [patsy.Term([])]
-    return intercept + [patsy.Term([patsy.EvalFactor(name)]) for name in names]
+    return ([patsy.Term([])] if intercept else []) + [patsy.Term([patsy.EvalFactor(name)]) for name in names]

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np  # also the `np` of formulas such as "y ~ np.log(x)" (patsy evaluates them here)
 import pandas as pd
 
-from ._validation import check_choice
+from ._validation import check_choice, check_level
 from .api import generalization, glm, glm_path, split
 from .curves import LearningCurveResult, ValidationCurveResult
 from .diagnostics import calibration_table, count_table, residual_bins
@@ -266,6 +266,7 @@ def analyse(
     standardize: bool = True,
     na_action: str = "drop",
     progress: bool | None = None,
+    safe: bool = False,
 ) -> GeneralizationAnalysis:
     """Run the analysis behind :func:`report` and return its result records (arguments as :func:`report`)."""
     if not isinstance(formula, str):
@@ -279,6 +280,7 @@ def analyse(
             f"give either select={select!r} (alpha chosen along a path) or alpha={alpha!r} (a fixed penalty), not both."
         )
     interval = check_choice("interval", interval, INTERVAL_METHODS)
+    level = check_level(level)
     for name, value in (("n_boot", n_boot), ("folds", folds), ("n_alphas", n_alphas)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise InvalidParameterError(f"{name}={value!r} must be a whole number >= 0.")
@@ -309,7 +311,8 @@ def analyse(
     total = 5 + (select is not None) + (n_boot >= 2) + bool(learning_curve)
     steps = _Steps(total, show)
     notes: list[str] = []
-    fit_kwargs: dict[str, Any] = dict(link=link_object, **variables, standardize=standardize, na_action=na_action)
+    fit_kwargs: dict[str, Any] = dict(link=link_object, **variables, standardize=standardize, na_action=na_action,
+                                      safe=safe)
     path = cv = selection = validation = boot = intervals = optimism = learning = None
     residuals = calibration = counts = points = None
     residual_rows = 0
@@ -436,6 +439,7 @@ def report(
     progress: bool | None = None,
     figures: bool = True,
     title: str | None = None,
+    safe: bool = False,
 ) -> Report:
     """Fit a model, measure how well it generalizes, and return the report.
 
@@ -473,6 +477,11 @@ def report(
     figures : bool
         Draw the figures (``False``: tables only, faster).
     title : str, optional
+    safe : bool
+        Check the formula (and weight/offset expressions) against the
+        allow-list before evaluating anything, as :func:`glmgen.glm`. A
+        formula is Python code: use ``safe=True`` for formulas from someone
+        else (the command line does by default).
 
     Returns
     -------
@@ -488,7 +497,7 @@ def report(
         test_size=test_size, seed=seed, n_boot=n_boot, folds=folds, boot_folds=boot_folds, n_jobs=n_jobs,
         learning_curve=learning_curve, level=level, interval=interval, weights=weights, freq_weights=freq_weights,
         offset=offset, exposure=exposure, penalty_factor=penalty_factor, standardize=standardize,
-        na_action=na_action, progress=progress,
+        na_action=na_action, progress=progress, safe=safe,
     )
     return build_report(analysis, figures=figures, title=title)
 

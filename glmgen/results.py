@@ -13,20 +13,20 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._version import __version__ as _glmgen_version
-from ._validation import check_choice
+from ._validation import check_choice, check_finite, check_level
 from .design import DesignMatrix, DesignSpec
-from .errors import DataError, InvalidParameterError
+from .errors import DataError, InvalidParameterError, ModelFileError
 from .families import FAMILIES, Family
 from .inference import wald_table
 from .links import Link, get_link
 from .metrics import HeldOutResult, d_squared
+from .model_file import FORMAT, SCHEMA_VERSION, STATISTICS, check_model_file, checksum, read_model_file
 
 if TYPE_CHECKING:
     from .report.summary import Summary
 
 FloatArray = npt.NDArray[np.float64]
 
-SCHEMA_VERSION = 1
 _RESIDUAL_KINDS = ("deviance", "pearson", "response", "working")
 _PREDICT_KINDS = ("response", "link")
 
@@ -143,6 +143,7 @@ class GLMResult:
         return pd.Series(np.sqrt(np.diag(self.cov_params().to_numpy())), index=self.params.index, name="std_err")
 
     def _wald(self, level: float = 0.95) -> pd.DataFrame:
+        level = check_level(level)
         df_resid = self.df_resid if self.family.estimates_dispersion else None
         return wald_table(self.params, self.bse, df_resid, level)
 
@@ -217,8 +218,13 @@ class GLMResult:
             values = training.mu if kind == "response" else training.eta
             return pd.Series(values, index=training.row_labels, name="predicted")
         override = None if offset is None else np.asarray(offset, dtype=float)
+        if override is not None and (override.ndim != 1 or len(override) != len(data)):
+            raise DataError(f"offset has {override.shape} values but data has {len(data)} rows; give one offset "
+                            "per row of the new data.")
         design = self.spec.build(data, need_response=False, need_offset=override is None)
         total_offset = design.offset if override is None else override[design.kept]
+        if override is not None:
+            check_finite("offset", total_offset, design.row_labels, "Give a finite offset for every row.")
         eta = self._linear_predictor(design.X, total_offset)
         values = np.full(len(data), np.nan)
         values[design.kept] = eta if kind == "link" else self.link.inverse(eta)
@@ -234,6 +240,7 @@ class GLMResult:
         """
         design = self.spec.build(data, arrays={"weights": weights, "offset": offset})
         assert design.y is not None
+        self.family.check_y(design.y, design.row_labels, self.spec.response.label)
         mu = self.link.inverse(self._linear_predictor(design.X, design.offset))
         fit_weights = design.weights * design.freq_weights
         model_deviance = self.family.deviance(design.y, mu, fit_weights)
@@ -265,48 +272,58 @@ class GLMResult:
     # -- persistence --------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able record of the model (not of the training rows); see :func:`glmgen.load`."""
+        """JSON-able record of the model (not of the training rows); see :func:`glmgen.load`.
+
+        Non-finite numbers are written as ``null``; ``params.aliased`` names the coefficients
+        written as ``null`` (aliased columns, R's ``NA``); ``checksum`` is the SHA-256 of the rest.
+        """
         self.spec.check_savable()
-        return {
-            "format": "glmgen-model",
+        values = self.params.to_numpy(dtype=float)
+        saved = {
+            "format": FORMAT,
             "schema_version": SCHEMA_VERSION,
             "glmgen_version": _glmgen_version,
             "design": self.spec.to_dict(),
             "family": self.family.name,
             "link": self.link.name,
-            "params": {"names": list(self.params.index), "values": _nan_to_none(self.params.to_numpy())},
+            "params": {"names": [str(n) for n in self.params.index], "values": _nan_to_none(values),
+                       "aliased": [str(n) for n, v in zip(self.params.index, values) if not np.isfinite(v)]},
             "cov_unscaled": None if self.cov_unscaled is None else [_nan_to_none(r) for r in self.cov_unscaled],
-            "statistics": {
-                name: getattr(self, name)
-                for name in ("scale", "deviance", "null_deviance", "loglik", "pearson_chi2", "df_model",
-                             "df_resid", "nobs", "converged", "n_iter", "null_intercept", "n_dropped")
-            },
+            "statistics": {name: _json_scalar(getattr(self, name)) for name in STATISTICS}
+            | {"n_iter": int(self.n_iter), "n_dropped": int(self.n_dropped)},
             "penalty": {
-                "alpha": self.penalty.alpha, "l1_ratio": self.penalty.l1_ratio,
-                "standardize": self.penalty.standardize, "penalty_factor": self.penalty.penalty_factor,
+                "alpha": float(self.penalty.alpha), "l1_ratio": float(self.penalty.l1_ratio),
+                "standardize": bool(self.penalty.standardize),
+                "penalty_factor": {str(k): float(v) for k, v in self.penalty.penalty_factor.items()},
             },
-            "warnings": list(self.warnings),
+            "warnings": [str(w) for w in self.warnings],
         }
+        return saved | {"checksum": checksum(saved)}
 
     def save(self, path: str | Path) -> None:
         """Write the model to exactly ``path`` as JSON (format documented in ``docs/persistence.md``)."""
         Path(path).write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False), encoding="utf-8")
 
     @classmethod
-    def from_dict(cls, saved: dict[str, Any]) -> GLMResult:
-        if saved.get("format") != "glmgen-model":
-            raise InvalidParameterError("this file is not a glmgen model (its 'format' field is missing or wrong).")
-        if saved.get("schema_version") != SCHEMA_VERSION:
-            raise InvalidParameterError(
-                f"model file has schema_version {saved.get('schema_version')!r}; this glmgen reads {SCHEMA_VERSION}."
-            )
-        family = FAMILIES[check_choice("family", saved["family"], FAMILIES)]()
-        statistics = saved["statistics"]
+    def from_dict(cls, saved: Any) -> GLMResult:
+        """The model of a :meth:`to_dict` document, after :func:`glmgen.model_file.check_model_file` has
+        proved it intact and consistent; raises :class:`ModelFileError` naming the field otherwise."""
+        try:
+            check_model_file(saved)
+        except RecursionError:
+            raise ModelFileError("the model file is nested too deeply to be a glmgen model file.") from None
+        family = FAMILIES[saved["family"]]()
+        try:
+            link = family.check_link(get_link(saved["link"]))
+        except InvalidParameterError as exc:
+            raise ModelFileError(f"model file field 'link': {exc}") from None
+        statistics = {name: math.nan if value is None and name != "null_intercept" else value
+                      for name, value in saved["statistics"].items()}
         cov = saved["cov_unscaled"]
         return cls(
             spec=DesignSpec.from_dict(saved["design"]),
             family=family,
-            link=family.check_link(get_link(saved["link"])),
+            link=link,
             params=pd.Series(_none_to_nan(saved["params"]["values"]), index=saved["params"]["names"], dtype=float),
             cov_unscaled=None if cov is None else np.array([_none_to_nan(row) for row in cov], dtype=float),
             penalty=PenaltySettings(**saved["penalty"]),
@@ -314,6 +331,15 @@ class GLMResult:
             training=None,
             **statistics,
         )
+
+
+def _json_scalar(value: Any) -> Any:
+    """A statistic as JSON: Python int/bool/float, ``None`` for NaN and infinities."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None if value is None else bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return float(value) if math.isfinite(value) else None
 
 
 def _nan_to_none(values: FloatArray) -> list[float | None]:
@@ -327,14 +353,13 @@ def _none_to_nan(values: list[float | None]) -> FloatArray:
 def load(path: str | Path) -> GLMResult:
     """Read a model written by :meth:`GLMResult.save`; executes no code from the file.
 
-    Every formula expression is checked against glmgen's allow-list (numpy's
-    elementwise maths, patsy's transforms and contrasts) before use.
+    The file (at most 256 MiB of strict JSON) must match the closed schema of
+    :mod:`glmgen.model_file` and its checksum; every formula expression is checked
+    against glmgen's allow-list (numpy's elementwise maths, patsy's transforms and
+    contrasts) before use, and again before each evaluation. Any problem raises one
+    :class:`ModelFileError` naming the field.
     """
-    try:
-        saved = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InvalidParameterError(f"{str(path)!r} is not a glmgen model file: invalid JSON ({exc}).") from None
-    return GLMResult.from_dict(saved)
+    return GLMResult.from_dict(read_model_file(path))
 
 
 def build_result(
@@ -366,7 +391,8 @@ def build_result(
         rank = float(np.count_nonzero(~output.aliased)) + float(spec.fit_intercept)
         covariance = output.cov_unscaled
     df_resid = nobs - rank
-    pearson = float(np.dot(fit_weights, np.square(y - mu) / family.variance(mu)))
+    residual = y - mu  # (y - mu) * ((y - mu) / V): no overflow of the square for huge counts
+    pearson = float(np.dot(fit_weights, residual * (residual / family.variance(mu))))
     names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
     values = np.concatenate([[output.intercept] if spec.fit_intercept else [], coef])
     return GLMResult(

@@ -1,0 +1,144 @@
+"""Formulas are Python: ``safe=True`` (the CLI's default) checks them before anything is evaluated.
+
+Each refused formula would write a canary file if it ran; the tests assert the
+file is absent after the refusal, and present when the check is switched off
+(so the canary can fail).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmgen as gg
+from glmgen.cli import build_parser, main
+from glmgen.errors import InvalidParameterError, UnsafeFormulaError
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 80
+    x1 = rng.uniform(0.5, 2.0, n)
+    return pd.DataFrame({
+        "y": 1.0 + 0.5 * x1 + rng.normal(size=n), "x1": x1, "x2": rng.normal(size=n),
+        "g": rng.choice(["a", "b", "c"], n), "w": rng.uniform(0.5, 2.0, n),
+    })
+
+
+def writes(canary: Path) -> str:
+    """A Python expression that creates ``canary`` and evaluates to 0."""
+    return f"len(open({str(canary)!r}, 'w').name) * 0"
+
+
+def test_safe_refuses_a_formula_term_before_evaluating_it(frame, tmp_path):
+    canary = tmp_path / "ran"
+    with pytest.raises(UnsafeFormulaError, match="open"):
+        gg.glm(f"y ~ x1 + I({writes(canary)} + x2)", frame, safe=True)
+    assert not canary.exists()
+    gg.glm(f"y ~ x1 + I({writes(canary)} + x2)", frame)  # the default evaluates it: the canary can fail
+    assert canary.exists()
+
+
+@pytest.mark.parametrize("where", ["response", "weights", "offset", "exposure", "glm_path"])
+def test_safe_checks_every_expression_the_design_evaluates(frame, tmp_path, where):
+    canary = tmp_path / "ran"
+    code = f"np.exp({writes(canary)} + x2 * 0)"
+    calls = {
+        "response": lambda: gg.glm(f"y + {writes(canary)} ~ x1", frame, safe=True),
+        "weights": lambda: gg.glm("y ~ x1", frame, weights=code, safe=True),
+        "offset": lambda: gg.glm("y ~ x1", frame, offset=code, safe=True),
+        "exposure": lambda: gg.glm("y ~ x1", frame, exposure=code, safe=True),
+        "glm_path": lambda: gg.glm_path(f"y ~ x1 + I({writes(canary)} + x2)", frame, safe=True),
+    }
+    with pytest.raises(UnsafeFormulaError, match="open"):
+        calls[where]()
+    assert not canary.exists()
+
+
+@pytest.mark.parametrize(("formula", "needle"), [
+    ("y ~ x1 + __import__('os').getpid()", "__import__"),
+    ("y ~ x1.__class__", "__class__"),
+    ("y ~ I((lambda v: v)(x1))", "lambda"),
+    ("y ~ (lambda v: v)(x1)", "keyword 'lambda'"),
+    ("y ~ I(eval('x1'))", "eval"),
+    ("y ~ I([v for v in x1])", "for v in x1"),
+    ("y ~ np.linalg.inv(x1)", "np.linalg"),
+])
+def test_safe_refuses_code_outside_the_allow_list(frame, formula, needle):
+    with pytest.raises(UnsafeFormulaError, match=needle.replace(".", r"\.")):
+        gg.glm(formula, frame, safe=True)
+
+
+def test_allowed_formulas_fit_the_same_with_and_without_safe(frame):
+    formula = "np.log(y + 10) ~ center(x1) + I(x1 ** 2) + C(g, Treatment('b')) + Q('x2') + np.abs(x2)"
+    checked = gg.glm(formula, frame, weights="np.sqrt(w)", safe=True)
+    unchecked = gg.glm(formula, frame, weights="np.sqrt(w)")
+    pd.testing.assert_series_equal(checked.params, unchecked.params, rtol=0, atol=0)
+    assert checked.spec.safe and not unchecked.spec.safe
+
+
+def test_path_records_the_flag_for_refits(frame):
+    path = gg.glm_path("y ~ x1 + x2 + C(g)", frame, n_alphas=5, safe=True)
+    assert path.spec.safe and path.fit_kwargs["safe"] is True
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_safe_must_be_a_bool(frame, value):
+    with pytest.raises(InvalidParameterError, match=f"safe={value!r}"):
+        gg.glm("y ~ x1", frame, safe=value)
+
+
+# --- command line ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def csv(tmp_path, frame) -> str:
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("command", ["fit", "report"])
+def test_cli_refuses_unsafe_formulas_by_default(capsys, csv, tmp_path, command):
+    canary = tmp_path / "ran"
+    extra = ["--n-boot", "0", "--no-learning-curve", "-o", str(tmp_path / "r.html")] if command == "report" else []
+    code, out, err = run(capsys, command, csv, "--formula", f"y ~ x1 + I({writes(canary)} + x2)", *extra)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("glmgen: error: ") and "open" in lines[0], err
+    assert "Traceback" not in err and not canary.exists()
+
+
+def test_cli_refuses_an_unsafe_offset_expression(capsys, csv, tmp_path):
+    canary = tmp_path / "ran"
+    code, _, err = run(capsys, "fit", csv, "--formula", "y ~ x1", "--offset", f"x2 * 0 + {writes(canary)}")
+    assert code == 2 and "open" in err and not canary.exists()
+
+
+def test_cli_opt_out_evaluates_the_formula(capsys, csv, tmp_path):
+    canary = tmp_path / "ran"
+    code, out, err = run(capsys, "fit", csv, "--formula", f"y ~ x1 + I({writes(canary)} + x2)",
+                         "--allow-unsafe-formula")
+    assert code == 0, err
+    assert canary.exists() and "Coefficients" in out
+
+
+def test_cli_allows_the_allow_list_by_default(capsys, csv):
+    code, out, err = run(capsys, "fit", csv, "--formula", "y ~ np.log(x1) + C(g) + I(x2 ** 2)", "--weights", "w")
+    assert code == 0, err
+    assert "np.log(x1)" in out
+
+
+def test_cli_help_documents_the_opt_out():
+    for command in ("fit", "report"):
+        text = build_parser()._subparsers._group_actions[0].choices[command].format_help()  # type: ignore[union-attr]
+        assert "--allow-unsafe-formula" in text and "trust" in text
