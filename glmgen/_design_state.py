@@ -30,12 +30,12 @@ from patsy.design_info import FactorInfo, SubtermInfo
 
 from .errors import ModelFileError, UnsafeFormulaError
 
-#: patsy's formula functions a saved model may call
+#: patsy's formula functions a checked formula (safe=True, the CLI, a saved model) may call
 PATSY_FUNCTIONS = frozenset(
     {"C", "I", "Q", "center", "standardize", "scale", "bs", "cr", "cc", "te",
      "Treatment", "Sum", "Helmert", "Poly", "Diff", "cbind"}
 )
-#: numpy functions a saved model may call, as ``np.<name>`` or ``numpy.<name>``
+#: numpy functions a checked formula may call, as ``np.<name>`` or ``numpy.<name>``
 NUMPY_FUNCTIONS = frozenset(
     {"log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "cbrt", "square", "abs", "absolute",
      "power", "sign", "floor", "ceil", "round", "rint", "trunc", "clip", "where", "maximum", "minimum",
@@ -162,7 +162,7 @@ def _check_node(node: ast.AST, code: str) -> None:
     """One node of :func:`check_expression_is_safe`'s walk."""
     if not isinstance(node, _ALLOWED_NODES):
         raise UnsafeFormulaError(
-            f"formula expression {code!r} uses {type(node).__name__} syntax, which a saved model may not contain; "
+            f"formula expression {code!r} uses {type(node).__name__} syntax, which a checked formula (safe=True, the CLI, a saved model) may not contain; "
             f"{_allowed_message()}."
         )
     if isinstance(node, ast.Name) and node.id.startswith("_"):
@@ -201,7 +201,7 @@ def _check_call(node: ast.Call, code: str) -> None:
     name = _function_name(node.func)
     if name is None:
         raise UnsafeFormulaError(
-            f"formula expression {code!r} calls {ast.unparse(node.func)!r}, which a saved model may not call; "
+            f"formula expression {code!r} calls {ast.unparse(node.func)!r}, which a checked formula (safe=True, the CLI, a saved model) may not call; "
             f"{_allowed_message()}."
         )
     call = ast.unparse(node)[:80]
