@@ -22,6 +22,7 @@ from .errors import (
     SeparationWarning,
     SolverError,
     UnsafeFormulaError,
+    UnsafeModelFileError,
     UnseenLevelError,
 )
 from .metrics import GeneralizationResult, HeldOutResult
@@ -59,6 +60,7 @@ __all__ = [
     "SolverError",
     "StepwiseResult",
     "UnsafeFormulaError",
+    "UnsafeModelFileError",
     "UnseenLevelError",
     "ValidationCurveResult",
     "__version__",

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from .errors import DataError, InvalidParameterError
 
@@ -64,3 +66,34 @@ def check_level(level: object) -> float:
             f"level={level!r} must be a number strictly between 0 and 1, e.g. 0.95 for 95% intervals."
         )
     return float(level)
+
+
+def check_whole(name: str, value: Any, low: int) -> int:
+    """``value`` as an int if it is a whole number (not a bool) ``>= low``, else raise naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise InvalidParameterError(f"{name}={value!r} must be a whole number >= {low}.")
+    return int(value)
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int if ``np.random.SeedSequence`` can take it (a whole number >= 0), else raise."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidParameterError(f"seed={seed!r} must be a whole number >= 0, e.g. seed=0.")
+    return int(seed)
+
+
+def check_n_jobs(n_jobs: Any) -> int:
+    """``n_jobs`` as an int if it is a non-zero whole number (-1 = all cores), else raise."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise InvalidParameterError(f"n_jobs={n_jobs!r} must be a non-zero whole number (-1 = all cores).")
+    return int(n_jobs)
+
+
+def column_of(data: pd.DataFrame, column: str, name: str) -> npt.NDArray[Any]:
+    """The values of ``data[column]`` for the parameter ``name``; an unknown column raises with a suggestion."""
+    if column not in data.columns:
+        raise InvalidParameterError(
+            f"{name}={column!r} is not a column of the data (columns: {quoted(data.columns)})."
+            f"{suggestion(column, [str(c) for c in data.columns])}"
+        )
+    return data[column].to_numpy()

@@ -33,7 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ._parallel import deterministic_map
-from ._validation import check_choice, first_bad
+from ._validation import check_choice, check_n_jobs, check_seed, check_whole, column_of, first_bad
 from .bootstrap_engines import (
     REFIT_CONTROL,
     GLMEngine,
@@ -136,9 +136,7 @@ def _labels(value: Any, name: str, n_rows: int, kept: npt.NDArray[np.bool_], dat
                 f"{name}={value!r} names a column, but this result holds no data frame: pass data=... (the training "
                 f"data) or give {name} as one label per training row."
             )
-        if value not in data.columns:
-            raise InvalidParameterError(f"{name}={value!r} is not a column of data.")
-        labels = data[value].to_numpy()
+        labels = column_of(data, value, name)
     else:
         labels = np.asarray(value)
     if labels.ndim != 1:
@@ -302,8 +300,11 @@ class Procedure:
     progress: Any
 
     def counts(self, replicate: int) -> IntArray:
-        if not 0 <= replicate < self.n_boot:
-            raise InvalidParameterError(f"replicate={replicate} must be in [0, {self.n_boot}).")
+        whole = isinstance(replicate, (int, np.integer)) and not isinstance(replicate, bool)
+        if not (whole and 0 <= replicate < self.n_boot):
+            raise InvalidParameterError(
+                f"replicate={replicate!r} must be a whole number in [0, {self.n_boot}) (one of the n_boot replicates)."
+            )
         if self.method == "parametric":
             return np.ones(self.resampler.n_rows, dtype=np.int64)
         child = np.random.SeedSequence(self.seed).spawn(self.n_boot)[replicate]
@@ -474,22 +475,30 @@ def bootstrap(
 
     method = check_choice("method", method, METHODS)
     path_grid = check_choice("path_grid", path_grid, PATH_GRIDS)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
-        raise InvalidParameterError(f"n_boot={n_boot!r} must be a whole number >= 2.")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise InvalidParameterError(f"n_jobs={n_jobs!r} must be a non-zero whole number (-1 = all cores).")
+    n_boot, seed, n_jobs = check_whole("n_boot", n_boot, 2), check_seed(seed), check_n_jobs(n_jobs)
+    if cv_folds is not None:
+        check_whole("cv_folds", cv_folds, 2)
     if method == "parametric" and (strata is not None or groups is not None):
         raise InvalidParameterError("strata= and groups= apply to case resampling; drop them for method='parametric'.")
     if select is not None and not isinstance(obj, PathResult):
-        raise InvalidParameterError("select= applies to a regularization path (gg.glm_path(...)); drop it here.")
+        raise InvalidParameterError(
+            f"select={select!r} applies to a regularization path (gg.glm_path(...)), not to a "
+            f"{type(obj).__name__}; drop it here."
+        )
+    refittable = (GLMResult, PathResult, StepwiseResult)
+    if method == "parametric" and isinstance(obj, refittable) and not (
+            isinstance(obj, GLMResult) and not obj.penalty.is_penalized):
+        what = f"a penalized fit (alpha={obj.penalty.alpha:g})" if isinstance(obj, GLMResult) else (
+            f"a {type(obj).__name__}")
+        raise InvalidParameterError(
+            f"method='parametric' is available for unpenalized GLM fits only, not for {what}; use method='case'."
+        )
 
     if isinstance(obj, GLMResult):
         if obj.training is None:
             raise DataError("this model holds no training rows (it was loaded from a file), so it cannot be refitted; "
                             "refit it with gg.glm(...) and bootstrap that.")
         if obj.penalty.is_penalized:
-            if method == "parametric":
-                raise InvalidParameterError("method='parametric' is available for unpenalized fits only.")
             engine: Any = PenalizedEngine.of(obj, control if isinstance(control, CDControl) else CDControl())
             target = "penalized"
         else:
@@ -503,8 +512,6 @@ def bootstrap(
                 "selection is re-run on every resample."
             )
         select = check_choice("select", select, SELECTION_CRITERIA)
-        if method == "parametric":
-            raise InvalidParameterError("method='parametric' is available for unpenalized GLM fits only.")
         kept = obj._design.kept
         frame = obj.data[kept] if obj._design.n_dropped else obj.data
         original = obj.select(select)
@@ -516,8 +523,6 @@ def bootstrap(
             raise InvalidParameterError(
                 "bootstrapping a stepwise search needs the data it was run on: gg.bootstrap(step, data=df, ...)."
             )
-        if method == "parametric":
-            raise InvalidParameterError("method='parametric' is available for unpenalized GLM fits only.")
         engine = StepwiseEngine.of(obj, data)
         original, frame, kept = obj.best, engine.data, np.ones(len(engine.data), dtype=bool)
         target = "stepwise"
@@ -531,12 +536,12 @@ def bootstrap(
     group_codes = None if groups is None else _labels(groups, "groups", n_rows, kept, frame)
     resampler = Resampler.build(n_rows, strata_codes, group_codes)
     estimate = original.params.rename("estimate")
-    seeds = np.random.SeedSequence(seed).spawn(int(n_boot))
-    chunks = _chunks(int(n_boot))
+    seeds = np.random.SeedSequence(seed).spawn(n_boot)
+    chunks = _chunks(n_boot)
     tasks = [(engine, resampler, method, [seeds[r] for r in c]) for c in chunks]
-    parts = _map_chunks(_run_chunk, tasks, [len(c) for c in chunks], int(n_jobs), progress, "bootstrap")
-    return _assemble(parts, engine, resampler, method, target, select, int(seed), int(n_boot), estimate, original,
-                     int(n_jobs), progress)
+    parts = _map_chunks(_run_chunk, tasks, [len(c) for c in chunks], n_jobs, progress, "bootstrap")
+    return _assemble(parts, engine, resampler, method, target, select, seed, n_boot, estimate, original,
+                     n_jobs, progress)
 
 
 def _assemble(parts: list[ChunkOutput], engine: Any, resampler: Resampler, method: str, target: str,

@@ -21,6 +21,7 @@ import pandas as pd
 from .bootstrap import Resampler, _chunks, _map_chunks
 from .bootstrap_engines import REFIT_CONTROL, GLMEngine, PathEngine, PenalizedEngine
 from .bootstrap_intervals import BiasVarianceResult
+from ._validation import check_n_jobs, check_seed, check_whole
 from .errors import ConvergenceWarning, DataError, InvalidParameterError
 from .penalized import CDControl
 
@@ -65,9 +66,12 @@ def bias_variance(
     from .results import GLMResult
 
     if isinstance(obj, PathResult):
-        grid = np.sort(np.asarray(obj.alphas if alphas is None else alphas, dtype=float))[::-1]
-        if grid.ndim != 1 or grid.size == 0 or not np.all(grid > 0):
-            raise InvalidParameterError("alphas must be a non-empty list of positive numbers.")
+        try:
+            grid = np.sort(np.asarray(obj.alphas if alphas is None else alphas, dtype=float))[::-1]
+        except (TypeError, ValueError):
+            grid = np.array([np.nan])
+        if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid) & (grid > 0)):
+            raise InvalidParameterError(f"alphas={alphas!r} must be a non-empty list of positive numbers.")
         engine: Any = PathEngine.of(obj, "bic", grid="original", cv_folds=None, cv_groups=None)
         engine = _FixedGridEngine(engine, grid)
         spec, link, family = obj.spec, obj.link, obj.family
@@ -82,17 +86,16 @@ def bias_variance(
         spec, link, family = obj.spec, obj.link, obj.family
     else:
         raise InvalidParameterError(f"bias_variance needs a PathResult or a GLMResult, got {type(obj).__name__}.")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
-        raise InvalidParameterError(f"n_boot={n_boot!r} must be a whole number >= 2.")
+    n_boot, seed, n_jobs = check_whole("n_boot", n_boot, 2), check_seed(seed), check_n_jobs(n_jobs)
     held_out = spec.build(data)
     assert held_out.y is not None
     test = _HeldOut(held_out.X, held_out.y, held_out.weights * held_out.freq_weights, held_out.offset, family, link,
                     spec.fit_intercept)
     resampler = Resampler.build(engine.rows.n_rows, None, None)
-    seeds = np.random.SeedSequence(seed).spawn(int(n_boot))
-    chunks = _chunks(int(n_boot))
+    seeds = np.random.SeedSequence(seed).spawn(n_boot)
+    chunks = _chunks(n_boot)
     tasks = [(engine, resampler, test, grid.size, [seeds[r] for r in c]) for c in chunks]
-    parts = _map_chunks(_bias_variance_chunk, tasks, [len(c) for c in chunks], int(n_jobs), progress,
+    parts = _map_chunks(_bias_variance_chunk, tasks, [len(c) for c in chunks], n_jobs, progress,
                         "bias-variance")
     sums = {key: sum(part[key] for part in parts) for key in ("mu", "mu2", "dev", "err", "df", "n")}
     n_ok = sums["n"]

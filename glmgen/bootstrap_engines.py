@@ -51,7 +51,7 @@ import pandas as pd
 
 from .cv import CVResult, FoldProblem, _summarise, make_fold_ids
 from .design import DesignMatrix, DesignSpec
-from .errors import UnseenLevelError
+from .errors import InvalidParameterError, UnseenLevelError
 from .families import Family
 from .fitting import column_scales
 from .links import Link
@@ -223,7 +223,9 @@ class GLMEngine:
         elif family == "poisson":
             y = rng.poisson(mu).astype(float)
         else:  # pragma: no cover - FAMILIES holds only these three
-            raise NotImplementedError(f"parametric bootstrap is not available for family={family!r}")
+            raise InvalidParameterError(
+                f"method='parametric' is not available for family={family!r}; use method='case'."
+            )
         return y
 
     def refit(self, counts: IntArray, rng: np.random.Generator, y: FloatArray | None = None) -> Refit:

@@ -269,7 +269,7 @@ class BootstrapResult:
         """The resample counts of ``replicate`` (one per original row), regenerated from the seed."""
         if self._procedure is None:
             raise InvalidParameterError("this result does not hold its resampling scheme.")
-        return self._procedure.counts(int(replicate))
+        return self._procedure.counts(replicate)
 
     def conf_int(self, level: float = 0.95, method: str = "percentile", *, interpolation: str = "normal",
                  jackknife: str | int | None = None) -> pd.DataFrame:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._parallel import deterministic_map
+from ._validation import check_n_jobs, check_seed, check_whole
 from .api import glm, split
 from .errors import GLMGenWarning, InvalidParameterError
 from .path_result import PathResult
@@ -72,6 +74,22 @@ def _fit_size(repeat: int, formula: str, train: pd.DataFrame, test: pd.DataFrame
     return repeat, n_train, fit.evaluate(subset).mean_deviance, fit.evaluate(test).mean_deviance
 
 
+def _check_sizes(sizes: Any) -> list[float]:
+    """``sizes`` as a list of positive finite numbers (shares in (0, 1] or row counts), else raise."""
+    values = list(sizes) if isinstance(sizes, (Sequence, np.ndarray)) and not isinstance(sizes, str) else []
+    if not values:
+        raise InvalidParameterError(
+            f"sizes={sizes!r} must be a non-empty list of shares in (0, 1] or row counts, e.g. (0.25, 0.5, 1.0)."
+        )
+    for size in values:
+        if (isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating))
+                or not math.isfinite(size) or size <= 0):
+            raise InvalidParameterError(
+                f"sizes has {size!r}; each size must be a share in (0, 1] or a row count >= 2."
+            )
+    return [float(size) for size in values]
+
+
 def learning_curve(
     formula: str,
     data: pd.DataFrame,
@@ -99,15 +117,23 @@ def learning_curve(
     """
     for name, value in fit_kwargs.items():
         if name in ("weights", "freq_weights", "offset", "exposure") and value is not None and not isinstance(value, str):
-            raise InvalidParameterError(f"learning_curve needs {name} as a column name or expression, not an array.")
-    seeds = np.random.SeedSequence(seed).spawn(int(repeats))
+            raise InvalidParameterError(
+                f"learning_curve needs {name} as a column name or expression, not a {type(value).__name__}: the "
+                "rows are split and subsampled, and an array cannot follow them."
+            )
+    seed, n_jobs, repeats = check_seed(seed), check_n_jobs(n_jobs), check_whole("repeats", repeats, 1)
+    shares = _check_sizes(sizes)
+    seeds = np.random.SeedSequence(seed).spawn(repeats)
     tasks = []
     for repeat, child in enumerate(seeds):
         split_seed, size_seed = (int(s.generate_state(1)[0]) for s in child.spawn(2))
         train, test = split(data, test_size=test_size, seed=split_seed)
-        counts = sorted({int(round(s * len(train))) if s <= 1 else int(s) for s in sizes})
+        counts = sorted({int(round(s * len(train))) if s <= 1 else int(s) for s in shares})
         if counts[0] < 2 or counts[-1] > len(train):
-            raise InvalidParameterError(f"sizes must give between 2 and {len(train)} training rows; got {counts}.")
+            raise InvalidParameterError(
+                f"sizes={tuple(shares)} gives {counts} training rows, but each must be between 2 and {len(train)} "
+                "(the training part of the split). Use shares in (0, 1] or smaller counts."
+            )
         tasks += [(repeat, formula, train, test, count, size_seed + count, family, fit_kwargs) for count in counts]
     results = deterministic_map(_fit_size, tasks, n_jobs)
     table = pd.DataFrame(results, columns=["repeat", "n_train", "train_mean_deviance", "test_mean_deviance"])
@@ -116,6 +142,10 @@ def learning_curve(
 
 def validation_curve(path: PathResult, folds: int | Any = 10, seed: int = 0, n_jobs: int = 1) -> ValidationCurveResult:
     """Training mean deviance and cross-validated mean deviance (± se) at every alpha of ``path``."""
+    if not isinstance(path, PathResult):
+        raise InvalidParameterError(
+            f"validation_curve needs a regularization path (gg.glm_path(...)), got a {type(path).__name__}."
+        )
     result = path.cv(folds=folds, seed=seed, n_jobs=n_jobs)
     table = pd.DataFrame({
         "alpha": path.alphas,

@@ -25,7 +25,7 @@ import pandas as pd
 import patsy
 
 from ._parallel import deterministic_map
-from ._validation import first_bad
+from ._validation import check_n_jobs, check_seed, check_whole, column_of, first_bad
 from .design import build_design
 from .errors import DataError, InvalidParameterError, UnseenLevelError
 from .fitting import prepare_penalized
@@ -155,6 +155,7 @@ class FoldProblem:
             names |= _expression_names_of(code)
         lookup = path.spec.eval_env.namespace
         settings = {key: path.fit_kwargs[key] for key in ("family", "link", "l1_ratio", "penalty_factor", "standardize")}
+        settings["safe"] = path.spec.safe  # a checked formula stays checked in every fold
         # patsy's EvalEnvironment refuses to pickle: carry only the names the formula uses, as a dict.
         return cls(path.spec.formula, data, variables, settings, path.alphas,
                    {name: lookup[name] for name in names if name in lookup})
@@ -163,7 +164,8 @@ class FoldProblem:
         """Held-out mean deviance at every alpha of the path refitted on ``train`` rows, and the test weight."""
         settings = self.settings
         spec, design = build_design(self.formula, self.data.iloc[train], **_subset(self.variables, train),
-                                    na_action="raise", eval_env=patsy.EvalEnvironment([self.namespace]))
+                                    na_action="raise", eval_env=patsy.EvalEnvironment([self.namespace]),
+                                    safe=settings["safe"])
         problem, penalty = prepare_penalized(
             spec, design, settings["family"], settings["link"], l1_ratio=settings["l1_ratio"],
             penalty_factor=settings["penalty_factor"], standardize=settings["standardize"],
@@ -193,17 +195,25 @@ def _expression_names_of(code: str) -> set[str]:
 
 
 def _labels(path: PathResult, data: pd.DataFrame, value: Any, name: str) -> npt.NDArray[Any] | None:
+    """``stratify`` / ``groups`` labels of the path's rows: ``True`` (the response), a column name or one per row."""
     if value is None or value is False:
         return None
     if value is True:
         return np.asarray(path._design.y)
     if isinstance(value, str):
-        return data[value].to_numpy()
-    labels = np.asarray(value)
-    if len(labels) == len(path._design.kept):
-        labels = labels[path._design.kept]
-    if len(labels) != len(data):
-        raise DataError(f"{name} has {len(labels)} entries but the path was fitted on {len(data)} rows.")
+        labels = column_of(data, value, name)
+    else:
+        labels = np.asarray(value)
+        if len(labels) == len(path._design.kept):
+            labels = labels[path._design.kept]
+        if labels.ndim != 1 or len(labels) != len(data):
+            raise DataError(
+                f"{name} has shape {labels.shape} but the path was fitted on {len(data)} rows; give one label per row."
+            )
+    missing = np.asarray(pd.isna(labels))
+    if missing.any():
+        count, row = first_bad(missing, data.index)
+        raise DataError(f"{name} has {count} missing labels (first: row {row}); fill them or drop those rows.")
     return labels
 
 
@@ -223,16 +233,24 @@ def cross_validate(
     ``groups``: a column name or labels whose rows stay in one fold. Results
     depend only on ``seed``, never on ``n_jobs``.
     """
+    seed, n_jobs, repeats = check_seed(seed), check_n_jobs(n_jobs), check_whole("repeats", repeats, 1)
     data = path.data[path._design.kept] if path._design.n_dropped else path.data
     variables = _row_variables(path)
     n_rows = len(data)
     if np.ndim(folds) == 0:
+        if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= n_rows:
+            raise InvalidParameterError(
+                f"folds={folds!r} must be a whole number between 2 and the number of rows ({n_rows}), or one "
+                "fold id per row."
+            )
         n_folds = int(folds)
-        if not 2 <= n_folds <= n_rows:
-            raise InvalidParameterError(f"folds={folds!r} must be between 2 and the number of rows ({n_rows}).")
-        rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(int(repeats))]
+        rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(repeats)]
         strata = _labels(path, data, stratify, "stratify")
         group_labels = _labels(path, data, groups, "groups")
+        if strata is not None and group_labels is not None:
+            raise InvalidParameterError(
+                "give stratify= or groups=, not both: folds keep whole groups, so they cannot also be stratified."
+            )
         assignments = [make_fold_ids(n_rows, n_folds, rng, stratify=strata, groups=group_labels) for rng in rngs]
     else:
         given = np.asarray(folds)
@@ -244,6 +262,10 @@ def cross_validate(
             count, row = first_bad(np.asarray(pd.isna(given)), data.index)
             raise DataError(f"folds has {count} missing fold ids (first: row {row}).")
         assignments = [pd.factorize(given, sort=True)[0].astype(np.int64)]
+        if assignments[0].max() < 1:
+            raise InvalidParameterError(
+                f"folds has one distinct fold id ({given[0]}) for all {n_rows} rows; give at least 2 folds."
+            )
     tasks = [(r, k, ids) for r, ids in enumerate(assignments) for k in range(int(ids.max()) + 1)]
     if any(not np.any(ids == k) for _, k, ids in tasks):
         raise DataError("a fold has no rows; use fewer folds.")

@@ -36,6 +36,10 @@ class ModelFileError(GlmgenError, ValueError):
     """A model file is damaged, edited or not a glmgen model file; the message names the field."""
 
 
+class UnsafeModelFileError(ModelFileError, UnsafeFormulaError):
+    """A model file holds an expression outside the allow-list (refused without evaluating it)."""
+
+
 class SolverError(GlmgenError, ValueError, FloatingPointError):
     """The solver could not reach a finite fit (overflow, no finite deviance); the message says why."""
 

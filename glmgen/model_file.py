@@ -37,7 +37,7 @@ from ._design_state import (
     check_expression_is_safe,
     expected_column_names,
 )
-from .errors import ModelFileError, UnsafeFormulaError
+from .errors import ModelFileError, UnsafeFormulaError, UnsafeModelFileError
 from .families import FAMILIES
 from .links import LINKS
 
@@ -201,7 +201,7 @@ def expression(value: Any, path: str) -> None:
     try:
         check_expression_is_safe(value)
     except UnsafeFormulaError as exc:
-        raise ModelFileError(f"model file field '{path}': refused without evaluating it: {exc}") from exc
+        raise UnsafeModelFileError(f"model file field '{path}': refused without evaluating it: {exc}") from exc
 
 
 def array(*, rank: int = MAX_ARRAY_RANK, dtypes: frozenset[str] = ARRAY_DTYPES) -> Check:

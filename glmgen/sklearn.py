@@ -56,6 +56,8 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -67,7 +69,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from .cv import make_fold_ids
-from .errors import AliasedColumnsWarning, DataError, DomainWarning, InvalidParameterError
+from ._validation import suggestion
+from .errors import AliasedColumnsWarning, DataError, DomainWarning, GlmgenError, InvalidParameterError
 from .families import Family, resolve_family
 from .fitting import column_scales, emit
 from .links import Link
@@ -89,6 +92,21 @@ EBIC_GAMMA = 0.5
 
 
 # ----------------------------------------------------------------------------- validation
+
+
+@contextmanager
+def _data_errors(what: str) -> Iterator[None]:
+    """Re-raise scikit-learn's input-validation ``ValueError`` about ``what`` as :class:`DataError`.
+
+    The text is scikit-learn's (which its estimator checks match), prefixed with
+    ``what`` and joined into one paragraph.
+    """
+    try:
+        yield
+    except ValueError as exc:
+        if isinstance(exc, GlmgenError):
+            raise
+        raise DataError(f"{what}: {' '.join(str(exc).split())}") from None
 
 
 def _check_number(
@@ -114,9 +132,11 @@ def _check_sample_weight(sample_weight: Any, n_samples: int) -> FloatArray:
     if isinstance(sample_weight, numbers.Number):
         weights = np.full(n_samples, float(sample_weight))  # type: ignore[arg-type]
     else:
-        weights = check_array(sample_weight, ensure_2d=False, dtype=np.float64, copy=True, input_name="sample_weight")
+        with _data_errors("sample_weight"):
+            weights = check_array(sample_weight, ensure_2d=False, dtype=np.float64, copy=True,
+                                  input_name="sample_weight", ensure_all_finite=False)
         if weights.shape != (n_samples,):
-            raise ValueError(
+            raise DataError(
                 f"sample_weight must have shape ({n_samples},), one weight per row of X, but has shape "
                 f"{weights.shape}. Pass a 1-D array of length {n_samples}."
             )
@@ -140,9 +160,10 @@ def _check_offset(offset: Any, n_samples: int) -> FloatArray:
         return np.zeros(n_samples)
     if isinstance(offset, numbers.Number):
         return np.full(n_samples, float(offset))  # type: ignore[arg-type]
-    values = check_array(offset, ensure_2d=False, dtype=np.float64, copy=True, input_name="offset")
+    with _data_errors("offset"):
+        values = check_array(offset, ensure_2d=False, dtype=np.float64, copy=True, input_name="offset")
     if values.shape != (n_samples,):
-        raise ValueError(
+        raise DataError(
             f"offset must have shape ({n_samples},), one value per row of X, but has shape {values.shape}. "
             "Pass a 1-D array on the scale of the linear predictor (e.g. log(exposure) for the log link)."
         )
@@ -352,7 +373,8 @@ class _GLMBase(BaseEstimator):
 
     def _linear_predictor(self, X: Any, offset: Any) -> FloatArray:
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        with _data_errors("X"):
+            X = validate_data(self, X, reset=False, dtype=np.float64)
         return _check_offset(offset, X.shape[0]) + X @ self.coef_ + self.intercept_
 
     def _feature_names(self) -> npt.NDArray[Any] | None:
@@ -372,8 +394,9 @@ class _RegressorBase(RegressorMixin, _GLMBase):
         return family, link
 
     def _validate_xy(self, X: Any, y: Any) -> tuple[FloatArray, FloatArray]:
-        X, y = validate_data(self, X, y, dtype=np.float64, order="F", y_numeric=True)
-        return X, np.asarray(y, dtype=np.float64)
+        with _data_errors("X, y"):
+            X, y = validate_data(self, X, y, dtype=np.float64, order="F", y_numeric=True)
+            return X, np.asarray(y, dtype=np.float64)
 
     def predict(self, X: Any, offset: Any = None) -> FloatArray:
         """Predicted mean ``mu = g^{-1}(offset + b0 + X b)``.
@@ -413,9 +436,10 @@ class _RegressorBase(RegressorMixin, _GLMBase):
         float
         """
         mu = self.predict(X, offset=offset)
-        y = column_or_1d(check_array(y, ensure_2d=False, dtype=np.float64, input_name="y"))
+        with _data_errors("y"):
+            y = column_or_1d(check_array(y, ensure_2d=False, dtype=np.float64, input_name="y"))
         if y.shape != mu.shape:
-            raise ValueError(f"y has {y.size} values but X has {mu.size} rows; pass one response per row.")
+            raise DataError(f"y has {y.size} values but X has {mu.size} rows; pass one response per row.")
         weights = _check_sample_weight(sample_weight, y.size)
         self.family_.check_y(y, None, "y")
         null_mu = np.full_like(y, float(np.average(y, weights=weights)))
@@ -443,24 +467,26 @@ class _ClassifierBase(ClassifierMixin, _GLMBase):
     _family_name = "binomial"
 
     def _validate_xy(self, X: Any, y: Any, sample_weight: Any) -> tuple[FloatArray, FloatArray]:
-        X, y = validate_data(self, X, y, dtype=np.float64, order="F")
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
+        with _data_errors("X, y"):
+            X, y = validate_data(self, X, y, dtype=np.float64, order="F")
+        with _data_errors("y"):
+            check_classification_targets(y)
+            y_type = type_of_target(y, input_name="y")
         if y_type != "binary":
-            raise ValueError(
+            raise DataError(
                 f"Only binary classification is supported. The type of the target is {y_type} "
                 f"({np.unique(y).size} classes); {type(self).__name__} fits a binomial GLM for two classes. "
                 "Use one-vs-rest (sklearn.multiclass.OneVsRestClassifier) for more."
             )
         classes = np.unique(y)
         if classes.size < 2:
-            raise ValueError(
+            raise DataError(
                 f"{type(self).__name__} needs samples of 2 classes, but y has only one class ({classes[0]!r})."
             )
         weights = _check_sample_weight(sample_weight, X.shape[0])
         weighted = np.unique(y[weights > 0])
         if weighted.size < 2:
-            raise ValueError(
+            raise DataError(
                 f"{type(self).__name__} needs samples of 2 classes with positive sample_weight, but only class "
                 f"{weighted[0]!r} has any. Give rows of both classes a positive weight."
             )
@@ -761,6 +787,7 @@ class _PathCVMixin(_GLMBase):
         if self.criterion not in CRITERIA:
             raise InvalidParameterError(
                 f"criterion={self.criterion!r} is not one of {', '.join(map(repr, CRITERIA))}."
+                f"{suggestion(str(self.criterion), CRITERIA)}"
             )
         _, cd_control = _controls(int(self.max_iter), float(self.tol))
         problem = self._problem(X, y, sample_weight, offset, family, link)
@@ -795,8 +822,11 @@ class _PathCVMixin(_GLMBase):
     def _user_alphas(self) -> FloatArray | None:
         if self.alphas is None:
             return None
-        alphas = column_or_1d(check_array(self.alphas, ensure_2d=False, dtype=np.float64, input_name="alphas"))
-        if alphas.size == 0 or np.any(alphas < 0):
+        try:
+            alphas = column_or_1d(check_array(self.alphas, ensure_2d=False, dtype=np.float64, input_name="alphas"))
+        except (TypeError, ValueError):
+            alphas = np.array([np.nan])
+        if alphas.size == 0 or not np.all(alphas >= 0):
             raise InvalidParameterError(f"alphas={self.alphas!r} must be a non-empty array of numbers >= 0.")
         return alphas
 
@@ -813,7 +843,7 @@ class _PathCVMixin(_GLMBase):
             if cv < 2:
                 raise InvalidParameterError(f"cv={cv} must be at least 2 folds.")
             if n < cv:
-                raise ValueError(f"cv={cv} folds need at least {cv} samples, but n_samples={n}. Use fewer folds.")
+                raise DataError(f"cv={cv} folds need at least {cv} samples, but n_samples={n}. Use fewer folds.")
             fold_ids = make_fold_ids(n, int(cv), _generator(self.random_state),
                                      stratify=labels if classifier else None)
             return [(np.flatnonzero(fold_ids != k), np.flatnonzero(fold_ids == k)) for k in range(int(cv))]

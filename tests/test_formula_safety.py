@@ -86,6 +86,18 @@ def test_path_records_the_flag_for_refits(frame):
     assert path.spec.safe and path.fit_kwargs["safe"] is True
 
 
+def test_cross_validation_folds_check_the_formula_again(frame, monkeypatch):
+    """Each fold rebuilds the design from the formula text: a checked path's folds are checked too."""
+    import glmgen.design as design_module
+
+    path = gg.glm_path("y ~ x1 + x2 + C(g)", frame, n_alphas=5, safe=True)
+    checked: list[str] = []
+    original = design_module.check_expression_is_safe
+    monkeypatch.setattr(design_module, "check_expression_is_safe", lambda code: (checked.append(code), original(code)))
+    path.cv(folds=3, seed=0)
+    assert {"x1", "x2", "C(g)", "y"} <= set(checked)
+
+
 @pytest.mark.parametrize("value", ["yes", 1, None])
 def test_safe_must_be_a_bool(frame, value):
     with pytest.raises(InvalidParameterError, match=f"safe={value!r}"):

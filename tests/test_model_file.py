@@ -182,6 +182,7 @@ def test_unsafe_expressions_in_a_file_are_refused_unevaluated(fits, new, tmp_pat
     with pytest.raises(ModelFileError) as info:
         gg.load(path).predict(new)
     assert isinstance(info.value.__cause__, UnsafeFormulaError), "the unsafe reason is chained"
+    assert isinstance(info.value, UnsafeFormulaError), "an unsafe file is both a damaged file and an unsafe formula"
     assert not canary.exists()
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from .._validation import check_choice
+from ..errors import InvalidParameterError
 from .tables import Table, render_latex, render_markdown, render_text
 
 FORMATS = ("html", "md", "tex", "txt")
@@ -135,8 +136,10 @@ class Report:
         if format is None:
             format = _SUFFIX_FORMATS.get(path.suffix.lower())
             if format is None:
-                raise ValueError(f"cannot tell the report format from {str(path)!r}: use a .html, .md, .tex or .txt "
-                                 "suffix, or pass format='html' (or 'md', 'tex', 'txt').")
+                raise InvalidParameterError(
+                    f"cannot tell the report format from {str(path)!r}: use a .html, .md, .tex or .txt suffix, or "
+                    "pass format='html' (or 'md', 'tex', 'txt')."
+                )
         format = check_choice("format", format, FORMATS)
         if format == "html":
             text = self.to_html()
