@@ -7,7 +7,8 @@ field missing, none added, each of its type and range), that every expression
 in it passes :func:`check_expression_is_safe`, that every array lists as many
 values as its shape claims, that the parts agree with each other (coefficient
 names with design columns, matrix shapes, contrasts with their levels,
-missing coefficients with the aliased list) and that the checksum matches.
+missing coefficients with the aliased list, transform state with what patsy
+can learn, statistics with the family) and that the checksum matches.
 Any failure is one :class:`ModelFileError` naming the field as a JSON path,
 e.g. ``design.variables[2].kind``.
 """
@@ -31,6 +32,7 @@ from ._design_state import (
     ARRAY_DTYPES,
     CONTRASTS,
     MAX_ARRAY_RANK,
+    MAX_BASIS,
     TRANSFORM_CLASSES,
     VARIABLE_KINDS,
     VARIABLE_ROLES,
@@ -315,6 +317,7 @@ def check_model_file(saved: Any) -> None:
                                "glmgen release) cannot be read by this one: refit and save with this release.")
     _SCHEMA(saved, "")
     _check_params(saved, saved["design"]["design_info"]["column_names"])
+    _check_family(saved)
     if saved["checksum"] != checksum(saved):
         fail("checksum", "does not match the file's content (a value was changed after the file was written).")
 
@@ -348,6 +351,8 @@ def _check_design_info(info: dict[str, Any], path: str) -> list[str]:
         categorical = factor["type"] == "categorical"
         if categorical != (factor["categories"] is not None) or categorical == (factor["num_columns"] is not None):
             fail(where, "a categorical factor needs categories and no num_columns, a numerical one the opposite.")
+        for name, transform in factor["transforms"].items():
+            _check_transform_state(transform, factor, f"{where}.transforms.{name}.attrs")
         distinct = {json.dumps(c, sort_keys=True) for c in factor["categories"] or ()}
         if categorical and len(distinct) != len(factor["categories"]):
             fail(f"{where}.categories", "lists a level twice.")
@@ -364,6 +369,68 @@ def _check_design_info(info: dict[str, Any], path: str) -> list[str]:
     if info["column_names"] != expected_column_names(info):
         fail(f"{path}.column_names", "do not match the terms, factors and contrast suffixes.")
     return list(info["column_names"])
+
+
+def _values(encoded: dict[str, Any]) -> np.ndarray:
+    """The numbers of an encoded array (checked by :func:`array`), as float64."""
+    return np.array([float(v) for v in encoded["__ndarray__"]], dtype=float).reshape(encoded["shape"])
+
+
+def _check_transform_state(transform: dict[str, Any], factor: dict[str, Any], path: str) -> None:
+    """The learned numbers of a stateful transform are ones patsy can have learned from data: counts of rows
+    at least 1, variances at least 0, spline knots in order, at most ``MAX_BASIS`` spline columns (a
+    cubic spline's cost grows with the cube of its knots) and constraints that fit the basis; when the factor
+    is the transform alone (``bs(x, df=4)``), its ``num_columns`` is what the state gives."""
+    attrs, name = transform["attrs"], transform["class"].rsplit(".", 1)[-1]
+    if name == "Center":
+        if attrs["_count"] < 1:
+            fail(f"{path}._count", "is 0; the centring mean is learned from at least one row.")
+        columns = _values(attrs["_sum"]).size
+    elif name == "Standardize":
+        mean, m2 = _values(attrs["current_mean"]), _values(attrs["current_M2"])
+        if attrs["current_n"] < 1 or mean.shape != m2.shape or (m2 < 0).any():
+            fail(path, "expected current_n >= 1 and current_mean and current_M2 of one shape with current_M2 >= 0 "
+                       f"(a sum of squares), got n={attrs['current_n']}, shapes {mean.shape} and {m2.shape}.")
+        columns = mean.size
+    elif name == "TE":
+        columns = _constrained(attrs["_constraints"], None, path)
+    else:
+        knots = _values(attrs["_all_knots"])
+        order = attrs["_degree"] + 1 if name == "BS" else 1
+        if knots.size < 2 * order + (name != "BS") or (np.diff(knots) < 0).any() or knots[0] >= knots[-1] or (
+                name != "BS" and (np.diff(knots) <= 0).any()):
+            fail(f"{path}._all_knots", f"are not the knots of a {name} spline: expected at least "
+                 f"{2 * order + (name != 'BS')} knots in {'non-decreasing' if name == 'BS' else 'increasing'} "
+                 f"order, got {knots.size}: {_SHORT.repr(knots.tolist())}.")
+        bases = knots.size - order if name == "BS" else knots.size - attrs["_cyclic"]
+        if bases > MAX_BASIS + 1:
+            fail(f"{path}._all_knots", f"give {bases} spline columns; at most {MAX_BASIS} are allowed.")
+        columns = bases if name == "BS" else _constrained(attrs["_constraints"], bases, path)
+    _check_transform_columns(factor, name, columns, path)
+
+
+def _constrained(constraints: dict[str, Any] | None, bases: int | None, path: str) -> int | None:
+    """Columns left after absorbing ``constraints`` (one row per constraint) into ``bases`` columns."""
+    if constraints is None:
+        return bases
+    shape = [int(n) for n in constraints["shape"]]
+    if len(shape) != 2 or shape[1] > MAX_BASIS + 1 or shape[0] >= shape[1] or (bases is not None and shape[1] != bases):
+        fail(f"{path}._constraints.shape", f"is {shape}; expected fewer constraint rows than columns and "
+             f"{bases if bases is not None else f'at most {MAX_BASIS}'} columns (one per spline basis function).")
+    return shape[1] - shape[0] if bases is not None else None
+
+
+def _check_transform_columns(factor: dict[str, Any], name: str, columns: int | None, path: str) -> None:
+    """A factor that is one call of the transform has the columns its state gives (``bs`` without
+    ``include_intercept`` drops one)."""
+    node = ast.parse(factor["code"], mode="eval").body
+    if columns is None or not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                               and node.func.id.lower() == name.lower() and len(factor["transforms"]) == 1):
+        return
+    expected = {columns, columns - 1} if name == "BS" else {columns}
+    if factor["num_columns"] not in expected:
+        fail(path, f"give {' or '.join(str(n) for n in sorted(expected))} columns but the factor "
+                   f"{factor['code'][:80]!r} has num_columns {factor['num_columns']}.")
 
 
 def _check_subterm(subterm: dict[str, Any], term_factors: list[str], factors: dict[str, Any], path: str) -> None:
@@ -420,8 +487,14 @@ def _check_contrast(code: str, categories: list[Any], contrast: dict[str, Any], 
     saved = np.asarray(contrast["matrix"]["__ndarray__"], dtype=float).reshape(len(levels), -1)
     try:
         declared = declared_contrast(code)
-        if declared is None:
-            return
+    except (patsy.PatsyError, ValueError, TypeError) as exc:
+        fail(path, f"the contrast of {code[:80]!r} cannot be built ({type(exc).__name__}: {exc}).")
+    if declared is None:
+        return
+    if saved.shape[1] not in (len(levels), len(levels) - 1):  # before computing a levels x levels coding
+        fail(f"{path}.matrix.shape", f"has {saved.shape[1]} columns for {len(levels)} levels; {code[:80]!r} codes "
+                                     f"{len(levels)} levels with {len(levels) - 1} or {len(levels)} columns.")
+    try:
         codings = [declared.code_with_intercept(levels), declared.code_without_intercept(levels)]
     except (patsy.PatsyError, ValueError, TypeError, IndexError, KeyError) as exc:  # e.g. no such reference level
         fail(path, f"the contrast of {code[:80]!r} cannot code the saved levels ({type(exc).__name__}: {exc}).")
@@ -456,6 +529,21 @@ def _check_params(saved: dict[str, Any], column_names: list[str]) -> None:
     _check_covariance(saved["cov_unscaled"], expected, set(aliased))
 
 
+def _check_family(saved: dict[str, Any]) -> None:
+    """The statistics and the response fit the family: a fixed dispersion is 1, only a family of counts out of
+    trials reads ``cbind()``, and a fit has at least one row."""
+    family = FAMILIES[saved["family"]]
+    statistics = saved["statistics"]
+    if not family.estimates_dispersion and statistics["scale"] != 1:
+        fail("statistics.scale", f"is {_SHORT.repr(statistics['scale'])}; the {family.name} family has a fixed "
+                                 "dispersion of 1.")
+    if saved["design"]["response"]["is_cbind"] and not family.accepts_trials:
+        fail("design.response.is_cbind", f"is true, but the {family.name} family does not read cbind(successes, "
+                                         "failures).")
+    if statistics["nobs"] <= 0:
+        fail("statistics.nobs", f"is {_SHORT.repr(statistics['nobs'])}; a fitted model has at least one row.")
+
+
 def _check_covariance(cov: list[list[float | None]] | None, names: list[str], aliased: set[str]) -> None:
     if cov is None:
         return
@@ -465,3 +553,7 @@ def _check_covariance(cov: list[list[float | None]] | None, names: list[str], al
         for j, value in enumerate(row):
             if (value is None) != (names[i] in aliased or names[j] in aliased):
                 fail(f"cov_unscaled[{i}][{j}]", "must be null exactly in the rows and columns of aliased coefficients.")
+    matrix = np.array([[math.nan if v is None else v for v in row] for row in cov], dtype=float).reshape(len(names), -1)
+    scale = float(np.nanmax(np.abs(matrix), initial=0.0))
+    if (np.diag(matrix) < 0).any() or not np.allclose(matrix, matrix.T, rtol=1e-6, atol=1e-9 * scale, equal_nan=True):
+        fail("cov_unscaled", "is not a covariance matrix (symmetric, with variances >= 0 on the diagonal).")

@@ -7,6 +7,7 @@ file is absent after the refusal, and present when the check is switched off
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 
 import glmgen as gg
 from glmgen.cli import build_parser, main
+from glmgen._design_state import check_formula_size
 from glmgen.errors import InvalidParameterError, UnsafeFormulaError
 
 
@@ -98,6 +100,52 @@ def test_cross_validation_folds_check_the_formula_again(frame, monkeypatch):
     assert {"x1", "x2", "C(g)", "y"} <= set(checked)
 
 
+@pytest.mark.parametrize(("formula", "needle"), [
+    ("y ~ C(g * 100000000)", "times longer"),  # repeats each text value 10^8 times: ran for minutes
+    ("y ~ x1", "times longer"),  # the same through the offset below
+    ("y ~ te(cr(x1, df=300), cr(x2, df=300))", "tensor product"),  # a 90000-column basis: MemoryError
+    ("y ~ C(g, Treatment(open))", "contrast"),
+    ("y ~ C(g, Poly(scores=open))", "contrast"),  # TypeError escaped
+    ("y ~ C(g, Poly(scores=[1, 2, 'x']))", "contrast"),  # ValueError escaped
+    ("y ~ C(g, [[open, 0], [0, 1], [1, 1]])", "contrast"),  # AttributeError escaped
+])
+def test_safe_refuses_repetition_tensor_and_contrast_argument_bombs_fast(frame, formula, needle):
+    offset = "g * 100000000" if formula == "y ~ x1" else None
+    start = time.perf_counter()
+    with pytest.raises(UnsafeFormulaError, match=needle):
+        gg.glm(formula, frame, offset=offset, safe=True)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_safe_accepts_literal_contrast_arguments_and_small_products(frame):
+    formula = ("y ~ C(g, Poly(scores=[1, 2, 4])) + C(g, Sum(omit='b')):x1 + te(cr(x1, df=3), cr(x2, df=3), "
+               "constraints='center') + I(2 * x1 + 1000 * x2)")
+    fit = gg.glm(formula, frame, safe=True)
+    names = list(fit.params.index)
+    assert fit.spec.safe and "C(g, Poly(scores=[1, 2, 4])).Linear" in names and "I(2 * x1 + 1000 * x2)" in names
+    assert sum(name.startswith("te(") for name in names) == 3 * 3 - 1
+
+
+@pytest.mark.parametrize("formula", [
+    "y ~ (" + " + ".join(f"x{i}" for i in range(22)) + ") ** 22",
+    "y ~ " + " * ".join(f"x{i}" for i in range(30)),
+    "y ~ " + ":".join(f"(a{i} + b{i})" for i in range(30)),
+    "y ~ x1 - (" + " + ".join(f"x{i}" for i in range(22)) + ") ** 22",
+    "y ~ " + " + ".join(["x1"] * 40_000),
+])
+def test_formulas_expanding_to_millions_of_terms_are_refused_fast(formula):
+    start = time.perf_counter()
+    with pytest.raises(UnsafeFormulaError, match="terms|characters"):
+        check_formula_size(formula)
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("formula", ["y ~ (x1 + x2 + C(g)) ** 3", "y ~ x1 * x2 * C(g)", "y ~ C(g) / x1 - 1",
+                                     "y ~ " + " + ".join(f"x{i}" for i in range(3000))])
+def test_ordinary_formulas_pass_the_size_check(formula):
+    check_formula_size(formula)
+
+
 @pytest.mark.parametrize("value", ["yes", 1, None])
 def test_safe_must_be_a_bool(frame, value):
     with pytest.raises(InvalidParameterError, match=f"safe={value!r}"):
@@ -105,6 +153,28 @@ def test_safe_must_be_a_bool(frame, value):
 
 
 # --- command line ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("formula", "error", "needle"), [
+    ("y ~ (x1 + x2 + g + w + x1:x2 + x1:g + x2:g + w:g + x1:w + x2:w + x1:x2:g)**12", UnsafeFormulaError, "terms"),
+    ("y ~ C(" + " + ".join(["g"] * 2000) + ")", UnsafeFormulaError, "too large"),
+    ("y ~ C(g, levels=open)", gg.FormulaError, "'open'"),
+    ("y ~ C(np.where(x1 > 1, open, exec))", gg.FormulaError, "not a column"),
+    ("y ~ bs(x1, df=10, degree=500)", gg.FormulaError, "degree=500"),
+])
+def test_safe_fits_refuse_expansions_builtins_and_transform_errors_fast(frame, formula, error, needle):
+    """With safe=True the formula's size is checked before patsy expands it, names must be data columns
+    (Python's builtins are not), and a transform refusing its arguments is a FormulaError, all at once."""
+    start = time.perf_counter()
+    with pytest.raises(error, match=needle):
+        gg.glm(formula, frame, safe=True)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_deep_response_check_does_not_recurse_without_safe(frame):
+    """A very long (but legitimate) sum inside one term still fits without safe=True."""
+    fit = gg.glm("y ~ I(" + " + ".join(["x1"] * 2000) + ")", frame)
+    np.testing.assert_allclose(fit.params.iloc[1] * 2000, gg.glm("y ~ x1", frame).params["x1"], rtol=1e-10)
+
 
 @pytest.fixture
 def csv(tmp_path, frame) -> str:

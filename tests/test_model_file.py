@@ -579,3 +579,131 @@ def test_deeply_nested_values_raise_model_file_error(fits, tmp_path, where):
     path.write_text(json.dumps(edited(fits["gaussian"], _set(where, deep))))
     with pytest.raises(ModelFileError):
         gg.load(path)
+
+
+# --- issue 9 follow-up: state patsy could not have learned, expansion and repetition bombs, names ---------
+
+SPLINES = "y ~ standardize(x) + center(x) + bs(z, df=4) + cr(z, df=4) + cc(x, df=5)"
+
+
+@pytest.fixture(scope="module")
+def splines(train: pd.DataFrame) -> GLMResult:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gg.GLMGenWarning)  # cr() and cc() without constraints alias the intercept
+        return gg.glm(SPLINES, train)
+
+
+def _state(saved: dict[str, Any], code: str) -> dict[str, Any]:
+    factor = next(f for f in saved["design"]["design_info"]["factors"] if f["code"] == code)
+    return next(iter(factor["transforms"].values()))["attrs"]
+
+
+def _floats(values: list[float]) -> dict[str, Any]:
+    return {"__ndarray__": values, "dtype": "<f8", "shape": [len(values)]}
+
+
+BAD_STATE = {  # (factor, attribute, value, needle): each loaded silently or failed only at predict before
+    "center-no-rows": ("center(x)", "_count", 0, "_count"),
+    "center-two-means": ("center(x)", "_sum", _floats([1.0, 2.0]), "num_columns 1"),
+    "standardize-no-rows": ("standardize(x)", "current_n", 0, "current_n >= 1"),
+    "standardize-negative-M2": ("standardize(x)", "current_M2", _floats([-5.0]), "current_M2 >= 0"),
+    "bs-unsorted-knots": ("bs(z, df=4)", "_all_knots", _floats([3.0, 3, 3, 3, 2, 1, 1, 1, 1]), "non-decreasing"),
+    "bs-degree-vs-columns": ("bs(z, df=4)", "_degree", 0, "num_columns 4"),
+    "bs-3000-bases": ("bs(z, df=4)", "_all_knots", _floats(np.linspace(0.5, 3, 3004).tolist()), "at most 1000"),
+    "cr-unsorted-knots": ("cr(z, df=4)", "_all_knots", _floats([2.0, 1.0, 3.0, 0.5]), "increasing"),
+    "cr-equal-knots": ("cr(z, df=4)", "_all_knots", _floats([1.0, 1.0, 1.0, 1.0]), "increasing"),
+    "cr-3000-knots": ("cr(z, df=4)", "_all_knots", _floats(np.linspace(0.5, 3, 3000).tolist()), "at most 1000"),
+    "cr-constraints-shape": ("cr(z, df=4)", "_constraints",
+                             {"__ndarray__": [1.0] * 5, "dtype": "<f8", "shape": [1, 5]}, "_constraints.shape"),
+    "cc-constraints-columns": ("cc(x, df=5)", "_constraints",
+                               {"__ndarray__": [1.0] * 10, "dtype": "<f8", "shape": [2, 5]}, "num_columns"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_STATE.values()), ids=list(BAD_STATE))
+def test_transform_state_patsy_could_not_have_learned_is_refused(splines, case):
+    code, attr, value, needle = case
+    start = time.perf_counter()
+    refuses(edited(splines, lambda saved: _state(saved, code).__setitem__(attr, value)), "transforms", needle)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_spline_transforms_round_trip_with_the_state_checks(splines, new, tmp_path):
+    splines.save(tmp_path / "splines.json")
+    np.testing.assert_array_equal(gg.load(tmp_path / "splines.json").predict(new), splines.predict(new))
+
+
+def test_a_rhs_that_expands_to_millions_of_terms_is_refused_fast(fits):
+    def edit(saved):
+        saved["design"]["rhs"] = "(" + " + ".join(f"x{i}" for i in range(22)) + ") ** 22"
+
+    start = time.perf_counter()
+    refuses(edited(fits["gaussian"], edit), "design.rhs")
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize(("name", "edit", "field"), [
+    ("gaussian", lambda s: s.__setitem__("family", "poisson"), "statistics.scale"),
+    ("gaussian", lambda s: s["design"]["response"].update(expressions=["s", "f"], is_cbind=True), "is_cbind"),
+    ("gaussian", lambda s: s["statistics"].__setitem__("nobs", 0), "statistics.nobs"),
+    ("gaussian", lambda s: s["cov_unscaled"][1].__setitem__(1, -1.0), "cov_unscaled"),
+    ("gaussian", lambda s: s["cov_unscaled"][1].__setitem__(2, 5.0), "cov_unscaled"),
+])
+def test_statistics_that_contradict_the_family_or_covariance_are_refused(fits, name, edit, field):
+    refuses(edited(fits[name], edit), field)
+
+
+def test_a_contrast_shape_is_checked_before_coding_many_levels(fits):
+    """5000 levels and a 5000 x 1 'Treatment' matrix: coding them first would allocate 2 x 200 MB."""
+    levels = [f"l{i}" for i in range(5000)]
+
+    def edit(saved):
+        info = saved["design"]["design_info"]
+        next(f for f in info["factors"] if f["code"] == "C(g)")["categories"] = levels
+        term = next(t for t in info["terms"] if t["factors"] == ["C(g)"])
+        contrast = term["subterms"][0]["contrasts"]["C(g)"]
+        contrast["matrix"] = {"__ndarray__": [0.0] * 5000, "dtype": "<f8", "shape": [5000, 1]}
+        contrast["suffixes"] = ["[T.l1]"]
+
+    saved = edited(fits["binomial"], edit)
+    tracemalloc.start()
+    try:
+        refuses(saved, "matrix.shape")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 2**20
+
+
+def _renamed(saved: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """The factor code ``old`` replaced by ``new`` where a JSON text starts with it (codes, contrast keys,
+    term factors, column and coefficient names)."""
+    renamed = json.loads(json.dumps(saved).replace(json.dumps(old)[:-1], json.dumps(new)[:-1]))
+    renamed["design"]["rhs"] = saved["design"]["rhs"].replace(old, new)
+    return restamp(renamed)
+
+
+@pytest.mark.parametrize(("old", "code"), [
+    ("C(g)", "C(g, levels=open)"),
+    ("x", "np.log(np.where(x > 0, open, exec))"),
+    ("x", "np.log(Q('__builtins__'))"),
+])
+def test_a_loaded_model_sees_only_data_columns_not_builtins(fits, new, old, code):
+    saved = _renamed(copy.deepcopy(fits["binomial"].to_dict()), old, code)
+    model = GLMResult.from_dict(saved)
+    with pytest.raises(gg.FormulaError, match="not a column of the data"):
+        model.predict(new)
+
+
+def test_text_repetition_in_a_file_is_refused_before_evaluation(fits, new):
+    def bomb(saved):
+        saved["design"]["variables"][0].update(kind="expression", source="g * 100000000")
+
+    refuses(edited(fits["poisson"], bomb), "design.variables[0].source", "times longer")
+
+    def repeat(saved):
+        saved["design"]["variables"][0].update(kind="expression", source="np.log(e) + 0 * (g * 100)")
+
+    model = GLMResult.from_dict(edited(fits["poisson"], repeat))
+    with pytest.raises(UnsafeFormulaError, match="text column 'g'"):
+        model.predict(new)
