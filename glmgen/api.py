@@ -89,7 +89,7 @@ def glm(
         formula, data, weights=weights, freq_weights=freq_weights, offset=offset, exposure=exposure,
         na_action=na_action, eval_env=patsy.EvalEnvironment.capture(1), safe=_flag("safe", safe),
     )
-    notices = _data_notices(spec, design, data)
+    notices = _data_notices(spec, design, data, resolved_family, penalized=alpha > 0)
     if alpha > 0:
         result = fit_penalized_at(spec, design, resolved_family, resolved_link, alpha=alpha, l1_ratio=l1_ratio,
                                   penalty_factor=penalty_factor, standardize=standardize,
@@ -145,7 +145,7 @@ def glm_path(
                                 eval_env=patsy.EvalEnvironment.capture(1), safe=_flag("safe", safe))
     problem, penalty = prepare_penalized(spec, design, resolved_family, resolved_link, l1_ratio=l1_ratio,
                                          penalty_factor=penalty_factor, standardize=standardize)
-    notices = _data_notices(spec, design, data)
+    notices = _data_notices(spec, design, data, resolved_family, penalized=True)
     if design.dropped_message:
         notices.append(Notice(DroppedRowsWarning, f"dropped {design.dropped_message}."))
     path, path_notices = fit_path(problem, penalty, alphas=alphas, n_alphas=n_alphas,
@@ -157,10 +157,17 @@ def glm_path(
                              warnings=emit(notices + path_notices, 2))
 
 
-def _data_notices(spec: DesignSpec, design: DesignMatrix, data: Any) -> list[Notice]:
-    """DataWarnings about suspicious model columns (``data`` as given: a dict is read as a DataFrame)."""
+def _data_notices(
+    spec: DesignSpec, design: DesignMatrix, data: Any, family: Family, *, penalized: bool
+) -> list[Notice]:
+    """DataWarnings about suspicious model columns and responses (``data`` as given: a dict is read as a
+    DataFrame). The response check is R's ``glm``'s: penalized fits (glmnet's objective, weights
+    normalised to sum to n) do not read prior weights as counts, so they skip it."""
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
-    return [Notice(DataWarning, message) for message in data_warnings(spec, design, frame)]
+    messages = data_warnings(spec, design, frame)
+    response = (family.response_warning(design.y, design.weights, spec.response.label)
+                if design.y is not None and not penalized else None)
+    return [Notice(DataWarning, message) for message in messages + ([response] if response else [])]
 
 
 def _number(name: str, value: Any) -> float:
@@ -267,10 +274,24 @@ def split(
         if missing.any():
             count, row = first_bad(np.asarray(missing), data.index)
             raise DataError(f"stratify labels are missing for {count} rows (first: row {row}); fill them first.")
-        groups = pd.Series(np.arange(n)).groupby(pd.factorize(labels)[0])
+        codes, classes = pd.factorize(labels)
+        sizes = np.bincount(codes)
+        if sizes.min() < 2:
+            raise DataError(
+                f"stratify needs at least 2 rows per class, but {np.sum(sizes < 2)} of its {len(classes)} classes "
+                f"have 1 row (first: {str(classes[int(np.argmin(sizes))])!r}), so they cannot be in both parts. A "
+                "continuous column has one class per value: bin it first, e.g. stratify=pd.qcut(data['x'], 4)."
+            )
+        groups = pd.Series(np.arange(n)).groupby(codes)
         test_positions = np.concatenate([
             rng.permutation(members.to_numpy())[: int(round(fraction * len(members)))] for _, members in groups
         ])
+        if not 0 < len(test_positions) < n:
+            raise DataError(
+                f"stratify: test_size={test_size!r} rounds to {len(test_positions)} test rows of {n} over "
+                f"{len(classes)} classes (round(test_size * class size) per class); use a larger test_size or "
+                "fewer classes."
+            )
     is_test = np.zeros(n, dtype=bool)
     is_test[test_positions] = True
     return data[~is_test], data[is_test]

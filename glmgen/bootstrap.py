@@ -87,8 +87,17 @@ class Resampler:
         unit_stratum = (np.zeros(n_rows if groups is None else int(groups.max()) + 1, dtype=np.int64)
                         if strata is None else
                         (strata if groups is None else pd.Series(strata).groupby(groups).first().to_numpy()))
-        units = tuple(np.flatnonzero(unit_stratum == s) for s in range(int(unit_stratum.max()) + 1))
-        return cls(n_rows, strata, groups, tuple(u for u in units if u.size))
+        units = tuple(u for u in (np.flatnonzero(unit_stratum == s) for s in range(int(unit_stratum.max()) + 1))
+                      if u.size)
+        if all(u.size < 2 for u in units):
+            unit = "row" if groups is None else "group"
+            where = "the data has" if strata is None else f"each of the {len(units)} strata has"
+            raise DataError(
+                f"{where} a single {unit} to resample, so every bootstrap resample would equal the data (standard "
+                f"errors 0). Give at least 2 {unit}s per stratum: fewer or coarser strata=, or groups= with "
+                "several groups."
+            )
+        return cls(n_rows, strata, groups, units)
 
     def draw(self, rng: np.random.Generator) -> IntArray:
         """Counts per row; each stratum's units are drawn ``len(units)`` times with replacement."""

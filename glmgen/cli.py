@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -31,6 +32,10 @@ DEMO_FORMULA = "mdvis ~ ."
 DEMO_N_BOOT = 500
 DEMO_BOOT_FOLDS = 5
 DEMO_N_ALPHAS = 40
+#: read as missing besides pandas' defaults (NA, N/A, NaN, null, ...): the UCI repository's "?"
+CSV_NA_MARKERS = ["?"]
+#: characters after the header read to tell a decimal comma from a decimal point
+CSV_SNIFF_CHARS = 65536
 
 
 class UsageError(GlmgenError, ValueError):
@@ -53,14 +58,28 @@ def read_table(path: str) -> pd.DataFrame:
             return pd.read_parquet(path)
         except Exception as exc:  # noqa: BLE001 - pyarrow's errors have no common base; report them in one line
             raise DataError(f"cannot read {path!r} as Parquet: {_first_line(exc)}") from None
+    sep, decimal = ("\t", ".") if suffix == ".tsv" else _csv_dialect(file)
     try:
-        frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        frame = pd.read_csv(path, sep=sep, decimal=decimal, na_values=CSV_NA_MARKERS, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {path!r} as CSV: {_first_line(exc)}") from None
     if frame.shape[1] < 2:
-        raise DataError(f"{path!r} has {frame.shape[1]} column(s) after reading it as comma-separated CSV; "
+        raise DataError(f"{path!r} has {frame.shape[1]} column(s) after reading it as {sep!r}-separated CSV; "
                         "is it a CSV file with a header row?")
     return frame
+
+
+def _csv_dialect(file: Path) -> tuple[str, str]:
+    """Separator and decimal mark of a CSV, from its header: the most frequent of ``,``, ``;`` and tab
+    (``,`` on a tie); with ``;`` the decimal mark is ``,`` when the data show digits around a comma
+    (Excel's European CSV)."""
+    with file.open(encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline()
+        sample = handle.read(CSV_SNIFF_CHARS)
+    sep = max((",", ";", "\t"), key=header.count)
+    if sep != ";":
+        return sep, "."
+    return ";", "," if re.search(r"\d,\d", sample) else "."
 
 
 def load_demo_data() -> pd.DataFrame:

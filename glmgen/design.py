@@ -33,6 +33,8 @@ from ._design_state import (
     VARIABLE_KINDS,
     VARIABLE_ROLES,
     check_expression_is_safe,
+    check_expressions_fit_data,
+    check_formula_size,
     design_info_from_dict,
     design_info_to_dict,
     restricted_namespace,
@@ -41,6 +43,7 @@ from ._validation import check_choice, check_finite, first_bad, quoted, suggesti
 from .errors import (
     DataError,
     FormulaError,
+    GlmgenError,
     InvalidParameterError,
     ModelFileError,
     UnsafeFormulaError,
@@ -365,9 +368,10 @@ def _unknown_name_error(exc: NameError, data: pd.DataFrame, role: str, code: str
     name = getattr(exc, "name", None) or str(exc)
     columns = [str(c) for c in data.columns]
     shown = quoted(columns[:12]) + (f", ... {len(columns)} in total" if len(columns) > 12 else "")
+    hint = (" R's offset(...) term is not part of a patsy formula: pass the offset as an argument instead, "
+            "e.g. offset='np.log(e)' or exposure='e'." if name == "offset" else suggestion(str(name), columns))
     return FormulaError(
-        f"{role} {code!r} refers to {name!r}, which is not a column of the data "
-        f"(columns: {shown}).{suggestion(str(name), columns)}"
+        f"{role} {code!r} refers to {name!r}, which is not a column of the data (columns: {shown}).{hint}"
     )
 
 
@@ -375,6 +379,14 @@ def _patsy_error(exc: patsy.PatsyError, data: pd.DataFrame) -> FormulaError:
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, NameError):
         return _unknown_name_error(cause, data, "formula term", getattr(exc.origin, "code", "") or str(exc))
+    if "factor contains missing values" in str(exc):
+        origin = exc.origin
+        term = origin.code[origin.start:origin.end] if origin is not None else "?"
+        return FormulaError(
+            f"formula term {term!r} gives missing values (NaN) for some rows although the columns it uses have "
+            "none: a transform outside its domain, such as np.log or np.sqrt of a negative number, or 0/0. Check "
+            "the range of the column, or change the transform (e.g. np.log1p, or drop those rows first)."
+        )
     return FormulaError(str(exc))
 
 
@@ -444,6 +456,8 @@ class DesignSpec:
         codes = [factor.code for factor in self.design_info.factor_infos]
         codes += [str(v.source) for v in self.variables if v.kind != "array" and v.role in roles]
         codes += list(self.response.expressions) if need_response else []
+        if self.safe:  # names resolve to data columns only, never to Python's builtins
+            check_expressions_fit_data(codes, data)
         arrays = {role: values for role, values in arrays.items() if role in roles}
         for role, values in arrays.items():
             if np.ndim(values) != 1 or len(values) != len(data):
@@ -451,8 +465,9 @@ class DesignSpec:
                                 "per row of the new data.")
         columns = _used_columns(data, codes)
         self._check_new_columns(data, columns)
+        data = self._as_trained_types(data)
         keep, n_dropped, message = _rows_to_keep(data, columns, arrays, na_action)
-        kept = _model_frame(data[keep] if n_dropped else data, columns, codes)
+        kept = _model_frame(data.loc[keep, columns] if n_dropped else data, columns, codes)  # used columns only
         return self._assemble(kept, self._design_matrix(kept), arrays, keep, need_response, roles, n_dropped, message)
 
     def _assemble(
@@ -589,9 +604,28 @@ class DesignSpec:
             self.check_savable()
         data = _check_frame(data)
         codes = [factor.code for factor in self.design_info.factor_infos]
+        if self.safe:
+            check_expressions_fit_data(codes, data)
         columns = _used_columns(data, codes)
         self._check_new_columns(data, columns)
-        return self._design_matrix(_model_frame(data, columns, codes))
+        return self._design_matrix(_model_frame(self._as_trained_types(data), columns, codes))
+
+    def _as_trained_types(self, data: pd.DataFrame) -> pd.DataFrame:
+        """New ``data`` with column types patsy can match to what it learned: a boolean column where training
+        had a number becomes 0.0/1.0, and a pandas Categorical used as a factor becomes plain values (patsy
+        refuses a Categorical whose categories differ in order or number from training's, even when every
+        value is a known level; unknown levels are still refused by :meth:`_check_levels`)."""
+        converted: dict[str, Any] = {}
+        for factor, info in self.design_info.factor_infos.items():
+            if info.type == "numerical":
+                code = factor.code
+                if code in data.columns and pd.api.types.is_bool_dtype(data[code].dtype) and not data[code].isna().any():
+                    converted[code] = data[code].to_numpy(dtype=float)
+                continue
+            for name in _expression_names(factor.code) & {c for c in data.columns if isinstance(c, str)}:
+                if isinstance(data[name].dtype, pd.CategoricalDtype):
+                    converted[name] = data[name].to_numpy(dtype=object)
+        return data.assign(**converted) if converted else data
 
     def _check_new_columns(self, data: pd.DataFrame, columns: Sequence[Any]) -> None:
         """Refuse unusable column types, and text where the model was fitted on a numeric column."""
@@ -632,6 +666,7 @@ class DesignSpec:
         env = patsy.EvalEnvironment([restricted_namespace()])
         design_info = design_info_from_dict(saved["design_info"], env)
         try:
+            check_formula_size(saved["rhs"])
             rhs_terms = {term.name() for term in _rhs_terms(saved["rhs"])}
         except (FormulaError, RecursionError):
             rhs_terms = set()
@@ -666,9 +701,13 @@ def _used_columns(data: pd.DataFrame, codes: Sequence[str]) -> list[Any]:
 
 
 def _check_column_types(data: pd.DataFrame, columns: Sequence[Any]) -> None:
-    """Refuse column types a model cannot use as they are: complex numbers, dates and durations."""
+    """Refuse column types a model cannot use as they are: complex numbers, dates, durations, and object
+    columns whose mixed value types make levels ambiguous (:func:`_check_mixed_levels`)."""
     for column in columns:
         name, dtype = str(column), data[column].dtype
+        if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(data[column], skipna=True) in (
+                "mixed", "mixed-integer"):
+            _check_mixed_levels(name, data[column])
         if pd.api.types.is_complex_dtype(dtype):
             raise DataError(
                 f"column {name!r} holds complex numbers ({dtype}), which a GLM cannot use. Use the real part, the "
@@ -687,6 +726,26 @@ def _check_column_types(data: pd.DataFrame, columns: Sequence[Any]) -> None:
                 f"since a date: df[{name!r}] = (df[{name!r}] - df[{name!r}].min()).dt.days, or to a category "
                 f"such as its year: df[{name!r}].dt.year.astype('category')."
             )
+
+
+def _check_mixed_levels(name: str, values: pd.Series) -> None:
+    """Refuse an object column mixing booleans with other values (patsy merges True with 1 and adds a level
+    ``False`` that no row may have, aliasing the coefficients) or values of different types written the
+    same (1 and '1': two levels with one label). Numbers with text markers such as 'n/a' only warn
+    (:func:`data_warnings`)."""
+    pairs = {(type(v), str(v)): v for v in values.dropna()}  # not pd.unique: it merges True, 1 and 1.0
+    is_bool = [issubclass(kind, (bool, np.bool_)) for kind, _ in pairs]
+    labels = [label for _, label in pairs]
+    if not (any(is_bool) and not all(is_bool)) and len(set(labels)) == len(labels):
+        return
+    kinds = sorted({kind.__name__ for kind, _ in pairs})
+    examples = ", ".join(repr(v) for v in list(pairs.values())[:4])
+    raise DataError(
+        f"column {name!r} mixes value types ({', '.join(kinds)}; e.g. {examples}), "
+        "so its levels are ambiguous (True equals 1; 1 and '1' print the same). Give it one type: text labels with "
+        f"df[{name!r}] = df[{name!r}].astype(str), or numbers with pd.to_numeric(df[{name!r}], errors='coerce') "
+        "(text becomes missing)."
+    )
 
 
 def _model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str]) -> pd.DataFrame:
@@ -727,20 +786,20 @@ def _rows_to_keep(
     Returns the mask, the number of rows dropped and a message naming the
     columns; with ``na_action="raise"`` any NA raises instead.
     """
-    missing = data[columns].isna() if columns else pd.DataFrame(index=data.index)
-    for role, values in arrays.items():
-        missing[f"{role} array"] = pd.isna(np.asarray(values, dtype=float))
-    if missing.shape[1] == 0:
-        return np.ones(len(data), dtype=bool), 0, None
-    any_missing = missing.any(axis=1).to_numpy()
+    # Column by column: one n-vector at a time, never a copy of the used columns.
+    masks = {str(c): data[c].isna().to_numpy() for c in columns}
+    masks |= {f"{role} array": pd.isna(np.asarray(values, dtype=float)) for role, values in arrays.items()}
+    any_missing = np.zeros(len(data), dtype=bool)
+    for mask in masks.values():
+        any_missing |= mask
     if not any_missing.any():
         return ~any_missing, 0, None
-    counts = missing.sum()
-    per_column = ", ".join(f"{c!r} ({n})" for c, n in counts[counts > 0].items())
+    counts = {name: int(mask.sum()) for name, mask in masks.items()}
+    per_column = ", ".join(f"{c!r} ({n})" for c, n in counts.items() if n > 0)
     n_dropped, first_row = first_bad(any_missing, data.index)
-    message = f"{n_dropped} of {len(data)} rows have missing values in {per_column} (first: row {first_row})"
+    message = f"{n_dropped} of {len(data)} rows with missing values in {per_column} (first: row {first_row})"
     if na_action == "raise":
-        raise DataError(f"{message}. Remove or impute them, or pass na_action='drop' to drop those rows.")
+        raise DataError(f"found {message}. Remove or impute them, or pass na_action='drop' to drop those rows.")
     if n_dropped == len(data):
         raise DataError(f"no rows are left to fit: {message}.")
     return ~any_missing, n_dropped, message
@@ -821,6 +880,7 @@ def build_design(
     _check_keyword_columns(formula, data.columns)
     if safe:
         _check_safe_keywords(formula)
+        check_formula_size(formula)  # before patsy expands (a + ... + v)**22 into millions of terms
     response = _parse_response(lhs)
     arrays: dict[str, Any] = {}
     variables = []
@@ -840,12 +900,15 @@ def build_design(
         expressions = [str(v.source) for v in variables if v.kind == "expression"]
         for code in rhs_codes + list(response.expressions) + expressions:
             check_expression_is_safe(code)
+    _check_response_not_predictor(response, rhs_codes)
     codes = rhs_codes + [str(v.source) for v in variables if v.kind != "array"] + list(response.expressions)
     columns = _used_columns(data, codes)
     _check_column_types(data, columns)
     _check_no_intercept_column(_used_columns(data, rhs_codes))
     keep, n_dropped, message = _rows_to_keep(data, columns, arrays, na_action)
-    kept = _model_frame(data[keep] if n_dropped else data, columns, codes)
+    kept = _model_frame(data.loc[keep, columns] if n_dropped else data, columns, codes)  # used columns only
+    if safe:  # checked expressions may read only data columns (not Python's builtins), with bounded growth
+        check_expressions_fit_data(codes, kept)
     # Learn the design on the rows that will be fitted, so NA rows cannot shape levels or transforms.
     # Plain numeric columns carry no learned state: patsy learns their names from one row, and the
     # matrix is taken straight from the frame (the same values patsy would produce, much faster).
@@ -859,6 +922,10 @@ def build_design(
         design_info = patsy.incr_dbuilder(rhs, lambda: iter([kept]), eval_env=env, NA_action="raise")
     except patsy.PatsyError as exc:
         raise _patsy_error(exc, kept) from None
+    except GlmgenError:
+        raise
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a transform refusing its arguments, e.g. bs(degree=500)
+        raise FormulaError(f"the formula terms {rhs!r} could not be built: {type(exc).__name__}: {exc}") from None
     spec = DesignSpec(
         formula=f"{lhs} ~ {rhs}", response=response, rhs=rhs, design_info=design_info,
         variables=tuple(variables), eval_env=env, safe=safe,
@@ -883,6 +950,12 @@ def data_warnings(spec: DesignSpec, design: DesignMatrix, data: pd.DataFrame) ->
         seen.add(name)
         levels = len(info.categories)
         message = _numeric_text_message(name, data[columns[0]][design.kept], levels)
+        if message is None and levels == 1:
+            message = (
+                f"column {name!r} has a single level ({str(info.categories[0])!r}) on the {design.n_rows} fitted "
+                "rows, so it cannot explain anything (with an intercept it gives no column at all; R refuses "
+                "such a factor). Leave it out of the formula, or check the rows kept."
+            )
         if message is None and levels > max(_MANY_LEVELS, _LEVELS_PER_ROW * design.n_rows):
             message = (
                 f"column {name!r} is categorical with {levels} levels for {design.n_rows} rows: nearly one "
@@ -916,6 +989,27 @@ def _numeric_text_message(name: str, values: pd.Series, levels: int) -> str | No
         "other values become missing), or read the file with pd.read_csv(..., na_values=[...]) listing its "
         "missing-value markers."
     )
+
+
+def _normalized_code(code: str) -> str:
+    try:
+        return ast.unparse(ast.parse(code.strip(), mode="eval"))
+    except (SyntaxError, RecursionError):  # too deep to normalise: compare the text as written
+        return code.strip()
+
+
+def _check_response_not_predictor(response: ResponseSpec, rhs_codes: Sequence[str]) -> None:
+    """Refuse ``y ~ y + x``: the response predicts itself exactly (R drops it from the right side with a
+    warning; a silent perfect fit is never the intended model)."""
+    if response.is_cbind:
+        return
+    target = _normalized_code(response.expressions[0])
+    if any(_normalized_code(code) == target for code in rhs_codes):
+        raise FormulaError(
+            f"the response {response.label!r} is also a predictor on the right side of the formula, so it "
+            f"would predict itself exactly. Remove {response.label!r} from the right side ('y ~ .' leaves the "
+            "response out by itself)."
+        )
 
 
 def _check_no_intercept_column(predictors: Sequence[Any]) -> None:

@@ -65,6 +65,10 @@ class Family(Stateless):
         """
         return None
 
+    def response_warning(self, y: FloatArray, weights: FloatArray, response: str) -> str | None:
+        """Why a valid response is suspicious for this family (a :class:`DataWarning` message), or ``None``."""
+        return None
+
     def deviance(self, y: FloatArray, mu: FloatArray, weights: FloatArray) -> float:
         return float(np.dot(weights, self.unit_deviance(y, mu)))
 
@@ -155,6 +159,21 @@ class Binomial(Family):
 
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
         return (weights * y + 0.5) / (weights + 1.0)
+
+    def response_warning(self, y: FloatArray, weights: FloatArray, response: str) -> str | None:
+        """R's "non-integer #successes in a binomial glm!": ``weights * y`` (trials times prior weights
+        times proportions) more than 1e-3 from a whole number; the log-likelihood (AIC, BIC) then uses
+        the rounded counts, as R's."""
+        successes = weights * y
+        bad = np.abs(successes - np.round(successes)) > 1e-3
+        if not bad.any():
+            return None
+        return (
+            f"{int(bad.sum())} rows of {response!r} give a non-integer number of successes (first: "
+            f"{successes[np.flatnonzero(bad)[0]]:g} = weight x proportion), as R warns: the coefficients are "
+            "R's, but the log-likelihood, AIC and BIC use the rounded counts (R's rule). For proportions "
+            "give the number of trials as weights=..., or use cbind(successes, failures)."
+        )
 
     def degenerate_response(self, y: FloatArray, weights: FloatArray, response: str) -> str | None:
         used = y[weights > 0]

@@ -136,6 +136,8 @@ def column_scales(problem: GLMProblem, standardize: bool) -> np.ndarray:
 
     Computed on columns rescaled by powers of two (:func:`~glmgen.solvers.equilibrated`)
     and scaled back, so that columns near 1e160 or 1e-200 neither overflow nor underflow.
+    With an intercept, a column constant on the rows of positive weight gets exactly 0
+    (rounding in its weighted mean would leave ~1e-16), so it stays out of the fit as in glmnet.
     """
     if not standardize:
         return np.ones(problem.X.shape[1])
@@ -145,6 +147,12 @@ def column_scales(problem: GLMProblem, standardize: bool) -> np.ndarray:
     # One column at a time: no n x p temporary beside X.
     spread = np.array([p @ np.square(rescaled.X[:, j] - centre[j]) for j in range(rescaled.X.shape[1])])
     scales = np.sqrt(np.maximum(spread, 0.0))
+    if problem.fit_intercept:
+        rows = slice(None) if np.all(p > 0) else p > 0
+        for j in range(rescaled.X.shape[1]):  # one column at a time, as above
+            column = rescaled.X[rows, j]
+            if column.min() == column.max():
+                scales[j] = 0.0
     return scales if factors is None else scales / factors
 
 

@@ -137,6 +137,12 @@ def _fit_path(
     null_optimal = penalty.null_optimal_alpha(gradient)
     if alphas is None:
         if not alpha_max > 0:
+            if not np.any(penalty.factors * penalty.scales > 0):
+                raise DataError(
+                    "the model has no penalized column (every penalty_factor is 0, or the formula has only an "
+                    "intercept and constant columns), so a penalty changes nothing and there is no path to "
+                    "compute. Fit it unpenalized with gg.glm(...), or give some columns a positive penalty_factor."
+                )
             raise DataError(
                 "every penalized coefficient is zero at any alpha: the response shows no association with the "
                 "penalized columns (is it constant?), so there is no path to compute. Give alphas=... explicitly, "

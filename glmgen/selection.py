@@ -442,11 +442,13 @@ def compare(
     """
     fits = _check_fits(fits, "compare")
     index = _row_names(fits, names)
-    if len({fit.nobs for fit in fits}) > 1 or len({fit.spec.response.label for fit in fits}) > 1:
+    differences = {what for fit in fits[1:] if (what := _data_difference(fits[0], fit, False)) is not None}
+    if len({fit.nobs for fit in fits}) > 1 or len({fit.spec.response.label for fit in fits}) > 1 or differences:
         described = ", ".join(f"{fit.spec.response.label} (nobs={fit.nobs:g})" for fit in fits)
+        detail = f"; their {' and '.join(sorted(differences))} differ" if differences else ""
         warnings_module.warn(
-            f"compare: the fits do not share the same response and rows ({described}); their AIC and BIC "
-            "are not comparable. Fit every model to the same rows of the same response.",
+            f"compare: the fits do not share the same response and rows ({described}{detail}); their AIC and "
+            "BIC are not comparable. Fit every model to the same rows of the same response.",
             GLMGenWarning,
             stacklevel=2,
         )
@@ -537,16 +539,28 @@ def _check_same_rows(small: GLMResult, big: GLMResult) -> None:
             f"lrtest needs the same response in both models, got {small.spec.response.label!r} and "
             f"{big.spec.response.label!r}."
         )
-    if small.training is None or big.training is None:
-        return
-    a, b = small.training, big.training
-    for what, x, y in (("response values", a.y, b.y), ("prior weights", a.weights, b.weights),
-                       ("frequency weights", a.freq_weights, b.freq_weights)):
+    what = _data_difference(small, big)
+    if what is not None:
+        raise DataError(
+            f"lrtest needs both models fitted to the same rows, but their {what} differ. Refit both on "
+            "the same data (same rows, same weights)."
+        )
+
+
+def _data_difference(first: GLMResult, second: GLMResult, prior_weights: bool = True) -> str | None:
+    """What differs between the training rows of two fits ("response values", "prior weights", ...), or
+    ``None`` when they agree (or a fit keeps no training arrays). ``prior_weights=False`` leaves prior
+    weights out: they are part of the model (a variance model), not of the data."""
+    if first.training is None or second.training is None:
+        return None
+    a, b = first.training, second.training
+    parts = [("response values", a.y, b.y), ("frequency weights", a.freq_weights, b.freq_weights)]
+    if prior_weights:
+        parts.insert(1, ("prior weights", a.weights, b.weights))
+    for what, x, y in parts:
         if x.shape != y.shape or not np.allclose(x, y, rtol=1e-12, atol=0.0):
-            raise DataError(
-                f"lrtest needs both models fitted to the same rows, but their {what} differ. Refit both on "
-                "the same data (same rows, same weights)."
-            )
+            return what
+    return None
 
 
 def _check_nested(small: GLMResult, big: GLMResult) -> None:
