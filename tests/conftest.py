@@ -170,3 +170,24 @@ def star98() -> pd.DataFrame:
 @pytest.fixture
 def lbw() -> pd.DataFrame:
     return load_lbw()
+
+
+@pytest.fixture
+def csv(tmp_path, frame) -> str:
+    """The requesting module's ``frame`` written as a CSV file; its path."""
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run ``glmgen`` in-process: ``run_cli("fit", path, ...)`` -> (exit code, stdout, stderr)."""
+    from glmgen.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from glmgen import cli
-from glmgen.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -24,19 +23,6 @@ def frame() -> pd.DataFrame:
     return data
 
 
-@pytest.fixture
-def csv(tmp_path, frame) -> str:
-    path = tmp_path / "data.csv"
-    frame.to_csv(path, index=False)
-    return str(path)
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def one_line_error(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -44,8 +30,8 @@ def one_line_error(err: str) -> str:
     return lines[0]
 
 
-def test_fit_prints_coefficients_and_generalization(capsys, csv):
-    code, out, err = run(capsys, "fit", csv, "--formula", "count ~ x1 + x2 + C(group)", "--family", "poisson")
+def test_fit_prints_coefficients_and_generalization(run_cli, csv):
+    code, out, err = run_cli("fit", csv, "--formula", "count ~ x1 + x2 + C(group)", "--family", "poisson")
     assert code == 0, err
     assert re.search(r"^Held-out mean deviance \S+ vs training \S+ \(gap \S+\); D² ", out, flags=re.M)
     assert "Training vs held-out fit" in out and "Coefficients" in out
@@ -54,24 +40,24 @@ def test_fit_prints_coefficients_and_generalization(capsys, csv):
     assert "95% Wald lower" in out
 
 
-def test_fit_with_selection_prints_each_criterion(capsys, csv):
-    code, out, err = run(capsys, "fit", csv, "--formula", "count ~ .", "--family", "poisson", "--select", "bic",
+def test_fit_with_selection_prints_each_criterion(run_cli, csv):
+    code, out, err = run_cli("fit", csv, "--formula", "count ~ .", "--family", "poisson", "--select", "bic",
                          "--folds", "3", "--l1-ratio", "0.5")
     assert code == 0, err
     assert "Alpha chosen by each criterion" in out
     assert re.search(r"^bic\s.*\byes$", out, flags=re.M)
 
 
-def test_fit_at_fixed_alpha(capsys, csv):
-    code, out, err = run(capsys, "fit", csv, "--formula", "count ~ x1 + x2", "--family", "poisson", "--alpha", "0.05")
+def test_fit_at_fixed_alpha(run_cli, csv):
+    code, out, err = run_cli("fit", csv, "--formula", "count ~ x1 + x2", "--family", "poisson", "--alpha", "0.05")
     assert code == 0, err
     assert "fixed alpha=0.05" in out
 
 
-def test_report_writes_html(capsys, csv, tmp_path):
+def test_report_writes_html(run_cli, csv, tmp_path):
     target = tmp_path / "out" / "report.html"
     target.parent.mkdir()
-    code, out, err = run(capsys, "report", csv, "--formula", "count ~ x1 + x2", "--family", "poisson", "--select",
+    code, out, err = run_cli("report", csv, "--formula", "count ~ x1 + x2", "--family", "poisson", "--select",
                          "cv_1se", "--folds", "3", "--n-boot", "6", "--boot-folds", "2", "-o", str(target))
     assert code == 0, err
     html = target.read_text(encoding="utf-8")
@@ -80,9 +66,9 @@ def test_report_writes_html(capsys, csv, tmp_path):
     assert "Held-out mean deviance" in out
 
 
-def test_report_writes_markdown_with_figure_files(capsys, csv, tmp_path):
+def test_report_writes_markdown_with_figure_files(run_cli, csv, tmp_path):
     target = tmp_path / "report.md"
-    code, out, err = run(capsys, "report", csv, "--formula", "count ~ x1", "--family", "poisson", "--n-boot", "4",
+    code, out, err = run_cli("report", csv, "--formula", "count ~ x1", "--family", "poisson", "--n-boot", "4",
                          "--no-learning-curve", "-o", str(target))
     assert code == 0, err
     text = target.read_text(encoding="utf-8")
@@ -92,9 +78,9 @@ def test_report_writes_markdown_with_figure_files(capsys, csv, tmp_path):
     assert figures and all(f"report_figures/{f.name}" in text for f in figures)
 
 
-def test_report_format_option_overrides_suffix(capsys, csv, tmp_path):
+def test_report_format_option_overrides_suffix(run_cli, csv, tmp_path):
     target = tmp_path / "report.txt"
-    code, _, err = run(capsys, "report", csv, "--formula", "count ~ x1", "--family", "poisson", "--n-boot", "0",
+    code, _, err = run_cli("report", csv, "--formula", "count ~ x1", "--family", "poisson", "--n-boot", "0",
                        "--no-learning-curve", "--format", "tex", "-o", str(target))
     assert code == 0, err
     assert target.read_text(encoding="utf-8").startswith(r"\documentclass")
@@ -107,51 +93,51 @@ def test_report_format_option_overrides_suffix(capsys, csv, tmp_path):
     (["--formula", "count ~ x1", "--family", "binomial"], "binomial"),
     (["--formula", "count ~ x1", "--select", "cv", "--folds", "1"], "folds"),
 ])
-def test_bad_model_input_is_one_line_and_exit_code_2(capsys, csv, argv, fragment):
-    code, out, err = run(capsys, "fit", csv, *argv)
+def test_bad_model_input_is_one_line_and_exit_code_2(run_cli, csv, argv, fragment):
+    code, out, err = run_cli("fit", csv, *argv)
     assert code == 2
     assert fragment in one_line_error(err)
 
 
-def test_unreadable_and_missing_files(capsys, tmp_path):
+def test_unreadable_and_missing_files(run_cli, tmp_path):
     garbage = tmp_path / "garbage.csv"
     garbage.write_bytes(b"\x00\xff\xfe\x01 not a csv")
-    code, _, err = run(capsys, "fit", str(garbage), "--formula", "y ~ x")
+    code, _, err = run_cli("fit", str(garbage), "--formula", "y ~ x")
     assert code == 2 and "cannot read" in one_line_error(err)
-    code, _, err = run(capsys, "fit", str(tmp_path / "absent.csv"), "--formula", "y ~ x")
+    code, _, err = run_cli("fit", str(tmp_path / "absent.csv"), "--formula", "y ~ x")
     assert code == 2 and "does not exist" in one_line_error(err)
-    code, _, err = run(capsys, "fit", str(tmp_path), "--formula", "y ~ x")
+    code, _, err = run_cli("fit", str(tmp_path), "--formula", "y ~ x")
     assert code == 2 and "directory" in one_line_error(err)
 
 
-def test_report_needs_a_known_format(capsys, csv, tmp_path):
-    code, _, err = run(capsys, "report", csv, "--formula", "count ~ x1", "-o", str(tmp_path / "report.pdf"))
+def test_report_needs_a_known_format(run_cli, csv, tmp_path):
+    code, _, err = run_cli("report", csv, "--formula", "count ~ x1", "-o", str(tmp_path / "report.pdf"))
     assert code == 2 and "--format" in one_line_error(err)
 
 
-def test_parquet_without_pyarrow_says_how_to_fix(capsys, tmp_path, monkeypatch):
+def test_parquet_without_pyarrow_says_how_to_fix(run_cli, tmp_path, monkeypatch):
     path = tmp_path / "data.parquet"
     path.write_bytes(b"PAR1")
     real = importlib.util.find_spec
     monkeypatch.setattr(cli.importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
-    code, _, err = run(capsys, "fit", str(path), "--formula", "y ~ x")
+    code, _, err = run_cli("fit", str(path), "--formula", "y ~ x")
     assert code == 2 and "pip install pyarrow" in one_line_error(err)
 
 
-def test_parquet_is_read_with_pyarrow(capsys, tmp_path, frame):
+def test_parquet_is_read_with_pyarrow(run_cli, tmp_path, frame):
     pytest.importorskip("pyarrow")
     path = tmp_path / "data.parquet"
     frame.to_parquet(path)
-    code, out, err = run(capsys, "fit", str(path), "--formula", "count ~ x1", "--family", "poisson")
+    code, out, err = run_cli("fit", str(path), "--formula", "count ~ x1", "--family", "poisson")
     assert code == 0, err
     assert "Coefficients" in out
 
 
-def test_demo_writes_report_html_in_the_current_directory(capsys, tmp_path, monkeypatch, frame):
+def test_demo_writes_report_html_in_the_current_directory(run_cli, tmp_path, monkeypatch, frame):
     """The demo's wiring (data, formula, path + CV selection, bootstrap, output) on a small stand-in data set."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(cli, "load_demo_data", lambda: frame[["count", "x1", "x2"]].rename(columns={"count": "mdvis"}))
-    code, out, err = run(capsys, "demo", "--n-boot", "4", "--boot-folds", "2", "--n-jobs", "1")
+    code, out, err = run_cli("demo", "--n-boot", "4", "--boot-folds", "2", "--n-jobs", "1")
     assert code == 0, err
     written = tmp_path / "report.html"
     assert written.exists() and f"Wrote {written.resolve()}" in out

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import glmgen as gg
-from glmgen.cli import build_parser, main
+from glmgen.cli import build_parser
 from glmgen._design_state import check_formula_size
 from glmgen.errors import InvalidParameterError, UnsafeFormulaError
 
@@ -176,46 +176,33 @@ def test_a_deep_response_check_does_not_recurse_without_safe(frame):
     np.testing.assert_allclose(fit.params.iloc[1] * 2000, gg.glm("y ~ x1", frame).params["x1"], rtol=1e-10)
 
 
-@pytest.fixture
-def csv(tmp_path, frame) -> str:
-    path = tmp_path / "data.csv"
-    frame.to_csv(path, index=False)
-    return str(path)
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.mark.parametrize("command", ["fit", "report"])
-def test_cli_refuses_unsafe_formulas_by_default(capsys, csv, tmp_path, command):
+def test_cli_refuses_unsafe_formulas_by_default(run_cli, csv, tmp_path, command):
     canary = tmp_path / "ran"
     extra = ["--n-boot", "0", "--no-learning-curve", "-o", str(tmp_path / "r.html")] if command == "report" else []
-    code, out, err = run(capsys, command, csv, "--formula", f"y ~ x1 + I({writes(canary)} + x2)", *extra)
+    code, out, err = run_cli(command, csv, "--formula", f"y ~ x1 + I({writes(canary)} + x2)", *extra)
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("glmgen: error: ") and "open" in lines[0], err
     assert "Traceback" not in err and not canary.exists()
 
 
-def test_cli_refuses_an_unsafe_offset_expression(capsys, csv, tmp_path):
+def test_cli_refuses_an_unsafe_offset_expression(run_cli, csv, tmp_path):
     canary = tmp_path / "ran"
-    code, _, err = run(capsys, "fit", csv, "--formula", "y ~ x1", "--offset", f"x2 * 0 + {writes(canary)}")
+    code, _, err = run_cli("fit", csv, "--formula", "y ~ x1", "--offset", f"x2 * 0 + {writes(canary)}")
     assert code == 2 and "open" in err and not canary.exists()
 
 
-def test_cli_opt_out_evaluates_the_formula(capsys, csv, tmp_path):
+def test_cli_opt_out_evaluates_the_formula(run_cli, csv, tmp_path):
     canary = tmp_path / "ran"
-    code, out, err = run(capsys, "fit", csv, "--formula", f"y ~ x1 + I({writes(canary)} + x2)",
+    code, out, err = run_cli("fit", csv, "--formula", f"y ~ x1 + I({writes(canary)} + x2)",
                          "--allow-unsafe-formula")
     assert code == 0, err
     assert canary.exists() and "Coefficients" in out
 
 
-def test_cli_allows_the_allow_list_by_default(capsys, csv):
-    code, out, err = run(capsys, "fit", csv, "--formula", "y ~ np.log(x1) + C(g) + I(x2 ** 2)", "--weights", "w")
+def test_cli_allows_the_allow_list_by_default(run_cli, csv):
+    code, out, err = run_cli("fit", csv, "--formula", "y ~ np.log(x1) + C(g) + I(x2 ** 2)", "--weights", "w")
     assert code == 0, err
     assert "np.log(x1)" in out
 
