@@ -144,15 +144,13 @@ def column_scales(problem: GLMProblem, standardize: bool) -> np.ndarray:
     rescaled, factors = equilibrated(problem)
     p = problem.weights / problem.weights.sum()
     centre = p @ rescaled.X if problem.fit_intercept else np.zeros(problem.X.shape[1])
-    # One column at a time: no n x p temporary beside X.
-    spread = np.array([p @ np.square(rescaled.X[:, j] - centre[j]) for j in range(rescaled.X.shape[1])])
-    scales = np.sqrt(np.maximum(spread, 0.0))
-    if problem.fit_intercept:
-        rows = slice(None) if np.all(p > 0) else p > 0
-        for j in range(rescaled.X.shape[1]):  # one column at a time, as above
-            column = rescaled.X[rows, j]
-            if column.min() == column.max():
-                scales[j] = 0.0
+    positive = slice(None) if np.all(p > 0) else p > 0
+    scales = np.empty(rescaled.X.shape[1])
+    for j in range(rescaled.X.shape[1]):  # one column at a time: no n x p temporary beside X
+        column = rescaled.X[:, j]
+        scales[j] = np.sqrt(max(float(p @ np.square(column - centre[j])), 0.0))
+        if problem.fit_intercept and column[positive].min() == column[positive].max():
+            scales[j] = 0.0
     return scales if factors is None else scales / factors
 
 

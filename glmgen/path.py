@@ -25,7 +25,8 @@ import numpy.typing as npt
 
 from .errors import DataError
 from .penalized import (
-    CDControl, GramCache, PenalizedState, equilibrated_penalized, fit_penalized, objective, smooth_gradient,
+    CDControl, GramCache, PenalizedState, equilibrated_penalized, fit_penalized_equilibrated, objective,
+    smooth_gradient,
 )
 from .penalties import Penalty
 from .solvers import GLMProblem, IRLSControl, Notice, SolverOutput, irls, unscaled_output
@@ -168,8 +169,8 @@ def _fit_path(
             output = _null_output(problem, start)
         else:
             strong = working | (np.abs(gradient) >= l1_weight * (2.0 * alpha - previous_alpha))
-            output, working, gradient = fit_penalized(
-                problem, penalty.at(alpha), state, strong, control=control, cache=cache, null_objective=scale,
+            output, working, gradient = fit_penalized_equilibrated(  # fit_path equilibrated the columns once
+                problem, penalty.at(alpha), state, strong, control, cache, scale,
             )
         outputs.append(output)
         notices.extend(output.notices)

@@ -84,7 +84,6 @@ class GramCache:
     """
 
     X: FloatArray
-    fit_intercept: bool
     u: FloatArray
     q: FloatArray
     x_mean: FloatArray
@@ -106,13 +105,12 @@ class GramCache:
         if p <= FULL_GRAM_COLUMNS and n >= p:
             # Along a path most columns enter anyway: one blocked syrk is far faster than many narrow products.
             gram, q, x_mean, z_mean, _ = wls.gram(z, u)
-            cache = cls(X=problem.X, fit_intercept=problem.fit_intercept, u=u, q=q, x_mean=x_mean, z_mean=z_mean)
+            cache = cls(X=problem.X, u=u, q=q, x_mean=x_mean, z_mean=z_mean)
             cache.gram, cache.have[:] = gram, True
             return cache
         x_mean = u @ problem.X if problem.fit_intercept else np.zeros(p)
         z_mean = float(u @ z) if problem.fit_intercept else 0.0
-        return cls(X=problem.X, fit_intercept=problem.fit_intercept, u=u, q=problem.X.T @ (u * (z - z_mean)),
-                   x_mean=x_mean, z_mean=z_mean)
+        return cls(X=problem.X, u=u, q=problem.X.T @ (u * (z - z_mean)), x_mean=x_mean, z_mean=z_mean)
 
     def columns(self, index: IntArray) -> FloatArray:
         """``G[index][:, index]``, computing any column not yet cached (all rows of it)."""
@@ -278,10 +276,10 @@ def fit_penalized(
     """
     problem, penalty, factors = equilibrated_penalized(problem, penalty)
     if factors is None:
-        return _fit_penalized(problem, penalty, start, strong, control, cache, null_objective)
+        return fit_penalized_equilibrated(problem, penalty, start, strong, control, cache, null_objective)
     assert cache is None, "build the Gram cache on equilibrated_penalized(problem, penalty)[0]"
     scaled_start = PenalizedState(start.coef / factors, start.intercept, start.eta, start.mu)
-    output, working, gradient = _fit_penalized(problem, penalty, scaled_start, strong, control, None, null_objective)
+    output, working, gradient = fit_penalized_equilibrated(problem, penalty, scaled_start, strong, control, None, null_objective)
     return unscaled_output(output, factors, problem.fit_intercept), working, gradient / factors
 
 
@@ -294,7 +292,7 @@ def equilibrated_penalized(problem: GLMProblem, penalty: Penalty) -> tuple[GLMPr
     return rescaled, Penalty(penalty.alpha, penalty.l1_ratio, penalty.factors, penalty.scales * factors), factors
 
 
-def _fit_penalized(
+def fit_penalized_equilibrated(
     problem: GLMProblem,
     penalty: Penalty,
     start: PenalizedState,
@@ -303,6 +301,8 @@ def _fit_penalized(
     cache: GramCache | None,
     null_objective: float | None,
 ) -> tuple[SolverOutput, BoolArray, FloatArray]:
+    """:func:`fit_penalized` on columns already in range (the output of :func:`equilibrated_penalized`),
+    without checking them again: a path equilibrates once, not at every alpha."""
     usable = ~((penalty.scales == 0) & (penalty.factors > 0))
     working = (strong | (start.coef != 0) | (penalty.factors == 0)) & usable
     mode = _choose_mode(problem, control.mode)
