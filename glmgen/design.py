@@ -277,9 +277,8 @@ def _expression_names(code: str) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             names.add(node.id)
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Q"
-              and node.args and isinstance(node.args[0], ast.Constant)):
-            names.add(str(node.args[0].value))
+        elif (quoted_name := _q_name(node)) is not None:
+            names.add(quoted_name)
     return names
 
 
