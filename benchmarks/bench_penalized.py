@@ -63,7 +63,7 @@ CASES = [
 
 
 def objective(problem: Problem, alpha: float, l1_ratio: float, intercept: float, coef: np.ndarray) -> float:
-    from glmgen.families import resolve_family
+    from glmgen.model import resolve_family
 
     family, link = resolve_family(problem.family)
     mu = link.inverse(intercept + problem.X @ coef)

@@ -107,9 +107,9 @@ def child(n_rows: int, n_columns: int, n_levels: int, family: str, alpha: float,
     import warnings
 
     import glmgen as gg
-    from glmgen.design import build_design
-    from glmgen.families import resolve_family
-    from glmgen.fitting import fit_penalized_at, fit_unpenalized
+    from glmgen.formula import build_design
+    from glmgen.model import resolve_family
+    from glmgen.fit.fitting import fit_penalized_at, fit_unpenalized
 
     warnings.simplefilter("ignore")
     gg.glm("y ~ .", make_frame(2000, n_columns, n_levels, family, seed=1), family=family, alpha=alpha)  # numba

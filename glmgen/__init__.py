@@ -1,12 +1,7 @@
 """glmgen: generalized linear models that measure how well they generalize."""
 
 from ._version import __version__
-from .api import generalization, glm, glm_path, split
-from .bootstrap import bootstrap
-from .bootstrap_bias_variance import bias_variance
-from .bootstrap_intervals import BiasVarianceResult, BootstrapResult
-from .cv import CVResult
-from .curves import LearningCurveResult, ValidationCurveResult, learning_curve, validation_curve
+from .api import glm, glm_path, report
 from .errors import (
     AliasedColumnsWarning,
     ConvergenceWarning,
@@ -17,6 +12,7 @@ from .errors import (
     FormulaError,
     GlmgenError,
     GLMGenWarning,
+    IntervalWarning,
     InvalidParameterError,
     ModelFileError,
     SeparationWarning,
@@ -25,13 +21,39 @@ from .errors import (
     UnsafeModelFileError,
     UnseenLevelError,
 )
-from .metrics import GeneralizationResult, HeldOutResult
-from .path_result import PathResult
-from .report.document import Report
-from .reporting import report
-from .results import GLMResult, load
-from .selection import BestSubsetResult, LRTestResult, StepwiseResult, compare, lrtest
-from .stepwise import best_subset, stepwise
+from .evaluation import (
+    LearningCurveResult,
+    ValidationCurveResult,
+    generalization,
+    learning_curve,
+    validation_curve,
+)
+from .model import families, links
+from .render import Report
+from .resampling import (
+    BiasVarianceResult,
+    BootstrapResult,
+    bias_variance,
+    bootstrap,
+    split,
+)
+from .results import (
+    CVResult,
+    GeneralizationResult,
+    GLMResult,
+    HeldOutResult,
+    PathResult,
+    load,
+)
+from .selection import (
+    BestSubsetResult,
+    LRTestResult,
+    StepwiseResult,
+    best_subset,
+    compare,
+    lrtest,
+    stepwise,
+)
 
 __all__ = [
     "AliasedColumnsWarning",
@@ -50,6 +72,7 @@ __all__ = [
     "GeneralizationResult",
     "GlmgenError",
     "HeldOutResult",
+    "IntervalWarning",
     "InvalidParameterError",
     "ModelFileError",
     "LRTestResult",
@@ -68,10 +91,12 @@ __all__ = [
     "bias_variance",
     "bootstrap",
     "compare",
+    "families",
     "generalization",
     "glm",
     "glm_path",
     "learning_curve",
+    "links",
     "load",
     "lrtest",
     "report",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 T = TypeVar("T")
@@ -25,6 +26,4 @@ def deterministic_map(function: Callable[..., T], tasks: Sequence[Sequence[Any]]
     if n_jobs == 1 or len(tasks) <= 1:
         with threadpool_limits(limits=1, user_api="blas"):
             return [function(*task) for task in tasks]
-    from joblib import Parallel, delayed
-
     return list(Parallel(n_jobs=n_jobs)(delayed(_single_threaded)(function, task) for task in tasks))

@@ -7,6 +7,7 @@ count plus the first offending position and value); how to fix it.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -97,3 +98,74 @@ def column_of(data: pd.DataFrame, column: str, name: str) -> npt.NDArray[Any]:
             f"{suggestion(column, [str(c) for c in data.columns])}"
         )
     return data[column].to_numpy()
+
+
+# --- numeric arguments of the public functions -----------------------------------------------------
+
+def check_number(name: str, value: Any) -> float:
+    """``value`` as a float if it is a real number (Python or NumPy scalar, not a bool), else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidParameterError(
+            f"{name}={value!r} must be a number, got {type(value).__name__}; pass a Python or NumPy int or "
+            "float (not text or a bool)."
+        )
+    return float(value)
+
+
+def check_count(name: str, value: Any, minimum: int) -> int:
+    """``value`` as an int if it is a whole number >= ``minimum`` (Python or NumPy scalar), else raise."""
+    number = check_number(name, value)
+    if not (number.is_integer() and number >= minimum):
+        raise InvalidParameterError(f"{name}={value!r} must be a whole number >= {minimum}.")
+    return int(number)
+
+
+def check_l1_ratio(value: Any) -> float:
+    l1_ratio = check_number("l1_ratio", value)
+    if not 0.0 <= l1_ratio <= 1.0:
+        raise InvalidParameterError(f"l1_ratio={value!r} must be in [0, 1] (0 = ridge, 1 = lasso).")
+    return l1_ratio
+
+
+def check_positive(name: str, value: Any) -> float:
+    number = check_number(name, value)
+    if not (math.isfinite(number) and number > 0):
+        raise InvalidParameterError(f"{name}={value!r} must be a positive number.")
+    return number
+
+
+def check_non_negative(name: str, value: Any) -> float:
+    number = check_number(name, value)
+    if not (math.isfinite(number) and number >= 0):
+        raise InvalidParameterError(f"{name}={value!r} must be a finite number >= 0.")
+    return number
+
+
+def check_flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(f"{name}={value!r} must be True or False, got {type(value).__name__}.")
+    return bool(value)
+
+
+def check_alpha_grid(alphas: Any) -> np.ndarray:
+    """A user's alphas as a float array, refusing text, bools and non-positive values."""
+    values = np.asarray(alphas)
+    if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iuf":
+        raise InvalidParameterError(
+            f"alphas={alphas!r} must be a non-empty list of positive numbers, e.g. alphas=[1.0, 0.1, 0.01]."
+        )
+    values = values.astype(float)
+    if not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise InvalidParameterError(f"alphas={alphas!r} must all be positive and finite.")
+    return values
+
+
+def check_penalty_factor(penalty_factor: Any) -> dict[str, float] | None:
+    """``penalty_factor`` with each value as a float (NumPy scalars accepted; text and bools refused)."""
+    if penalty_factor is None:
+        return None
+    if not isinstance(penalty_factor, dict):
+        raise InvalidParameterError(
+            f"penalty_factor must be a dict of column or term name -> factor, got {type(penalty_factor).__name__}."
+        )
+    return {key: check_number(f"penalty_factor[{key!r}]", value) for key, value in penalty_factor.items()}

@@ -1,6 +1,6 @@
 """Command line: ``glmgen fit``, ``glmgen report`` and ``glmgen demo``. Parsing and I/O only; no statistics.
 
-Every command runs :func:`glmgen.reporting.report` (split, fit or path + CV
+Every command runs :func:`glmgen.report` (split, fit or path + CV
 selection, generalization, optionally bootstrap and learning curve) and
 prints or writes the result. Bad input (unreadable file, missing column,
 wrong family, ...) gives one line on stderr and exit code 2.
@@ -23,8 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from statsmodels.datasets import randhie
 
-from .errors import DataError, GLMGenWarning, GlmgenError
+from .errors import DataError, GlmgenError, GLMGenWarning
+from .evaluation import analyse
+from .formula import FormulaContext
+from .render import Report, build_report
 
 SELECT_CHOICES = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
 FAMILY_HELP = "gaussian, binomial or poisson (default: gaussian)"
@@ -84,9 +88,15 @@ def _csv_dialect(file: Path) -> tuple[str, str]:
 
 def load_demo_data() -> pd.DataFrame:
     """RAND Health Insurance Experiment data shipped with statsmodels (20,190 rows, 10 columns)."""
-    from statsmodels.datasets import randhie
-
     return randhie.load_pandas().data
+
+
+def _report(formula: str, data: pd.DataFrame, family: str, *, figures: bool = True, title: str | None = None,
+            **options: Any) -> Report:
+    """:func:`glmgen.report` for the command line: the formula sees the data columns and the allow-listed
+    functions only (an empty :class:`FormulaContext`: there is no calling Python session)."""
+    analysis = analyse(formula, data, family, context=FormulaContext(), **options)
+    return build_report(analysis, figures=figures, title=title)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -108,10 +118,8 @@ def _model_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run_fit(args: argparse.Namespace) -> None:
-    from .reporting import report
-
     data = read_table(args.data)
-    result = report(args.formula, data, args.family, **_model_options(args), n_boot=0, learning_curve=False,
+    result = _report(args.formula, data, args.family, **_model_options(args), n_boot=0, learning_curve=False,
                     figures=False)
     print(result.to_text(sections=("generalization", "coefficients", "selection")))
     warnings_raised = result.analysis.warnings
@@ -143,25 +151,21 @@ def _write(result: Any, output: Path, format: str) -> None:
 
 
 def _run_report(args: argparse.Namespace) -> None:
-    from .reporting import report
-
     output = Path(args.output)
     format = _format_of(args, output)
     data = read_table(args.data)
-    result = report(args.formula, data, args.family, **_model_options(args), n_boot=args.n_boot,
+    result = _report(args.formula, data, args.family, **_model_options(args), n_boot=args.n_boot,
                     boot_folds=args.boot_folds, learning_curve=not args.no_learning_curve, title=args.title)
     _write(result, output, format)
 
 
 def _run_demo(args: argparse.Namespace) -> None:
-    from .reporting import report
-
     output = Path(args.output)
     format = _format_of(args, output)
     print(f"glmgen demo: Poisson elastic net (l1_ratio=0.5) of outpatient visits (mdvis) in the RAND Health "
           f"Insurance Experiment; alpha by 10-fold CV (cv_1se), {args.n_boot} bootstrap replicates of the whole "
           f"path + selection ({args.boot_folds}-fold CV inside each). A few minutes on 2 cores.", flush=True)
-    result = report(
+    result = _report(
         DEMO_FORMULA, load_demo_data(), "poisson", select="cv_1se", l1_ratio=0.5, n_alphas=DEMO_N_ALPHAS,
         test_size=0.25, seed=args.seed, n_boot=args.n_boot, folds=10, boot_folds=args.boot_folds,
         n_jobs=args.n_jobs, progress=args.progress,

@@ -69,5 +69,10 @@ class DataWarning(GLMGenWarning):
     that is mostly numbers (a CSV's "?" or "n/a"), and the like."""
 
 
+class IntervalWarning(GLMGenWarning):
+    """A bootstrap interval is undefined (NaN) for some coefficients, e.g. BCa when every replicate lies on one
+    side of the estimate."""
+
+
 class DomainWarning(GLMGenWarning):
     """Fitted means were kept inside the link's valid range (values were clipped)."""

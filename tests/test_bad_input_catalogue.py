@@ -33,6 +33,7 @@ import pytest
 
 import glmgen as gg
 from glmgen import cli
+from glmgen import evaluation
 from glmgen.sklearn import GLMClassifier, GLMClassifierCV, GLMRegressor, GLMRegressorCV
 
 N_ROWS = 30
@@ -534,7 +535,7 @@ CURVES = [
 
 def analyse(**kwargs: Any) -> Callable[[Env], Any]:
     formula = kwargs.pop("formula", "y ~ x1 + x2")
-    return lambda e: gg.reporting.analyse(formula, kwargs.pop("data", base_frame()), progress=False, **kwargs)
+    return lambda e: evaluation.analyse(formula, kwargs.pop("data", base_frame()), progress=False, **kwargs)
 
 
 REPORT = [

@@ -1,0 +1,210 @@
+"""K-fold cross-validation of regularization paths, leakage-safe by construction.
+
+For each fold the formula's design (categorical levels, stateful transforms
+such as ``standardize(x)``, penalty standardization) is learned from the
+fold's training rows only, with the caller's formula context, and applied to
+its held-out rows, which are scored with the weighted mean unit deviance at
+every alpha of the full-data grid (as ``cv.glmnet``). Scoring and the
+summaries are :mod:`glmgen.stats.cross_validation`'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._parallel import deterministic_map
+from .._validation import check_n_jobs, check_seed, check_whole, column_of, first_bad
+from ..errors import DataError, InvalidParameterError, UnseenLevelError
+from ..formula import FormulaContext, build_design
+from ..results import CVResult, PathResult
+from ..solvers import CDControl, fit_path
+from ..stats import cv_summary, held_out_mean_deviance
+from .fitting import prepare_penalized
+
+if TYPE_CHECKING:
+    from .paths import PathRefitter
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+def make_fold_ids(
+    n_rows: int,
+    folds: int,
+    rng: np.random.Generator,
+    *,
+    stratify: npt.NDArray[Any] | None = None,
+    groups: npt.NDArray[Any] | None = None,
+) -> IntArray:
+    """Fold ids ``0..folds-1`` for each row: balanced random, stratified by label, or by whole groups."""
+    if groups is not None:
+        codes, uniques = pd.factorize(groups)
+        if len(uniques) < folds:
+            raise InvalidParameterError(f"groups has {len(uniques)} distinct groups, fewer than folds={folds}.")
+        group_fold = rng.permutation(np.arange(len(uniques)) % folds)
+        return group_fold[codes].astype(np.int64)
+    if stratify is not None:
+        ids = np.empty(n_rows, dtype=np.int64)
+        codes, _ = pd.factorize(stratify)
+        offset = 0
+        for code in np.unique(codes):
+            members = np.flatnonzero(codes == code)
+            # deal each class round-robin from a running offset so fold sizes stay balanced overall
+            ids[rng.permutation(members)] = (np.arange(len(members)) + offset) % folds
+            offset += len(members)
+        return ids
+    return rng.permutation(np.arange(n_rows) % folds).astype(np.int64)
+
+
+def _subset(variables: dict[str, Any], rows: IntArray) -> dict[str, Any]:
+    return {role: (value[rows] if isinstance(value, np.ndarray) else value) for role, value in variables.items()}
+
+
+@dataclass(frozen=True)
+class FoldProblem:
+    """Everything a fold refit needs, picklable so folds can run in worker processes.
+
+    ``variables`` are the weights / offset inputs restricted to the path's rows (arrays subset, names kept);
+    ``context`` holds only the caller's names the formula and those inputs use.
+    """
+
+    formula: str
+    data: pd.DataFrame
+    variables: dict[str, Any]
+    settings: dict[str, Any]
+    alphas: FloatArray
+    context: FormulaContext
+    control: CDControl
+
+    @classmethod
+    def of(cls, path: PathResult, refits: PathRefitter, data: pd.DataFrame) -> FoldProblem:
+        variables = refits.row_variables()
+        codes = [path.spec.formula] + [v for v in variables.values() if isinstance(v, str)]
+        settings = {key: refits.fit_kwargs[key] for key in ("family", "link", "l1_ratio", "penalty_factor",
+                                                              "standardize")}
+        settings["safe"] = path.spec.safe  # a checked formula stays checked in every fold
+        return cls(path.spec.formula, data, variables, settings, path.alphas, refits.context.restricted_to(codes),
+                   refits.control)
+
+    def held_out_deviance(self, train: IntArray, test: IntArray) -> tuple[FloatArray, float]:
+        """Held-out mean deviance at every alpha of the path refitted on ``train`` rows, and the test weight."""
+        settings = self.settings
+        spec, design = build_design(self.formula, self.data.iloc[train], **_subset(self.variables, train),
+                                    na_action="raise", context=self.context, safe=settings["safe"])
+        problem, penalty = prepare_penalized(
+            spec, design, settings["family"], settings["link"], l1_ratio=settings["l1_ratio"],
+            penalty_factor=settings["penalty_factor"], standardize=settings["standardize"],
+        )
+        fold_path, _ = fit_path(problem, penalty, alphas=self.alphas, control=self.control)
+        test_arrays = {role: v for role, v in _subset(self.variables, test).items() if isinstance(v, np.ndarray)}
+        try:
+            held_out = spec.build(self.data.iloc[test], na_action="raise", arrays=test_arrays)
+        except UnseenLevelError as exc:
+            raise UnseenLevelError(
+                f"{exc} (in a cross-validation fold: the level occurs only in that fold's held-out rows; merge rare "
+                "levels, use fewer folds, or stratify the folds by that column)"
+            ) from None
+        assert held_out.y is not None
+        eta = held_out.offset[:, None] + fold_path.intercepts[None, :] + held_out.X @ fold_path.coefs.T
+        return held_out_mean_deviance(problem.family, problem.link, held_out.y, eta,
+                                      held_out.weights * held_out.freq_weights)
+
+
+def _labels(refits: PathRefitter, data: pd.DataFrame, value: Any, name: str) -> npt.NDArray[Any] | None:
+    """``stratify`` / ``groups`` labels of the path's rows: ``True`` (the response), a column name or one per row."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return np.asarray(refits.design.y)
+    if isinstance(value, str):
+        labels = column_of(data, value, name)
+    else:
+        labels = np.asarray(value)
+        if len(labels) == len(refits.design.kept):
+            labels = labels[refits.design.kept]
+        if labels.ndim != 1 or len(labels) != len(data):
+            raise DataError(
+                f"{name} has shape {labels.shape} but the path was fitted on {len(data)} rows; give one label per row."
+            )
+    missing = np.asarray(pd.isna(labels))
+    if missing.any():
+        count, row = first_bad(missing, data.index)
+        raise DataError(f"{name} has {count} missing labels (first: row {row}); fill them or drop those rows.")
+    return labels
+
+
+def cross_validate(
+    path: PathResult,
+    refits: PathRefitter,
+    folds: int | Any = 10,
+    *,
+    seed: int = 0,
+    n_jobs: int = 1,
+    stratify: Any = None,
+    groups: Any = None,
+    repeats: int = 1,
+) -> CVResult:
+    """K-fold CV of ``path`` (see the module notes); ``folds`` is a count or one fold id per row.
+
+    ``stratify``: ``True`` (by the response), a column name or labels;
+    ``groups``: a column name or labels whose rows stay in one fold. Results
+    depend only on ``seed``, never on ``n_jobs``.
+    """
+    seed, n_jobs, repeats = check_seed(seed), check_n_jobs(n_jobs), check_whole("repeats", repeats, 1)
+    data = refits.rows
+    n_rows = len(data)
+    if np.ndim(folds) == 0:
+        if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= n_rows:
+            raise InvalidParameterError(
+                f"folds={folds!r} must be a whole number between 2 and the number of rows ({n_rows}), or one "
+                "fold id per row."
+            )
+        n_folds = int(folds)
+        rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(repeats)]
+        strata = _labels(refits, data, stratify, "stratify")
+        group_labels = _labels(refits, data, groups, "groups")
+        if strata is not None and group_labels is not None:
+            raise InvalidParameterError(
+                "give stratify= or groups=, not both: folds keep whole groups, so they cannot also be stratified."
+            )
+        assignments = [make_fold_ids(n_rows, n_folds, rng, stratify=strata, groups=group_labels) for rng in rngs]
+    else:
+        given = np.asarray(folds)
+        if len(given) == len(refits.design.kept) and len(given) != n_rows:
+            given = given[refits.design.kept]
+        if len(given) != n_rows:
+            raise DataError(f"folds has {len(given)} fold ids but the path was fitted on {n_rows} rows.")
+        if pd.isna(given).any():
+            count, row = first_bad(np.asarray(pd.isna(given)), data.index)
+            raise DataError(f"folds has {count} missing fold ids (first: row {row}).")
+        assignments = [pd.factorize(given, sort=True)[0].astype(np.int64)]
+        if assignments[0].max() < 1:
+            raise InvalidParameterError(
+                f"folds has one distinct fold id ({given[0]}) for all {n_rows} rows; give at least 2 folds."
+            )
+    tasks = [(r, k, ids) for r, ids in enumerate(assignments) for k in range(int(ids.max()) + 1)]
+    if any(not np.any(ids == k) for _, k, ids in tasks):
+        raise DataError("a fold has no rows; use fewer folds.")
+
+    problem = FoldProblem.of(path, refits, data)
+    splits = [(np.flatnonzero(ids != k), np.flatnonzero(ids == k)) for _, k, ids in tasks]
+    results = deterministic_map(problem.held_out_deviance, splits, n_jobs)
+    fold_means = np.array([r[0] for r in results])
+    fold_weights = np.array([r[1] for r in results])
+    means, ses = [], []
+    for r in range(len(assignments)):
+        rows = np.array([i for i, (rep, _, _) in enumerate(tasks) if rep == r])
+        mean, se = cv_summary(fold_means[rows], fold_weights[rows])
+        means.append(mean)
+        ses.append(se)
+    index = pd.MultiIndex.from_tuples([(r, k) for r, k, _ in tasks], names=["repeat", "fold"]) if len(
+        assignments) > 1 else pd.Index([k for _, k, _ in tasks], name="fold")
+    return CVResult(
+        alphas=path.alphas, mean_deviance=np.mean(means, axis=0), se=np.mean(ses, axis=0),
+        folds=pd.DataFrame(fold_means, index=index, columns=pd.Index(path.alphas, name="alpha")),
+        fold_weights=fold_weights, fold_ids=assignments[0], repeats=len(assignments), df=path.df,
+    )

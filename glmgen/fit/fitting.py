@@ -1,0 +1,215 @@
+"""From a built design to a :class:`GLMResult`: validation, solver call, null model, warnings."""
+
+from __future__ import annotations
+
+import warnings as warnings_module
+
+import numpy as np
+
+from .._validation import quoted, suggestion
+from ..errors import (
+    AliasedColumnsWarning,
+    DataError,
+    DroppedRowsWarning,
+    InvalidParameterError,
+)
+from ..formula import DesignMatrix, DesignSpec
+from ..model import Family, Link, Penalty
+from ..results import GLMResult, PenaltySettings, build_result
+from ..solvers import (
+    CDControl,
+    GLMProblem,
+    IRLSControl,
+    Notice,
+    equilibrated,
+    fit_path,
+    irls,
+)
+from ..stats import effective_df
+
+
+def check_design(design: DesignMatrix, spec: DesignSpec, family: Family) -> None:
+    """Refuse responses outside the family's range and weights that leave nothing to fit."""
+    assert design.y is not None
+    if spec.response.is_cbind and not family.accepts_trials:
+        raise InvalidParameterError(
+            f"the response {spec.response.label!r} gives successes and failures, which only a binomial model "
+            f"can use; family={family.name!r} needs one response column. Use family='binomial', or model the "
+            f"successes as counts with the trials as exposure (e.g. 'successes ~ ...', exposure='trials')."
+        )
+    family.check_y(design.y, design.row_labels, spec.response.label)
+    if not np.any(design.weights * design.freq_weights > 0):
+        sources = [f"{v.role} {v.source if v.kind != 'array' else '(array)'!r}" for v in spec.variables
+                   if v.role in ("weights", "freq_weights")]
+        if spec.response.is_cbind:
+            sources.append(f"trials of {spec.response.label!r}")
+        raise DataError(
+            f"all {design.n_rows} rows have zero weight ({', '.join(sources)}), so there is nothing to fit. "
+            "Give at least one row a positive weight."
+        )
+
+
+def problem_of(design: DesignMatrix, spec: DesignSpec, family: Family, link: Link) -> GLMProblem:
+    assert design.y is not None
+    return GLMProblem(
+        X=design.X, y=design.y, weights=design.weights * design.freq_weights, offset=design.offset,
+        family=family, link=link, fit_intercept=spec.fit_intercept,
+    )
+
+
+def null_model(problem: GLMProblem, control: IRLSControl) -> tuple[float, float | None]:
+    """Null deviance and intercept as R computes them: intercept-only fit with the offset.
+
+    Without an intercept the null model is ``mu = linkinv(offset)``.
+    """
+    if not problem.fit_intercept:
+        return problem.deviance(problem.link.inverse(problem.offset)), None
+    if not np.any(problem.offset):
+        y_mean = float(np.dot(problem.weights, problem.y) / problem.weights.sum())
+        mu = np.full_like(problem.y, y_mean)
+        return problem.deviance(mu), float(problem.link.link(np.array([y_mean]))[0])
+    empty = GLMProblem(
+        X=np.empty((problem.X.shape[0], 0)), y=problem.y, weights=problem.weights, offset=problem.offset,
+        family=problem.family, link=problem.link, fit_intercept=True,
+    )
+    output = irls(empty, control=control, covariance=False)
+    return output.deviance, output.intercept
+
+
+def emit(notices: list[Notice], stacklevel: int) -> list[str]:
+    """Raise each notice as a warning and return the messages for ``result.warnings``."""
+    for notice in notices:
+        warnings_module.warn(notice.message, notice.category, stacklevel=stacklevel + 1)
+    return [notice.message for notice in notices]
+
+
+def fit_unpenalized(
+    spec: DesignSpec,
+    design: DesignMatrix,
+    family: Family,
+    link: Link,
+    *,
+    control: IRLSControl = IRLSControl(),
+    stacklevel: int = 2,
+) -> GLMResult:
+    """Fit by IRLS and build the result; warnings are raised and recorded."""
+    check_design(design, spec, family)
+    problem = problem_of(design, spec, family, link)
+    notices: list[Notice] = []
+    if design.dropped_message:
+        notices.append(Notice(DroppedRowsWarning, f"dropped {design.dropped_message}."))
+    output = irls(problem, control=control)
+    if output.aliased.any():
+        names = [n for n, a in zip(spec.column_names, output.aliased) if a]
+        notices.append(Notice(
+            AliasedColumnsWarning,
+            f"{len(names)} column{'s are' if len(names) > 1 else ' is'} a linear combination of earlier columns "
+            f"and got NaN coefficients (R's NA): {', '.join(repr(n) for n in names)}. Remove "
+            f"{'them' if len(names) > 1 else 'it'} from the formula to silence this warning.",
+        ))
+    notices.extend(output.notices)
+    null_deviance, null_intercept = null_model(problem, control)
+    messages = emit(notices, stacklevel + 1)
+    return build_result(
+        spec, design, family, link, output, penalty=PenaltySettings(), null_deviance=null_deviance,
+        null_intercept=null_intercept, warnings=messages,
+    )
+
+
+def penalty_factors(spec: DesignSpec, penalty_factor: dict[str, float] | None) -> np.ndarray:
+    """Per-column factors from ``{column or term: factor}`` (a term sets all its columns); default 1."""
+    names = spec.column_names
+    factors = np.ones(len(names))
+    slices = spec.term_slices
+    for key, value in (penalty_factor or {}).items():
+        if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value >= 0):
+            raise InvalidParameterError(f"penalty_factor[{key!r}]={value!r} must be a finite number >= 0.")
+        if key in names:
+            factors[names.index(key)] = value
+        elif key in slices:
+            factors[slices[key]] = value
+        else:
+            choices = list(dict.fromkeys(names + list(slices)))
+            raise InvalidParameterError(
+                f"penalty_factor names {key!r}, which is neither a design column nor a formula term "
+                f"(columns and terms: {quoted(choices)}).{suggestion(str(key), choices)}"
+            )
+    return factors
+
+
+def column_scales(problem: GLMProblem, standardize: bool) -> np.ndarray:
+    """Weighted 1/n standard deviations of the columns (glmnet's), or ones without standardization.
+
+    Computed on columns rescaled by powers of two (:func:`~glmgen.solvers.equilibrated`)
+    and scaled back, so that columns near 1e160 or 1e-200 neither overflow nor underflow.
+    With an intercept, a column constant on the rows of positive weight gets exactly 0
+    (rounding in its weighted mean would leave ~1e-16), so it stays out of the fit as in glmnet.
+    """
+    if not standardize:
+        return np.ones(problem.X.shape[1])
+    rescaled, factors = equilibrated(problem)
+    p = problem.weights / problem.weights.sum()
+    centre = p @ rescaled.X if problem.fit_intercept else np.zeros(problem.X.shape[1])
+    positive = slice(None) if np.all(p > 0) else p > 0
+    scales = np.empty(rescaled.X.shape[1])
+    for j in range(rescaled.X.shape[1]):  # one column at a time: no n x p temporary beside X
+        column = rescaled.X[:, j]
+        scales[j] = np.sqrt(max(float(p @ np.square(column - centre[j])), 0.0))
+        if problem.fit_intercept and column[positive].min() == column[positive].max():
+            scales[j] = 0.0
+    return scales if factors is None else scales / factors
+
+
+def prepare_penalized(
+    spec: DesignSpec,
+    design: DesignMatrix,
+    family: Family,
+    link: Link,
+    *,
+    l1_ratio: float,
+    penalty_factor: dict[str, float] | None,
+    standardize: bool,
+) -> tuple[GLMProblem, Penalty]:
+    """The arrays and the penalty (alpha still 0) of a penalized fit or path.
+
+    Refuses a response that leaves no path (all-zero counts, an all-0 or all-1 binomial response).
+    """
+    check_design(design, spec, family)
+    problem = problem_of(design, spec, family, link)
+    degenerate = family.degenerate_response(problem.y, problem.weights, spec.response.label)
+    if degenerate:
+        raise DataError(degenerate)
+    penalty = Penalty(alpha=0.0, l1_ratio=float(l1_ratio), factors=penalty_factors(spec, penalty_factor),
+                      scales=column_scales(problem, standardize))
+    return problem, penalty
+
+
+def fit_penalized_at(
+    spec: DesignSpec,
+    design: DesignMatrix,
+    family: Family,
+    link: Link,
+    *,
+    alpha: float,
+    l1_ratio: float,
+    penalty_factor: dict[str, float] | None,
+    standardize: bool,
+    control: CDControl = CDControl(),
+    stacklevel: int = 2,
+) -> GLMResult:
+    """A single penalized fit at ``alpha`` (solved from the null model with strong rules and KKT checks)."""
+    problem, penalty = prepare_penalized(spec, design, family, link, l1_ratio=l1_ratio,
+                                         penalty_factor=penalty_factor, standardize=standardize)
+    notices: list[Notice] = []
+    if design.dropped_message:
+        notices.append(Notice(DroppedRowsWarning, f"dropped {design.dropped_message}."))
+    path, path_notices = fit_path(problem, penalty, alphas=np.array([alpha]), control=control)
+    notices.extend(path_notices)
+    null_deviance, null_intercept = null_model(problem, IRLSControl())
+    settings = PenaltySettings(alpha=float(alpha), l1_ratio=float(l1_ratio), standardize=bool(standardize),
+                               penalty_factor=dict(penalty_factor or {}))
+    output = path.outputs[0]
+    return build_result(spec, design, family, link, output, penalty=settings,
+                        null_deviance=null_deviance, null_intercept=null_intercept,
+                        edf=effective_df(problem, penalty.at(alpha), output.coef, output.intercept),
+                        warnings=emit(notices, stacklevel + 1))

@@ -1,0 +1,147 @@
+"""From a built design to a :class:`~glmgen.results.PathResult`, and the refits a path asks for.
+
+:class:`PathRefitter` is the object behind ``path.fit_at``, ``path.cv`` and
+``path.select``: it keeps the training rows (the caller's DataFrame, not a
+copy), the design matrix and how the path was fitted, so the record itself
+stays passive.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..formula import DesignMatrix, DesignSpec, FormulaContext
+from ..model import Penalty
+from ..results import CVResult, GLMResult, PathResult, PenaltySettings, build_result
+from ..solvers import (
+    CDControl,
+    GLMProblem,
+    IRLSControl,
+    PathFit,
+    PenalizedState,
+    fit_penalized,
+)
+from ..stats import effective_df
+from .cv import cross_validate
+from .fitting import emit, null_model
+
+FloatArray = npt.NDArray[np.float64]
+
+#: the per-row inputs of a fit besides the formula
+VARIABLE_ROLES = ("weights", "freq_weights", "offset", "exposure")
+
+
+@dataclass(eq=False)
+class PathRefitter:
+    """Refits of one path on its training rows (see the module notes).
+
+    ``fit_kwargs`` holds how the path was fitted (family, link, l1_ratio,
+    penalty_factor, standardize, na_action, safe, and the weights / offset
+    inputs as given); ``context`` the caller's names for the formula.
+    """
+
+    data: pd.DataFrame
+    fit_kwargs: dict[str, Any]
+    context: FormulaContext
+    design: DesignMatrix
+    problem: GLMProblem
+    penalty: Penalty
+    null: tuple[float, float | None]
+    control: CDControl
+    last_cv: CVResult | None = None
+    _edf: FloatArray | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The caller's rows the path was fitted on (NA rows dropped)."""
+        return self.data[self.design.kept] if self.design.n_dropped else self.data
+
+    def row_variables(self) -> dict[str, Any]:
+        """The weights / offset inputs restricted to the path's rows (arrays subset; names and expressions kept)."""
+        variables: dict[str, Any] = {}
+        for role in VARIABLE_ROLES:
+            value = self.fit_kwargs.get(role)
+            if value is not None and not isinstance(value, str):
+                value = np.asarray(value)[self.design.kept]
+            variables[role] = value
+        return variables
+
+    def fit_at(self, path: PathResult, alpha: float) -> GLMResult:
+        """Exact fit at ``alpha``, warm-started from the nearest path point."""
+        nearest = int(np.argmin(np.abs(np.log(path.alphas) - math.log(alpha))))
+        row = path.coefs.iloc[nearest].to_numpy()
+        fit_intercept = path.spec.fit_intercept
+        intercept = float(row[0]) if fit_intercept else 0.0
+        coef = row[int(fit_intercept):].copy()
+        problem = self.problem
+        eta = problem.offset + intercept + problem.X @ coef
+        start = PenalizedState(coef, intercept, eta, problem.link.inverse(eta))
+        penalty = self.penalty.at(alpha)
+        output, _, _ = fit_penalized(problem, penalty, start, coef != 0, control=self.control)
+        settings = PenaltySettings(alpha=alpha, l1_ratio=path.l1_ratio, standardize=path.standardize,
+                                   penalty_factor=dict(path.penalty_factor))
+        return build_result(path.spec, self.design, path.family, path.link, output, penalty=settings,
+                            null_deviance=self.null[0], null_intercept=self.null[1],
+                            edf=effective_df(problem, penalty, output.coef, output.intercept),
+                            warnings=emit(list(output.notices), 3))
+
+    def cross_validate(self, path: PathResult, folds: Any, *, seed: int, n_jobs: int, stratify: Any, groups: Any,
+                       repeats: int) -> CVResult:
+        return cross_validate(path, self, folds, seed=seed, n_jobs=n_jobs, stratify=stratify, groups=groups,
+                              repeats=repeats)
+
+    def effective_df(self, path: PathResult) -> FloatArray:
+        if self._edf is None:
+            values = path.coefs.to_numpy()
+            start = int(path.spec.fit_intercept)
+            self._edf = np.array([
+                effective_df(self.problem, self.penalty.at(alpha), row[start:], row[0] if start else 0.0)
+                for alpha, row in zip(path.alphas, values)
+            ])
+        return self._edf
+
+
+def build_path_result(
+    spec: DesignSpec,
+    design: DesignMatrix,
+    problem: GLMProblem,
+    penalty: Penalty,
+    path: PathFit,
+    *,
+    data: pd.DataFrame,
+    fit_kwargs: dict[str, Any],
+    context: FormulaContext,
+    control: CDControl,
+    standardize: bool,
+    penalty_factor: dict[str, float] | None,
+    warnings: list[str],
+) -> PathResult:
+    """Assemble a :class:`PathResult`, computing the log-likelihood per alpha now (``edf`` on demand)."""
+    family = problem.family
+    names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
+    values = path.coefs if not spec.fit_intercept else np.column_stack([path.intercepts, path.coefs])
+    loglik = np.array([
+        family.log_likelihood(problem.y, o.mu, design.weights, design.trials, design.freq_weights)
+        for o in path.outputs
+    ])
+    used = design.weights > 0
+    null = null_model(problem, IRLSControl())
+    refits = PathRefitter(data=data, fit_kwargs=fit_kwargs, context=context, design=design, problem=problem,
+                          penalty=penalty, null=null, control=control)
+    return PathResult(
+        spec=spec, family=family, link=problem.link, alphas=path.alphas,
+        coefs=pd.DataFrame(values, index=pd.Index(path.alphas, name="alpha"), columns=names),
+        deviance=path.deviances, null_deviance=null[0], loglik=loglik,
+        nobs=float(design.freq_weights[used].sum()), alpha_max=path.alpha_max, l1_ratio=penalty.l1_ratio,
+        standardize=standardize, penalty_factor=dict(penalty_factor or {}),
+        n_iter=np.array([o.n_iter for o in path.outputs], dtype=float),
+        converged=np.array([o.converged for o in path.outputs]), warnings=warnings,
+        penalized_columns=tuple(c for c, f in zip(spec.column_names, penalty.factors) if f > 0),
+        weight_sum=float(problem.weights.sum()), refits=refits,
+    )

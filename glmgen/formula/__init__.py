@@ -1,0 +1,36 @@
+"""Formulas: the only importer of patsy. Parsing, the caller's context, the design spec and its saved form.
+
+Modules, lowest first: ``context`` (the caller's names), ``safety`` (the
+allow-list of checked expressions), ``state`` (patsy's learned state as JSON),
+``schema`` (the closed schema of a saved design), ``parse`` (formula text),
+``frame`` (columns, rows and expressions of the data), ``matrix``
+(:class:`DesignMatrix` and filling ``X``), ``spec`` (:class:`DesignSpec`),
+``build`` (:func:`build_design`) and ``terms`` (terms and marginality, for
+model selection). Other subpackages import only the names below.
+"""
+
+from patsy import Term
+
+from .build import VariableInput, build_design, data_warnings
+from .context import FormulaContext
+from .frame import check_frame
+from .matrix import DesignMatrix
+from .parse import DOT_PATTERN, ResponseSpec, rhs_terms, split_formula, tilde_position
+from .schema import check_design
+from .spec import DesignSpec, VariableSpec
+from .terms import (
+    addable,
+    by_degree,
+    droppable,
+    hierarchical_subsets,
+    model_label,
+    term_key,
+    term_label,
+)
+
+__all__ = [
+    "DOT_PATTERN", "DesignMatrix", "DesignSpec", "FormulaContext", "ResponseSpec", "Term", "VariableInput",
+    "VariableSpec", "addable", "build_design", "by_degree", "check_design", "check_frame", "data_warnings",
+    "droppable", "hierarchical_subsets", "model_label", "rhs_terms", "split_formula", "term_key", "term_label",
+    "tilde_position",
+]

@@ -1,0 +1,224 @@
+"""``build_design(formula, data, ...)``: learn a :class:`DesignSpec` from training rows and build its matrix.
+
+Everything the formula needs is learned from the rows that will be fitted
+(categorical levels, contrasts, stateful transforms), after the checks on the
+formula text, the columns it uses and the rows with missing values.
+:func:`data_warnings` lists valid but suspicious categorical columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import patsy
+
+from .._validation import check_choice
+from ..errors import DataError, FormulaError, GlmgenError
+from .context import FormulaContext
+from .frame import (
+    check_column_types,
+    check_frame,
+    check_no_intercept_column,
+    formula_env,
+    model_frame,
+    patsy_error,
+    rows_to_keep,
+    used_columns,
+)
+from .matrix import DesignMatrix, numeric_design_info, plain_numeric_columns
+from .parse import (
+    check_keyword_columns,
+    check_response_not_predictor,
+    check_safe_keywords,
+    expand_dot,
+    parse_response,
+    referenced_names,
+    rhs_terms,
+    split_formula,
+)
+from .safety import (
+    check_expression_is_safe,
+    check_expressions_fit_data,
+    check_formula_size,
+)
+from .spec import DesignSpec, VariableSpec
+from .state import VARIABLE_ROLES
+
+VariableInput: TypeAlias = str | Sequence[float] | npt.NDArray[Any] | pd.Series | None
+_NA_ACTIONS = ("drop", "raise")
+#: a categorical with more levels than this share of the rows, and more than _MANY_LEVELS, is suspicious
+_LEVELS_PER_ROW, _MANY_LEVELS = 0.5, 20
+#: a text column is suspicious when at least this share of its values are numbers
+_NUMERIC_TEXT_SHARE = 0.8
+
+
+def _variable_spec(role: str, value: VariableInput, data: pd.DataFrame) -> tuple[VariableSpec | None, Any]:
+    """The spec for a per-row variable and, for arrays, the values."""
+    if value is None:
+        return None, None
+    if isinstance(value, str):
+        if value in data.columns:
+            return VariableSpec(role, "column", value), None
+        return VariableSpec(role, "expression", value), None
+    values = np.asarray(value)
+    if values.ndim != 1 or len(values) != len(data):
+        raise DataError(
+            f"{role} has {values.shape} values but data has {len(data)} rows; give one value per row, "
+            "or a column name."
+        )
+    if not np.issubdtype(values.dtype, np.number) and values.dtype != bool:
+        raise DataError(f"{role} must be numeric, got {values.dtype} values.")
+    return VariableSpec(role, "array"), values.astype(float)
+
+
+def build_design(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    weights: VariableInput = None,
+    freq_weights: VariableInput = None,
+    offset: VariableInput = None,
+    exposure: VariableInput = None,
+    na_action: str = "drop",
+    context: FormulaContext | None = None,
+    safe: bool = False,
+) -> tuple[DesignSpec, DesignMatrix]:
+    """Learn a :class:`DesignSpec` from ``data`` and build its :class:`DesignMatrix`.
+
+    Parameters
+    ----------
+    formula : str
+        patsy formula, plus ``y ~ .`` and ``cbind(successes, failures) ~ ...``.
+    data : DataFrame
+        Training rows. Rows with NA in any column the model uses are dropped
+        (``na_action="drop"``, recorded in the matrix) or refused (``"raise"``).
+    weights, freq_weights, offset, exposure
+        Column name, expression string, or array with one value per row.
+        ``exposure=e`` adds ``log(e)`` to the offset.
+    context : FormulaContext
+        Names in the formula besides data columns (the caller's, captured at the public entry point).
+    safe : bool
+        Check every expression the design evaluates (formula terms, response, weight and offset
+        expressions) against the allow-list of ``check_expression_is_safe`` before evaluating any,
+        raising :class:`UnsafeFormulaError`. A formula is Python code run in the caller's session.
+    """
+    na_action = check_choice("na_action", na_action, _NA_ACTIONS)
+    data = check_frame(data)
+    lhs, rhs = split_formula(formula)
+    check_keyword_columns(formula, data.columns)
+    if safe:
+        check_safe_keywords(formula)
+        check_formula_size(formula)  # before patsy expands (a + ... + v)**22 into millions of terms
+    response = parse_response(lhs)
+    arrays: dict[str, Any] = {}
+    variables = []
+    for role, value in zip(VARIABLE_ROLES, (weights, freq_weights, offset, exposure)):
+        variable, values = _variable_spec(role, value, data)
+        if variable is not None:
+            variables.append(variable)
+        if values is not None:
+            arrays[role] = values
+    excluded = set().union(*(referenced_names(code) for code in response.expressions))
+    excluded |= {str(v.source) for v in variables if v.kind == "column"}
+    rhs = expand_dot(rhs, [str(c) for c in data.columns], excluded)
+    env = formula_env(context)
+    terms = rhs_terms(rhs)
+    rhs_codes = [f.code for term in terms for f in term.factors]
+    if safe:
+        expressions = [str(v.source) for v in variables if v.kind == "expression"]
+        for code in rhs_codes + list(response.expressions) + expressions:
+            check_expression_is_safe(code)
+    check_response_not_predictor(response, rhs_codes)
+    codes = rhs_codes + [str(v.source) for v in variables if v.kind != "array"] + list(response.expressions)
+    columns = used_columns(data, codes)
+    check_column_types(data, columns)
+    check_no_intercept_column(used_columns(data, rhs_codes))
+    keep, n_dropped, message = rows_to_keep(data, columns, arrays, na_action)
+    kept = model_frame(data.loc[keep, columns] if n_dropped else data, columns, codes)  # used columns only
+    if safe:  # checked expressions may read only data columns (not Python's builtins), with bounded growth
+        check_expressions_fit_data(codes, kept)
+    # Learn the design on the rows that will be fitted, so NA rows cannot shape levels or transforms.
+    # Plain numeric columns carry no learned state: patsy learns their names from one row, and the
+    # matrix is taken straight from the frame (the same values patsy would produce, much faster).
+    if plain_numeric_columns(terms, kept) is not None:
+        spec = DesignSpec(formula=f"{lhs} ~ {rhs}", response=response, rhs=rhs,
+                          design_info=numeric_design_info(terms, env), variables=tuple(variables), eval_env=env,
+                          safe=safe)
+        return spec, spec.training_design(kept, arrays, keep, n_dropped, message)
+    # What patsy.dmatrix learns (in one pass over all rows, as it does), without building its matrix.
+    try:
+        design_info = patsy.incr_dbuilder(rhs, lambda: iter([kept]), eval_env=env, NA_action="raise")
+    except patsy.PatsyError as exc:
+        raise patsy_error(exc, kept) from None
+    except GlmgenError:
+        raise
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a transform refusing its arguments, e.g. bs(degree=500)
+        raise FormulaError(f"the formula terms {rhs!r} could not be built: {type(exc).__name__}: {exc}") from None
+    spec = DesignSpec(
+        formula=f"{lhs} ~ {rhs}", response=response, rhs=rhs, design_info=design_info,
+        variables=tuple(variables), eval_env=env, safe=safe,
+    )
+    return spec, spec.training_design(kept, arrays, keep, n_dropped, message)
+
+
+def data_warnings(spec: DesignSpec, design: DesignMatrix, data: pd.DataFrame) -> list[str]:
+    """Messages (for :class:`DataWarning`) about valid but suspicious categorical columns of the model.
+
+    A text column whose non-missing values are at least 80% numbers is probably a numeric column with
+    missing-value markers (a CSV's ``"?"``); a categorical with more levels than half the rows (and
+    more than 20) gives nearly one coefficient per row. ``data`` is the frame ``design`` was built from.
+    """
+    messages = []
+    seen: set[str] = set()
+    for factor, info in spec.design_info.factor_infos.items():
+        columns = used_columns(data, [factor.code]) if info.type == "categorical" else []
+        if len(columns) != 1 or str(columns[0]) in seen:
+            continue
+        name = str(columns[0])
+        seen.add(name)
+        levels = len(info.categories)
+        message = _numeric_text_message(name, data[columns[0]][design.kept], levels)
+        if message is None and levels == 1:
+            message = (
+                f"column {name!r} has a single level ({str(info.categories[0])!r}) on the {design.n_rows} fitted "
+                "rows, so it cannot explain anything (with an intercept it gives no column at all; R refuses "
+                "such a factor). Leave it out of the formula, or check the rows kept."
+            )
+        if message is None and levels > max(_MANY_LEVELS, _LEVELS_PER_ROW * design.n_rows):
+            message = (
+                f"column {name!r} is categorical with {levels} levels for {design.n_rows} rows: nearly one "
+                "coefficient per row, so the model can memorise the training rows instead of generalizing (is "
+                f"it an identifier?). Leave it out of the formula (e.g. 'y ~ . - {name}'), or merge rare levels."
+            )
+        if message is not None:
+            messages.append(message)
+    return messages
+
+
+def _numeric_text_message(name: str, values: pd.Series, levels: int) -> str | None:
+    """The warning for a text column whose values are mostly numbers, else ``None``."""
+    if not (pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)):
+        return None
+    text = values.dropna().astype(str).str.strip()
+    is_number = pd.to_numeric(text, errors="coerce").notna()
+    if text.empty or is_number.mean() < _NUMERIC_TEXT_SHARE:
+        return None
+    others = text[~is_number].value_counts()
+    if others.empty:
+        found = "all of its values are numbers written as text"
+    else:
+        shown = ", ".join(f"{value!r} ({count} row{'s' if count > 1 else ''})"
+                          for value, count in others.head(5).items())
+        more = f" and {len(others) - 5} other values" if len(others) > 5 else ""
+        found = f"{is_number.mean():.0%} of its {len(text)} values are numbers; the others are {shown}{more}"
+    return (
+        f"column {name!r} holds text, but {found}. It is used as a categorical with {levels} levels. If it is a "
+        f"number, convert it before fitting: df[{name!r}] = pd.to_numeric(df[{name!r}], errors='coerce') (the "
+        "other values become missing), or read the file with pd.read_csv(..., na_values=[...]) listing its "
+        "missing-value markers."
+    )
+

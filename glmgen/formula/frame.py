@@ -1,0 +1,241 @@
+"""The data frame side of a design: checking the frame and its columns, the rows kept, evaluating expressions.
+
+:func:`model_frame` gives the used columns the types the formula should see,
+:func:`rows_to_keep` finds the rows without missing values, and
+:func:`evaluate` computes a response, weight or offset expression on the rows,
+with messages that name the column, the row and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import patsy
+import patsy.builtins
+
+from .._validation import first_bad, quoted, suggestion
+from ..errors import DataError, FormulaError, InvalidParameterError
+from .context import FormulaContext
+from .parse import numeric_names, referenced_names
+from .safety import restricted_namespace
+
+FloatArray = npt.NDArray[np.float64]
+
+
+# --- the data frame -------------------------------------------------------------------------------
+
+def check_frame(data: Any) -> pd.DataFrame:
+    """``data`` as a data frame (a dict is converted) with at least one row and distinct column names."""
+    if not isinstance(data, pd.DataFrame):
+        if isinstance(data, dict):
+            data = pd.DataFrame(data)
+        else:
+            raise InvalidParameterError(
+                f"data must be a pandas DataFrame, got {type(data).__name__}. Wrap arrays with pd.DataFrame(...)."
+            )
+    if len(data) == 0:
+        raise DataError("data has no rows: there is nothing to fit or evaluate.")
+    duplicated = data.columns[data.columns.duplicated()].unique()
+    if len(duplicated):
+        raise DataError(
+            f"data has duplicate column names ({quoted(duplicated)}); each column needs its own name to be used "
+            "in a formula. Rename the copies, or keep the first: df.loc[:, ~df.columns.duplicated()]."
+        )
+    return data
+
+
+def used_columns(data: pd.DataFrame, codes: Sequence[str]) -> list[Any]:
+    """The columns of ``data`` that ``codes`` (expressions, or column names) read, in the data's order."""
+    names: set[str] = set()
+    for code in codes:
+        names |= {code} if code in data.columns else referenced_names(code)
+    return [c for c in data.columns if str(c) in names]
+
+
+def check_column_types(data: pd.DataFrame, columns: Sequence[Any]) -> None:
+    """Refuse column types a model cannot use as they are: complex numbers, dates, durations, and object
+    columns whose mixed value types make levels ambiguous (:func:`_check_mixed_levels`)."""
+    for column in columns:
+        name, dtype = str(column), data[column].dtype
+        if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(data[column], skipna=True) in (
+                "mixed", "mixed-integer"):
+            _check_mixed_levels(name, data[column])
+        if pd.api.types.is_complex_dtype(dtype):
+            raise DataError(
+                f"column {name!r} holds complex numbers ({dtype}), which a GLM cannot use. Use the real part, the "
+                f"imaginary part or the modulus as numeric columns, e.g. np.abs(df[{name!r}])."
+            )
+        if pd.api.types.is_timedelta64_dtype(dtype):
+            raise DataError(
+                f"column {name!r} holds durations ({dtype}), which glmgen does not turn into model columns "
+                f"silently. Convert it to a number, e.g. days: df[{name!r}] = df[{name!r}].dt.days, or hours: "
+                f"df[{name!r}].dt.total_seconds() / 3600."
+            )
+        if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+            raise DataError(
+                f"column {name!r} holds dates ({dtype}), which glmgen does not turn into model columns silently "
+                "(as a categorical it would get one level per distinct date). Convert it to a number such as days "
+                f"since a date: df[{name!r}] = (df[{name!r}] - df[{name!r}].min()).dt.days, or to a category "
+                f"such as its year: df[{name!r}].dt.year.astype('category')."
+            )
+
+
+def _check_mixed_levels(name: str, values: pd.Series) -> None:
+    """Refuse an object column mixing booleans with other values (patsy merges True with 1 and adds a level
+    ``False`` that no row may have, aliasing the coefficients) or values of different types written the
+    same (1 and '1': two levels with one label). Numbers with text markers such as 'n/a' only warn
+    (:func:`data_warnings`)."""
+    pairs = {(type(v), str(v)): v for v in values.dropna()}  # not pd.unique: it merges True, 1 and 1.0
+    is_bool = [issubclass(kind, (bool, np.bool_)) for kind, _ in pairs]
+    labels = [label for _, label in pairs]
+    if not (any(is_bool) and not all(is_bool)) and len(set(labels)) == len(labels):
+        return
+    kinds = sorted({kind.__name__ for kind, _ in pairs})
+    examples = ", ".join(repr(v) for v in list(pairs.values())[:4])
+    raise DataError(
+        f"column {name!r} mixes value types ({', '.join(kinds)}; e.g. {examples}), "
+        "so its levels are ambiguous (True equals 1; 1 and '1' print the same). Give it one type: text labels with "
+        f"df[{name!r}] = df[{name!r}].astype(str), or numbers with pd.to_numeric(df[{name!r}], errors='coerce') "
+        "(text becomes missing)."
+    )
+
+
+def model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str]) -> pd.DataFrame:
+    """``data`` with its model ``columns`` as the formula should see them (other columns untouched, not copied).
+
+    Integer and nullable-number columns used as numbers become float64, as R computes in doubles
+    (``I(x**2)`` of a large int64 ``x`` would otherwise overflow silently); integers used only as
+    ``C(x)`` keep their values (level names ``2``, not ``2.0``). Nullable ``boolean`` columns become
+    numpy booleans once their NA rows are gone.
+    """
+    numeric = set().union(*(numeric_names(code) if code not in data.columns else {code} for code in codes))
+    converted: dict[Any, npt.NDArray[Any]] = {}
+    for column in columns:
+        series = data[column]
+        dtype = series.dtype
+        masked = isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biuf"
+        if pd.api.types.is_bool_dtype(dtype):
+            if masked and not series.isna().any():
+                converted[column] = series.to_numpy(dtype=bool)
+        elif pd.api.types.is_integer_dtype(dtype) or (masked and dtype.kind == "f"):
+            if str(column) in numeric or series.isna().any():
+                converted[column] = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            elif masked:
+                converted[column] = series.to_numpy(dtype=np.int64)
+    if not converted:
+        return data
+    frame = data.copy(deep=False)
+    for column, values in converted.items():
+        frame[column] = values
+    return frame
+
+
+def rows_to_keep(
+    data: pd.DataFrame, columns: Sequence[Any], arrays: dict[str, Any], na_action: str
+) -> tuple[npt.NDArray[np.bool_], int, str | None]:
+    """Rows without NA in any of ``columns`` (or an array variable).
+
+    Returns the mask, the number of rows dropped and a message naming the
+    columns; with ``na_action="raise"`` any NA raises instead.
+    """
+    # Column by column: one n-vector at a time, never a copy of the used columns.
+    masks = {str(c): data[c].isna().to_numpy() for c in columns}
+    masks |= {f"{role} array": pd.isna(np.asarray(values, dtype=float)) for role, values in arrays.items()}
+    any_missing = np.zeros(len(data), dtype=bool)
+    for mask in masks.values():
+        any_missing |= mask
+    if not any_missing.any():
+        return ~any_missing, 0, None
+    counts = {name: int(mask.sum()) for name, mask in masks.items()}
+    per_column = ", ".join(f"{c!r} ({n})" for c, n in counts.items() if n > 0)
+    n_dropped, first_row = first_bad(any_missing, data.index)
+    message = f"{n_dropped} of {len(data)} rows with missing values in {per_column} (first: row {first_row})"
+    if na_action == "raise":
+        raise DataError(f"found {message}. Remove or impute them, or pass na_action='drop' to drop those rows.")
+    if n_dropped == len(data):
+        raise DataError(f"no rows are left to fit: {message}.")
+    return ~any_missing, n_dropped, message
+
+
+def check_no_intercept_column(predictors: Sequence[Any]) -> None:
+    """Refuse a predictor column named ``Intercept``: its coefficient would share the intercept's name."""
+    if "Intercept" in {str(c) for c in predictors}:
+        raise DataError(
+            "the data column 'Intercept' is used as a predictor, but 'Intercept' names the model's intercept, so "
+            "the two coefficients would collide. Rename the column, e.g. df.rename(columns={'Intercept': "
+            "'intercept_col'}), or leave it out of the formula (y ~ . - Intercept); the intercept is added "
+            "automatically (remove it with '- 1')."
+        )
+
+
+# --- evaluation -----------------------------------------------------------------------------------
+
+def formula_env(context: FormulaContext | None) -> patsy.EvalEnvironment:
+    """patsy's evaluation environment: the caller's ``context`` over the restricted namespace (NumPy)."""
+    base = context.eval_env() if context is not None else patsy.EvalEnvironment([])
+    return base.with_outer_namespace(restricted_namespace())
+
+
+def evaluate(code: str, data: pd.DataFrame, env: patsy.EvalEnvironment, role: str) -> FloatArray:
+    """Evaluate an R-style expression on ``data`` to a float vector, with a message naming ``role``."""
+    # patsy's Q() looks columns up through the calling frame; here the columns are a plain mapping.
+    namespace = {"I": patsy.builtins.I, "Q": data.__getitem__}
+    try:
+        value = env.with_outer_namespace(namespace).eval(code, inner_namespace=data)
+    except NameError as exc:
+        raise unknown_name_error(exc, data, role, code) from None
+    except Exception as exc:  # noqa: BLE001 - any failure of the user's expression is reported as such
+        raise FormulaError(f"could not evaluate {role} {code!r}: {type(exc).__name__}: {exc}") from None
+    return to_float_vector(value, code, role, len(data))
+
+
+def to_float_vector(value: Any, code: str, role: str, n_rows: int) -> FloatArray:
+    """``value`` as ``(n_rows,)`` floats (a scalar is repeated, booleans become 0/1); text is refused."""
+    array = np.asarray(value)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim == 0:
+        array = np.full(n_rows, array)
+    if array.ndim != 1 or array.shape[0] != n_rows:
+        raise DataError(f"{role} {code!r} has shape {array.shape}; expected one value per row ({n_rows}).")
+    if array.dtype == bool:
+        return array.astype(float)
+    if not np.issubdtype(array.dtype, np.number):
+        examples = ", ".join(repr(v) for v in pd.unique(pd.Series(array)).tolist()[:3])
+        raise DataError(
+            f"{role} {code!r} must be numeric, but it holds {array.dtype} values such as {examples}. "
+            "Recode it as numbers (e.g. 0/1 for a binary outcome: 'I(outcome == \"yes\") ~ ...')."
+        )
+    return array.astype(float)
+
+
+def unknown_name_error(exc: NameError, data: pd.DataFrame, role: str, code: str) -> FormulaError:
+    """The error for a name in ``code`` that is not a column, listing the columns and the closest match."""
+    name = getattr(exc, "name", None) or str(exc)
+    columns = [str(c) for c in data.columns]
+    shown = quoted(columns[:12]) + (f", ... {len(columns)} in total" if len(columns) > 12 else "")
+    hint = (" R's offset(...) term is not part of a patsy formula: pass the offset as an argument instead, "
+            "e.g. offset='np.log(e)' or exposure='e'." if name == "offset" else suggestion(str(name), columns))
+    return FormulaError(
+        f"{role} {code!r} refers to {name!r}, which is not a column of the data (columns: {shown}).{hint}"
+    )
+
+
+def patsy_error(exc: patsy.PatsyError, data: pd.DataFrame) -> FormulaError:
+    """patsy's error as a :class:`FormulaError`: an unknown name or NaN from a transform explained, else as is."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, NameError):
+        return unknown_name_error(cause, data, "formula term", getattr(exc.origin, "code", "") or str(exc))
+    if "factor contains missing values" in str(exc):
+        origin = exc.origin
+        term = origin.code[origin.start:origin.end] if origin is not None else "?"
+        return FormulaError(
+            f"formula term {term!r} gives missing values (NaN) for some rows although the columns it uses have "
+            "none: a transform outside its domain, such as np.log or np.sqrt of a negative number, or 0/0. Check "
+            "the range of the column, or change the transform (e.g. np.log1p, or drop those rows first)."
+        )
+    return FormulaError(str(exc))

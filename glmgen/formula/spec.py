@@ -1,0 +1,402 @@
+"""The learned, frozen, serialisable :class:`DesignSpec`, and how it turns new rows into a :class:`DesignMatrix`.
+
+``spec.build(new_data)`` applies the state learned from the training rows
+(categorical levels, contrasts, stateful transforms such as ``center()`` or
+``bs()``) to new rows, which is how prediction, held-out evaluation and
+per-fold cross-validation stay leakage-free. ``DesignSpec.from_dict(spec.to_dict())``
+reproduces a spec exactly, after checking the saved form.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import patsy
+
+from .._validation import check_finite, first_bad, quoted
+from ..errors import (
+    DataError,
+    FormulaError,
+    InvalidParameterError,
+    ModelFileError,
+    UnseenLevelError,
+)
+from .frame import (
+    FloatArray,
+    check_column_types,
+    check_frame,
+    evaluate,
+    model_frame,
+    rows_to_keep,
+    to_float_vector,
+    unknown_name_error,
+    used_columns,
+)
+from .matrix import DesignMatrix, column_matrix, patsy_matrix, plain_numeric_columns
+from .parse import ResponseSpec, q_name, referenced_names, rhs_terms
+from .safety import (
+    check_expression_is_safe,
+    check_expressions_fit_data,
+    check_formula_size,
+    restricted_namespace,
+)
+from .schema import check_design
+from .state import (
+    VARIABLE_KINDS,
+    VARIABLE_ROLES,
+    design_info_from_dict,
+    design_info_to_dict,
+)
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    """How a per-row variable (weights, offset, ...) is obtained from a data frame.
+
+    ``kind`` is ``"column"`` (``source`` names a column), ``"expression"``
+    (``source`` is evaluated against the data, like a formula term) or
+    ``"array"`` (given as values at fit time: new data cannot supply it).
+    """
+
+    role: str
+    kind: str
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, value, choices in (("role", self.role, VARIABLE_ROLES), ("kind", self.kind, VARIABLE_KINDS)):
+            if value not in choices:
+                raise InvalidParameterError(f"{name}={value!r} is not one of {quoted(choices)}.")
+        if (self.kind == "array") != (self.source is None) or not isinstance(self.source, (str, type(None))):
+            raise InvalidParameterError(f"a {self.kind!r} {self.role} variable needs "
+                                        f"{'no source' if self.kind == 'array' else 'its source as text'}, "
+                                        f"got {self.source!r}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "kind": self.kind, "source": self.source}
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """Learned, immutable recipe that turns a data frame into a :class:`DesignMatrix`.
+
+    Holds the formula, the patsy ``DesignInfo`` (levels, contrasts, transform
+    state), and how the response, weights and offsets are read. It is
+    reproduced exactly by ``DesignSpec.from_dict(spec.to_dict())``.
+    """
+
+    formula: str
+    response: ResponseSpec
+    rhs: str
+    design_info: patsy.DesignInfo = field(repr=False, compare=False)
+    variables: tuple[VariableSpec, ...]
+    eval_env: patsy.EvalEnvironment = field(repr=False, compare=False)
+    #: built with ``safe=True``: refits from this spec's formula should check it again
+    safe: bool = field(default=False, compare=False)
+
+    @property
+    def fit_intercept(self) -> bool:
+        return "Intercept" in self.design_info.column_names
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c for c in self.design_info.column_names if c != "Intercept"]
+
+    @property
+    def term_slices(self) -> dict[str, slice]:
+        """Formula term name -> slice of columns in ``X`` (the intercept excluded)."""
+        shift = 1 if self.fit_intercept else 0
+        return {
+            term.name(): slice(s.start - shift, s.stop - shift)
+            for term, s in self.design_info.term_slices.items()
+            if term.name() != "Intercept"
+        }
+
+    @property
+    def is_stateless(self) -> bool:
+        """Whether every design column is a numeric expression of its own row (no levels, no stateful
+        transform): then re-learning the design on any subset of rows gives exactly the same columns."""
+        return all(info.type == "numerical" and not info.state.get("transforms")
+                   for info in self.design_info.factor_infos.values())
+
+    def variable(self, role: str) -> VariableSpec | None:
+        return next((v for v in self.variables if v.role == role), None)
+
+    # -- building -----------------------------------------------------------------------------------
+
+    def build(
+        self,
+        data: pd.DataFrame,
+        *,
+        need_response: bool = True,
+        need_offset: bool = True,
+        na_action: str = "drop",
+        arrays: dict[str, Any] | None = None,
+    ) -> DesignMatrix:
+        """Apply the learned design to ``data``.
+
+        ``arrays`` supplies per-row variables that were given as arrays at fit
+        time (by role: ``"offset"``, ``"weights"``, ...), for the rows of ``data``.
+        With ``need_offset=False`` offsets and exposures are not read (zeros).
+        """
+        if self.safe:  # e.g. a loaded model: check every expression again right before evaluating any
+            self.check_savable()
+        data = check_frame(data)
+        arrays = {role: values for role, values in (arrays or {}).items() if values is not None}
+        roles = VARIABLE_ROLES if need_offset else ("weights", "freq_weights")
+        codes = [factor.code for factor in self.design_info.factor_infos]
+        codes += [str(v.source) for v in self.variables if v.kind != "array" and v.role in roles]
+        codes += list(self.response.expressions) if need_response else []
+        if self.safe:  # names resolve to data columns only, never to Python's builtins
+            check_expressions_fit_data(codes, data)
+        arrays = {role: values for role, values in arrays.items() if role in roles}
+        for role, values in arrays.items():
+            if np.ndim(values) != 1 or len(values) != len(data):
+                raise DataError(f"{role} has {np.shape(values)} values but data has {len(data)} rows; give one value "
+                                "per row of the new data.")
+        columns = used_columns(data, codes)
+        self._check_new_columns(data, columns)
+        data = self._as_trained_types(data)
+        keep, n_dropped, message = rows_to_keep(data, columns, arrays, na_action)
+        kept = model_frame(data.loc[keep, columns] if n_dropped else data, columns, codes)  # used columns only
+        return self._assemble(kept, self._design_matrix(kept), arrays, keep, need_response, roles, n_dropped, message)
+
+    def training_design(
+        self,
+        kept: pd.DataFrame,
+        arrays: dict[str, Any],
+        keep: npt.NDArray[np.bool_],
+        n_dropped: int,
+        message: str | None,
+    ) -> DesignMatrix:
+        """The :class:`DesignMatrix` of the rows ``kept`` that the spec was just learned on (by
+        :func:`~glmgen.formula.build_design`, after its checks): as :meth:`build` without re-checking the
+        frame, and without looking for unseen levels, since the levels were learned from these rows."""
+        X = self._design_matrix(kept, check_levels=False)
+        return self._assemble(kept, X, arrays, keep, True, VARIABLE_ROLES, n_dropped, message)
+
+    def _assemble(
+        self,
+        kept: pd.DataFrame,
+        X: FloatArray,
+        arrays: dict[str, Any],
+        keep: npt.NDArray[np.bool_],
+        need_response: bool,
+        roles: Sequence[str],
+        n_dropped: int,
+        message: str | None,
+    ) -> DesignMatrix:
+        kept_arrays = {role: np.asarray(values, dtype=float)[keep] for role, values in arrays.items()}
+        values = {role: self._variable_values(role, kept, kept_arrays) if role in roles else None
+                  for role in VARIABLE_ROLES}
+        y, trials = self._response(kept) if need_response else (None, np.ones(len(kept)))
+        ones = np.ones(len(kept))
+        offset = np.zeros(len(kept)) if values["offset"] is None else values["offset"]
+        if values["exposure"] is not None:
+            offset = offset + np.log(values["exposure"])
+        weights = ones if values["weights"] is None else values["weights"]
+        return DesignMatrix(
+            X=X,
+            y=y,
+            weights=weights * trials,
+            trials=trials,
+            freq_weights=ones if values["freq_weights"] is None else values["freq_weights"],
+            offset=offset,
+            row_labels=kept.index,
+            kept=keep,
+            n_dropped=n_dropped,
+            dropped_message=message,
+        )
+
+    def _design_matrix(self, data: pd.DataFrame, *, check_levels: bool = True) -> FloatArray:
+        """``X`` for ``data``: plain numeric columns copied from the frame (:func:`column_matrix`), anything
+        else built by patsy without the intercept column (:func:`patsy_matrix`, after :meth:`_check_levels`
+        unless ``check_levels=False``); then :meth:`_checked`."""
+        columns = plain_numeric_columns(list(self.design_info.terms), data)
+        if columns is not None:
+            return self._checked(column_matrix(data, columns), data)
+        if check_levels:
+            self._check_levels(data)
+        return self._checked(patsy_matrix(self.design_info, data), data)
+
+    def _checked(self, X: FloatArray, data: pd.DataFrame) -> FloatArray:
+        """``X`` after checking every column is finite (the message names the column and row)."""
+        for j, name in enumerate(self.column_names):
+            check_finite(f"design column {name!r}", X[:, j], data.index,
+                         "Check the data column and any transform in the formula (e.g. log of 0).")
+        return X
+
+    def _check_levels(self, data: pd.DataFrame) -> None:
+        """Refuse categorical levels not seen in training, naming the column and the level."""
+        for factor, info in self.design_info.factor_infos.items():
+            if info.type != "categorical":
+                continue
+            try:
+                values = factor.eval(info.state, data)
+            except Exception:  # noqa: BLE001 - patsy reports evaluation errors itself just below
+                continue
+            values = getattr(values, "data", values)
+            seen = set(info.categories)
+            unseen = [v for v in pd.unique(pd.Series(np.asarray(values, dtype=object))) if v not in seen]
+            if unseen:
+                known = quoted(info.categories[:6]) + (f", ... {len(info.categories)} in total"
+                                                       if len(info.categories) > 6 else "")
+                column = next(iter(referenced_names(factor.code) & {str(c) for c in data.columns}), factor.code)
+                raise UnseenLevelError(
+                    f"column {column!r} (term {factor.name()!r}) has level {unseen[0]!r} in new data that was not "
+                    f"seen in training (known levels: {known}). Map it to a known level, or refit with "
+                    "C(column, levels=[...]) listing every level."
+                )
+
+    def _variable_values(self, role: str, data: pd.DataFrame, arrays: dict[str, FloatArray]) -> FloatArray | None:
+        spec = self.variable(role)
+        if spec is None:
+            return None
+        if spec.kind == "array":
+            if role not in arrays:
+                raise DataError(
+                    f"{role} were given as an array when the model was fitted, so they cannot be read from new "
+                    f"data. Pass {role}=... for the new rows, or fit with {role}='column name' instead."
+                )
+            values = arrays[role]
+        elif spec.kind == "column":
+            if spec.source not in data.columns:
+                missing = NameError(spec.source, name=spec.source)
+                raise unknown_name_error(missing, data, f"{role} column", str(spec.source))
+            values = to_float_vector(data[spec.source], str(spec.source), role, len(data))
+        else:
+            values = evaluate(str(spec.source), data, self.eval_env, role)
+        label = spec.source if spec.kind != "array" else f"{role} array"
+        check_finite(f"{role} {label!r}", values, data.index, f"Give finite {role} for every row.")
+        if role in ("weights", "freq_weights", "exposure"):
+            negative = values < 0 if role != "exposure" else values <= 0
+            if negative.any():
+                count, row = first_bad(negative, data.index)
+                bound = "> 0" if role == "exposure" else ">= 0"
+                raise DataError(
+                    f"{role} {label!r} must be {bound}, but {count} value{'s are' if count > 1 else ' is'} not "
+                    f"(first: row {row}, value {values[np.flatnonzero(negative)[0]]:g})."
+                )
+        return values
+
+    def _response(self, data: pd.DataFrame) -> tuple[FloatArray, FloatArray]:
+        if not self.response.is_cbind:
+            y = evaluate(self.response.expressions[0], data, self.eval_env, "response")
+            check_finite(f"response {self.response.label!r}", y, data.index, "Remove or correct those rows.")
+            return y, np.ones(len(data))
+        successes, failures = (
+            evaluate(code, data, self.eval_env, "cbind() count") for code in self.response.expressions
+        )
+        for code, counts in zip(self.response.expressions, (successes, failures)):
+            check_finite(f"cbind() count {code!r}", counts, data.index, "Remove or correct those rows.")
+            negative = counts < 0
+            if negative.any():
+                count, row = first_bad(negative, data.index)
+                raise DataError(
+                    f"cbind(successes, failures) needs counts >= 0, but {count} value"
+                    f"{'s' if count > 1 else ''} of {code!r} {'are' if count > 1 else 'is'} negative (first: row "
+                    f"{row}, value {counts[np.flatnonzero(negative)[0]]:g}). If you have successes and trials, "
+                    "write cbind(successes, trials - successes); successes cannot exceed trials."
+                )
+        trials = successes + failures
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.where(trials > 0, successes / np.where(trials > 0, trials, 1.0), 0.0)
+        return y, trials
+
+    def transform(self, data: pd.DataFrame) -> FloatArray:
+        """Only the design matrix ``X`` for ``data`` (no response needed)."""
+        if self.safe:
+            self.check_savable()
+        data = check_frame(data)
+        codes = [factor.code for factor in self.design_info.factor_infos]
+        if self.safe:
+            check_expressions_fit_data(codes, data)
+        columns = used_columns(data, codes)
+        self._check_new_columns(data, columns)
+        return self._design_matrix(model_frame(self._as_trained_types(data), columns, codes))
+
+    def _as_trained_types(self, data: pd.DataFrame) -> pd.DataFrame:
+        """New ``data`` with column types patsy can match to what it learned: a boolean column where training
+        had a number becomes 0.0/1.0, and a pandas Categorical used as a factor becomes plain values (patsy
+        refuses a Categorical whose categories differ in order or number from training's, even when every
+        value is a known level; unknown levels are still refused by :meth:`_check_levels`)."""
+        converted: dict[str, Any] = {}
+        for factor, info in self.design_info.factor_infos.items():
+            if info.type == "numerical":
+                code = factor.code
+                if code in data.columns and pd.api.types.is_bool_dtype(data[code].dtype) and not data[code].isna().any():
+                    converted[code] = data[code].to_numpy(dtype=float)
+                continue
+            for name in referenced_names(factor.code) & {c for c in data.columns if isinstance(c, str)}:
+                if isinstance(data[name].dtype, pd.CategoricalDtype):
+                    converted[name] = data[name].to_numpy(dtype=object)
+        return data.assign(**converted) if converted else data
+
+    def _check_new_columns(self, data: pd.DataFrame, columns: Sequence[Any]) -> None:
+        """Refuse unusable column types, and text where the model was fitted on a numeric column."""
+        check_column_types(data, columns)
+        for factor, info in self.design_info.factor_infos.items():
+            if info.type != "numerical":
+                continue
+            name = factor.code if factor.code in data.columns else q_name(ast.parse(factor.code, mode="eval").body)
+            if name not in data.columns:
+                continue
+            values = data[name]
+            if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+                example = next(iter(values.dropna()), None)
+                raise DataError(
+                    f"column {name!r} was numeric when the model was fitted, but the new data holds "
+                    f"{values.dtype} values (e.g. {example!r}). Convert it: df[{name!r}] = "
+                    f"pd.to_numeric(df[{name!r}], errors='coerce') (values that are not numbers become missing)."
+                )
+
+    # -- persistence --------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "formula": self.formula,
+            "response": {"expressions": list(self.response.expressions), "is_cbind": self.response.is_cbind},
+            "rhs": self.rhs,
+            "design_info": design_info_to_dict(self.design_info),
+            "variables": [v.to_dict() for v in self.variables],
+        }
+
+    @classmethod
+    def from_dict(cls, saved: dict[str, Any]) -> DesignSpec:
+        """Rebuild a spec from :meth:`to_dict` output, refusing (with :class:`ModelFileError` naming the field)
+        anything outside the closed schema of :func:`~glmgen.formula.schema.check_design`, which includes every
+        expression outside the allow-list. The spec is ``safe``: it checks its expressions again before
+        each evaluation."""
+        check_design(saved)
+        env = patsy.EvalEnvironment([restricted_namespace()])
+        design_info = design_info_from_dict(saved["design_info"], env)
+        try:
+            check_formula_size(saved["rhs"])
+            saved_terms = {term.name() for term in rhs_terms(saved["rhs"])}
+        except (FormulaError, RecursionError):
+            saved_terms = set()
+        if saved_terms != set(design_info.term_names):
+            raise ModelFileError("model file field 'design.rhs': its terms are not the terms of design.design_info; "
+                                 "the file is damaged or was edited.")
+        return cls(
+            formula=saved["formula"],
+            response=ResponseSpec(tuple(saved["response"]["expressions"]), saved["response"]["is_cbind"]),
+            rhs=saved["rhs"],
+            design_info=design_info,
+            variables=tuple(VariableSpec(**v) for v in saved["variables"]),
+            eval_env=env,
+            safe=True,
+        )
+
+    def check_savable(self) -> None:
+        """Raise :class:`UnsafeFormulaError` unless every expression the spec evaluates passes
+        :func:`check_expression_is_safe` (what :meth:`from_dict` requires of a file)."""
+        codes = [f.code for f in self.design_info.factor_infos] + list(self.response.expressions)
+        codes += [str(v.source) for v in self.variables if v.kind not in ("column", "array")]
+        for code in codes:
+            check_expression_is_safe(code)

@@ -1,0 +1,24 @@
+"""Rendering: tables, summaries, figures and the generalization report in text, Markdown, LaTeX and HTML.
+
+Computes nothing statistical: every number comes from the result records.
+Importing this package registers the record renderers (``plot_*`` and
+``fit_summary``) with :mod:`glmgen.results.display`, through which the
+records' ``plot()`` and ``summary()`` reach them.
+"""
+
+from .document import Report
+from .generalization import build_report
+from .plots import (
+    plot_bias_variance,
+    plot_bootstrap,
+    plot_cv,
+    plot_learning_curve,
+    plot_path,
+    plot_validation_curve,
+)
+from .summary import Summary, fit_summary
+
+__all__ = [
+    "Report", "Summary", "build_report", "fit_summary", "plot_bias_variance", "plot_bootstrap", "plot_cv",
+    "plot_learning_curve", "plot_path", "plot_validation_curve",
+]

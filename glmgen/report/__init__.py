@@ -1,1 +1,0 @@
-"""Rendering of result records: tables as text, Markdown, HTML and LaTeX. No statistics are computed here."""

@@ -1,0 +1,444 @@
+"""The fitted-model record :class:`GLMResult`: eager statistics, prediction, held-out evaluation, persistence."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._validation import check_choice, check_finite, check_level
+from .._version import __version__ as _glmgen_version
+from ..errors import DataError, InvalidParameterError, ModelFileError
+from ..formula import DesignMatrix, DesignSpec
+from ..model import FAMILIES, Family, Link, get_link
+from ..stats import aic, aicc, bic, d_squared, parameter_count, wald_table
+from . import display
+from .held_out import HeldOutResult
+from .model_file import (
+    FORMAT,
+    SCHEMA_VERSION,
+    STATISTICS,
+    check_model_file,
+    checksum,
+    read_model_file,
+)
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Summary(Protocol):
+        """What :meth:`GLMResult.summary` returns (built by :mod:`glmgen.render`)."""
+
+        def to_markdown(self) -> str: ...
+
+        def to_html(self) -> str: ...
+
+        def to_latex(self) -> str: ...
+
+FloatArray = npt.NDArray[np.float64]
+
+_RESIDUAL_KINDS = ("deviance", "pearson", "response", "working")
+_PREDICT_KINDS = ("response", "link")
+
+
+@dataclass(frozen=True)
+class PenaltySettings:
+    """The penalty a fit used (``alpha=0`` for unpenalized fits)."""
+
+    alpha: float = 0.0
+    l1_ratio: float = 0.0
+    standardize: bool = True
+    penalty_factor: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_penalized(self) -> bool:
+        return self.alpha > 0
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The training design and fitted values, kept for ``fitted``, ``resid`` and refits (absent on loaded models)."""
+
+    design: DesignMatrix
+    mu: FloatArray
+    eta: FloatArray
+
+    @property
+    def y(self) -> FloatArray:
+        assert self.design.y is not None
+        return self.design.y
+
+    @property
+    def weights(self) -> FloatArray:
+        return self.design.weights
+
+    @property
+    def freq_weights(self) -> FloatArray:
+        return self.design.freq_weights
+
+    @property
+    def offset(self) -> FloatArray:
+        return self.design.offset
+
+    @property
+    def row_labels(self) -> pd.Index:
+        return self.design.row_labels
+
+
+@dataclass(frozen=True, eq=False)
+class GLMResult:
+    """A fitted GLM.
+
+    Statistics follow R's ``glm``: ``deviance`` and ``null_deviance`` (the
+    latter with the offset, from an intercept-only fit), ``loglik`` as
+    ``logLik()``, ``aic = -2 loglik + 2k`` and ``bic = -2 loglik + k log(nobs)``
+    where ``k`` counts the coefficients and, for the gaussian family, the
+    dispersion; ``aicc = aic + 2k(k+1)/(nobs-k-1)``. ``scale`` is the
+    dispersion, Pearson chi2 / df_resid for the gaussian family and 1 otherwise.
+    """
+
+    spec: DesignSpec
+    family: Family
+    link: Link
+    params: pd.Series
+    cov_unscaled: FloatArray | None
+    scale: float
+    deviance: float
+    null_deviance: float
+    loglik: float
+    pearson_chi2: float
+    df_model: float
+    #: effective degrees of freedom besides the intercept (:mod:`glmgen.stats.criteria`, ``df="edf"``): the rank
+    #: for unpenalized fits, non-zero coefficients for the lasso, the hat-matrix trace for the elastic net
+    edf: float
+    df_resid: float
+    nobs: float
+    converged: bool
+    n_iter: int
+    null_intercept: float | None
+    penalty: PenaltySettings
+    warnings: list[str]
+    n_dropped: int = 0
+    training: TrainingData | None = field(default=None, repr=False)
+    history: dict[str, list[float]] = field(default_factory=dict, repr=False)
+
+    # -- information criteria -----------------------------------------------------------------------
+
+    @property
+    def k(self) -> float:
+        """Parameters counted by AIC/BIC: ``edf``, the intercept, and the dispersion if estimated."""
+        return float(parameter_count(self.edf, self.spec.fit_intercept, self.family.estimates_dispersion))
+
+    @property
+    def aic(self) -> float:
+        return float(aic(self.loglik, self.k))
+
+    @property
+    def bic(self) -> float:
+        return float(bic(self.loglik, self.k, self.nobs))
+
+    @property
+    def aicc(self) -> float:
+        return float(aicc(self.loglik, self.k, self.nobs))
+
+    # -- inference ----------------------------------------------------------------------------------
+
+    def cov_params(self) -> pd.DataFrame:
+        """Covariance of the estimates, scaled by the dispersion (NaN for penalized fits and aliased columns)."""
+        names = self.params.index
+        if self.cov_unscaled is None:
+            return pd.DataFrame(np.nan, index=names, columns=names)
+        return pd.DataFrame(self.cov_unscaled * self.scale, index=names, columns=names)
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov_params().to_numpy())), index=self.params.index, name="std_err")
+
+    def _wald(self, level: float = 0.95) -> pd.DataFrame:
+        level = check_level(level)
+        df_resid = self.df_resid if self.family.estimates_dispersion else None
+        return wald_table(self.params, self.bse, df_resid, level)
+
+    @property
+    def tvalues(self) -> pd.Series:
+        return self._wald()["statistic"]
+
+    @property
+    def pvalues(self) -> pd.Series:
+        return self._wald()["p_value"]
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald intervals (R's ``confint.default``), columns ``lower`` and ``upper``."""
+        table = self._wald(level)
+        return table[["ci_lower", "ci_upper"]].set_axis(["lower", "upper"], axis=1)
+
+    def coef_table(self, level: float = 0.95) -> pd.DataFrame:
+        """Estimate, std_err, statistic, p_value, ci_lower, ci_upper per coefficient."""
+        return self._wald(level)
+
+    # -- training rows ------------------------------------------------------------------------------
+
+    def training_rows(self) -> TrainingData:
+        """The training rows kept on the result (design, fitted means); raises for a loaded model."""
+        if self.training is None:
+            raise DataError(
+                "this result holds no training rows (it was loaded from a file); fitted values and residuals "
+                "need the data: use predict(data) and evaluate(data) instead."
+            )
+        return self.training
+
+    @property
+    def fitted(self) -> pd.Series:
+        training = self.training_rows()
+        return pd.Series(training.mu, index=training.row_labels, name="fitted")
+
+    def resid(self, kind: str = "deviance") -> pd.Series:
+        """Residuals on the training rows, as R's ``residuals.glm`` (prior weights included)."""
+        kind = check_choice("kind", kind, _RESIDUAL_KINDS)
+        t = self.training_rows()
+        raw = t.y - t.mu
+        if kind == "response":
+            values = raw
+        elif kind == "working":
+            values = raw / self.link.inverse_derivative(t.eta)
+        elif kind == "pearson":
+            values = raw * np.sqrt(t.weights / self.family.variance(t.mu))
+        else:
+            unit = np.maximum(self.family.unit_deviance(t.y, t.mu), 0.0)
+            values = np.sign(raw) * np.sqrt(t.weights * unit)
+        return pd.Series(values, index=t.row_labels, name=f"resid_{kind}")
+
+    # -- new data -----------------------------------------------------------------------------------
+
+    def linear_predictor(self, X: FloatArray, offset: FloatArray) -> FloatArray:
+        """``offset + intercept + X @ coef`` for a design matrix ``X`` ``(n, p)`` of this model's columns."""
+        coef = np.nan_to_num(self.params.to_numpy(), nan=0.0)  # aliased columns contribute nothing, as R
+        intercept = coef[0] if self.spec.fit_intercept else 0.0
+        return offset + intercept + X @ coef[int(self.spec.fit_intercept):]
+
+    def predict(
+        self, data: pd.DataFrame | None = None, kind: str = "response", offset: Any = None
+    ) -> pd.Series:
+        """Predicted mean (``kind="response"``) or linear predictor (``"link"``).
+
+        New data goes through the training design (levels, transforms). An
+        offset or exposure given as a column or expression is re-evaluated on
+        the new rows; ``offset=`` (an array) replaces it. Rows with missing
+        inputs get NaN.
+        """
+        kind = check_choice("kind", kind, _PREDICT_KINDS)
+        if data is None:
+            training = self.training_rows()
+            values = training.mu if kind == "response" else training.eta
+            return pd.Series(values, index=training.row_labels, name="predicted")
+        override = None if offset is None else np.asarray(offset, dtype=float)
+        if override is not None and (override.ndim != 1 or len(override) != len(data)):
+            raise DataError(f"offset has {override.shape} values but data has {len(data)} rows; give one offset "
+                            "per row of the new data.")
+        design = self.spec.build(data, need_response=False, need_offset=override is None)
+        total_offset = design.offset if override is None else override[design.kept]
+        if override is not None:
+            check_finite("offset", total_offset, design.row_labels, "Give a finite offset for every row.")
+        eta = self.linear_predictor(design.X, total_offset)
+        values = np.full(len(data), np.nan)
+        values[design.kept] = eta if kind == "link" else self.link.inverse(eta)
+        return pd.Series(values, index=data.index, name="predicted")
+
+    def evaluate(self, data: pd.DataFrame, *, weights: Any = None, offset: Any = None) -> HeldOutResult:
+        """Held-out fit on ``data``: weighted mean unit deviance, deviance, D^2 and n.
+
+        D^2 compares with the training intercept-only model (intercept plus the
+        new rows' offset). Weights and offsets are read from the new rows the
+        way they were at fit time; variables given as arrays at fit time must
+        be passed again here for the new rows.
+        """
+        design = self.spec.build(data, arrays={"weights": weights, "offset": offset})
+        assert design.y is not None
+        self.family.check_y(design.y, design.row_labels, self.spec.response.label)
+        mu = self.link.inverse(self.linear_predictor(design.X, design.offset))
+        fit_weights = design.weights * design.freq_weights
+        model_deviance = self.family.deviance(design.y, mu, fit_weights)
+        null_eta = design.offset + (self.null_intercept or 0.0)
+        null_deviance = self.family.deviance(design.y, self.link.inverse(null_eta), fit_weights)
+        return HeldOutResult(
+            mean_deviance=model_deviance / float(fit_weights.sum()),
+            deviance=model_deviance,
+            null_deviance=null_deviance,
+            d2=d_squared(model_deviance, null_deviance),
+            n=float(design.freq_weights.sum()),
+        )
+
+    # -- presentation -------------------------------------------------------------------------------
+
+    def summary(self) -> Summary:
+        """Printable summary; also ``to_markdown()``, ``to_html()``, ``to_latex()``."""
+        summary: Summary = display.show("fit_summary", self)
+        return summary
+
+    def __repr__(self) -> str:
+        penalty = f", alpha={self.penalty.alpha:g}, l1_ratio={self.penalty.l1_ratio:g}" if self.penalty.is_penalized else ""
+        return (
+            f"GLMResult({self.spec.formula!r}, family={self.family.name!r}, link={self.link.name!r}{penalty}, "
+            f"nobs={self.nobs:g}, deviance={self.deviance:.6g}, aic={self.aic:.6g})"
+        )
+
+    # -- persistence --------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able record of the model (not of the training rows); see :func:`glmgen.load`.
+
+        Non-finite numbers are written as ``null``; ``params.aliased`` names the coefficients
+        written as ``null`` (aliased columns, R's ``NA``); ``checksum`` is the SHA-256 of the rest.
+        """
+        self.spec.check_savable()
+        values = self.params.to_numpy(dtype=float)
+        saved = {
+            "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "glmgen_version": _glmgen_version,
+            "design": self.spec.to_dict(),
+            "family": self.family.name,
+            "link": self.link.name,
+            "params": {"names": [str(n) for n in self.params.index], "values": _nan_to_none(values),
+                       "aliased": [str(n) for n, v in zip(self.params.index, values) if not np.isfinite(v)]},
+            "cov_unscaled": None if self.cov_unscaled is None else [_nan_to_none(r) for r in self.cov_unscaled],
+            "statistics": {name: _json_scalar(getattr(self, name)) for name in STATISTICS}
+            | {"n_iter": int(self.n_iter), "n_dropped": int(self.n_dropped)},
+            "penalty": {
+                "alpha": float(self.penalty.alpha), "l1_ratio": float(self.penalty.l1_ratio),
+                "standardize": bool(self.penalty.standardize),
+                "penalty_factor": {str(k): float(v) for k, v in self.penalty.penalty_factor.items()},
+            },
+            "warnings": [str(w) for w in self.warnings],
+        }
+        return saved | {"checksum": checksum(saved)}
+
+    def save(self, path: str | Path) -> None:
+        """Write the model to exactly ``path`` as JSON (format documented in ``docs/persistence.md``)."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False), encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, saved: Any) -> GLMResult:
+        """The model of a :meth:`to_dict` document, after :func:`glmgen.results.model_file.check_model_file` has
+        proved it intact and consistent; raises :class:`ModelFileError` naming the field otherwise."""
+        try:
+            check_model_file(saved)
+        except RecursionError:
+            raise ModelFileError("the model file is nested too deeply to be a glmgen model file.") from None
+        family = FAMILIES[saved["family"]]()
+        try:
+            link = family.check_link(get_link(saved["link"]))
+        except InvalidParameterError as exc:
+            raise ModelFileError(f"model file field 'link': {exc}") from None
+        statistics = {name: math.nan if value is None and name != "null_intercept" else value
+                      for name, value in saved["statistics"].items()}
+        statistics.setdefault("edf", statistics["df_model"])  # schema version 2 counted k with df_model
+        cov = saved["cov_unscaled"]
+        return cls(
+            spec=DesignSpec.from_dict(saved["design"]),
+            family=family,
+            link=link,
+            params=pd.Series(_none_to_nan(saved["params"]["values"]), index=saved["params"]["names"], dtype=float),
+            cov_unscaled=None if cov is None else np.array([_none_to_nan(row) for row in cov], dtype=float),
+            penalty=PenaltySettings(**saved["penalty"]),
+            warnings=list(saved["warnings"]),
+            training=None,
+            **statistics,
+        )
+
+
+def _json_scalar(value: Any) -> Any:
+    """A statistic as JSON: Python int/bool/float, ``None`` for NaN and infinities."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None if value is None else bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return float(value) if math.isfinite(value) else None
+
+
+def _nan_to_none(values: FloatArray) -> list[float | None]:
+    return [None if not np.isfinite(v) else float(v) for v in values]
+
+
+def _none_to_nan(values: list[float | None]) -> FloatArray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def load(path: str | Path) -> GLMResult:
+    """Read a model written by :meth:`GLMResult.save`; executes no code from the file.
+
+    The file (at most 256 MiB of strict JSON) must match the closed schema of
+    :mod:`glmgen.results.model_file` and its checksum; every formula expression is checked
+    against glmgen's allow-list (numpy's elementwise maths, patsy's transforms and
+    contrasts) before use, and again before each evaluation. Any problem raises one
+    :class:`ModelFileError` naming the field.
+    """
+    return GLMResult.from_dict(read_model_file(path))
+
+
+def build_result(
+    spec: DesignSpec,
+    design: Any,
+    family: Family,
+    link: Link,
+    output: Any,
+    *,
+    penalty: PenaltySettings,
+    null_deviance: float,
+    null_intercept: float | None,
+    warnings: list[str],
+    edf: float | None = None,
+) -> GLMResult:
+    """Assemble a :class:`GLMResult` with every statistic computed now (R's definitions).
+
+    ``design`` is the training :class:`~glmgen.formula.DesignMatrix`, ``output``
+    the solver's :class:`~glmgen.solvers.SolverOutput`; ``edf`` the effective degrees of freedom of a
+    penalized fit (:func:`glmgen.stats.effective_df`; unpenalized fits use their rank).
+    """
+    y, mu = design.y, output.mu
+    fit_weights = design.weights * design.freq_weights
+    used = design.weights > 0
+    nobs = float(design.freq_weights[used].sum())
+    coef = output.coef
+    if penalty.is_penalized:
+        rank = float(np.count_nonzero(coef)) + float(spec.fit_intercept)
+        covariance = None
+    else:
+        rank = float(np.count_nonzero(~output.aliased)) + float(spec.fit_intercept)
+        covariance = output.cov_unscaled
+    df_resid = nobs - rank
+    residual = y - mu  # (y - mu) * ((y - mu) / V): no overflow of the square for huge counts
+    pearson = float(np.dot(fit_weights, residual * (residual / family.variance(mu))))
+    names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
+    values = np.concatenate([[output.intercept] if spec.fit_intercept else [], coef])
+    return GLMResult(
+        spec=spec,
+        family=family,
+        link=link,
+        params=pd.Series(values, index=names, name="coef"),
+        cov_unscaled=covariance,
+        scale=pearson / df_resid if family.estimates_dispersion and df_resid > 0 else
+        (math.nan if family.estimates_dispersion else 1.0),
+        deviance=output.deviance,
+        null_deviance=null_deviance,
+        loglik=family.log_likelihood(y, mu, design.weights, design.trials, design.freq_weights),
+        pearson_chi2=pearson,
+        df_model=rank - float(spec.fit_intercept),
+        edf=rank - float(spec.fit_intercept) if edf is None else edf,
+        df_resid=df_resid,
+        nobs=nobs,
+        converged=output.converged,
+        n_iter=output.n_iter,
+        null_intercept=null_intercept,
+        penalty=penalty,
+        warnings=warnings,
+        n_dropped=design.n_dropped,
+        training=TrainingData(design=design, mu=mu, eta=output.eta),
+        history=output.history,
+    )

@@ -1,0 +1,68 @@
+"""Records of held-out fit: one model on rows it may not have seen, and training versus held-out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class HeldOutResult:
+    """Fit of a model on rows it may not have seen.
+
+    ``mean_deviance`` is the weighted mean unit deviance; ``d2`` compares the
+    deviance with that of the training intercept-only model on the same rows;
+    ``n`` counts rows (frequency weights summed).
+    """
+
+    mean_deviance: float
+    deviance: float
+    null_deviance: float
+    d2: float
+    n: float
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GeneralizationResult:
+    """Training versus held-out fit of one model: the generalization gap."""
+
+    train: HeldOutResult
+    test: HeldOutResult
+
+    @property
+    def train_mean_deviance(self) -> float:
+        return self.train.mean_deviance
+
+    @property
+    def test_mean_deviance(self) -> float:
+        return self.test.mean_deviance
+
+    @property
+    def gap(self) -> float:
+        """Held-out minus training mean deviance (positive when the model overfits)."""
+        return self.test.mean_deviance - self.train.mean_deviance
+
+    @property
+    def train_d2(self) -> float:
+        return self.train.d2
+
+    @property
+    def test_d2(self) -> float:
+        return self.test.d2
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame({"train": self.train.to_dict(), "test": self.test.to_dict()})
+        frame.loc["gap"] = [np.nan, self.gap]
+        return frame
+
+    def __repr__(self) -> str:
+        return (
+            f"GeneralizationResult(train_mean_deviance={self.train_mean_deviance:.6g}, "
+            f"test_mean_deviance={self.test_mean_deviance:.6g}, gap={self.gap:.6g}, "
+            f"train_d2={self.train_d2:.4f}, test_d2={self.test_d2:.4f})"
+        )

@@ -1,0 +1,188 @@
+"""The model file: reading it within bounds, its closed schema, and the consistency of its parts.
+
+:func:`read_model_file` parses at most ``MAX_FILE_BYTES`` of strict JSON;
+:func:`check_model_file` then proves, before anything is built from it, that
+the document has exactly the fields :meth:`GLMResult.to_dict` writes (no
+field missing, none added, each of its type and range), that its design passes
+:func:`glmgen.formula.check_design` (every expression allowed, every array as
+long as its shape claims, contrasts, transform state and column names
+consistent), that the rest agrees with the design (coefficient names with
+design columns, missing coefficients with the aliased list, the covariance
+matrix's shape, statistics with the family) and that the checksum matches.
+Any failure is one :class:`ModelFileError` naming the field as a JSON path,
+e.g. ``params.values[3]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from .._schema import (
+    INDEX,
+    Check,
+    anything,
+    fail,
+    flag,
+    kind,
+    listing,
+    mapping,
+    nullable,
+    number,
+    record,
+    short,
+    text,
+)
+from ..errors import ModelFileError
+from ..formula import check_design
+from ..model import FAMILIES, LINKS
+
+FORMAT = "glmgen-model"
+SCHEMA_VERSION = 3
+#: versions this release reads: version 2 files (no ``edf`` statistic) load with ``edf = df_model``
+READABLE_VERSIONS = (2, 3)
+#: files larger than this are refused before they are read
+MAX_FILE_BYTES = 256 * 2**20
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not strict JSON")
+
+
+def read_model_file(path: str | Path) -> dict[str, Any]:
+    """The JSON object in ``path``; refuses files over ``MAX_FILE_BYTES``, invalid or non-strict JSON
+    (``NaN``), deep nesting and documents that are not glmgen model files."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read the model file {str(path)!r}: {exc.strerror or exc}.") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ModelFileError(f"{str(path)!r} is larger than {MAX_FILE_BYTES // 2**20} MiB, the most a glmgen model "
+                             "file may hold; it is not a model file glmgen wrote.")
+    try:
+        saved = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError, MemoryError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else f"{type(exc).__name__}: {exc}"
+        raise ModelFileError(f"{str(path)!r} is not a glmgen model file: it is not valid JSON ({reason}). "
+                             "A truncated or damaged file cannot be loaded; save the model again.") from None
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+        raise ModelFileError(f"{str(path)!r} is not a glmgen model file: expected a JSON object whose 'format' is "
+                             f"{FORMAT!r}, got {kind(saved)}{' without it' if isinstance(saved, dict) else ''}. "
+                             "gg.load reads files written by GLMResult.save().")
+    return saved
+
+
+def checksum(saved: dict[str, Any]) -> str:
+    """SHA-256 of the document without its ``checksum`` field, in canonical JSON (sorted keys)."""
+    body = {key: value for key, value in saved.items() if key != "checksum"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- the schema ------------------------------------------------------------------------------------
+
+#: the fit statistics a file records (``null`` for NaN)
+STATISTICS: dict[str, Check] = {
+    "scale": number(nullable=True, low=0), "deviance": number(low=0), "null_deviance": number(low=0),
+    "loglik": number(nullable=True), "pearson_chi2": number(nullable=True, low=0), "df_model": number(low=0),
+    "df_resid": number(), "nobs": number(low=0), "converged": flag, "n_iter": INDEX,
+    "null_intercept": number(nullable=True), "n_dropped": INDEX, "edf": number(low=0),
+}
+
+
+def _file_schema(statistics: dict[str, Check]) -> Check:
+    """The whole file's schema, with the given fit statistics."""
+    return record({
+        "format": text((FORMAT,)), "schema_version": anything, "glmgen_version": text(),
+        "checksum": text(), "design": check_design, "family": text(frozenset(FAMILIES)),
+        "link": text(frozenset(LINKS)),
+        "params": record({"names": listing(text()), "values": listing(number(nullable=True)),
+                          "aliased": listing(text())}),
+        "cov_unscaled": nullable(listing(listing(number(nullable=True)))),
+        "statistics": record(statistics),
+        "penalty": record({"alpha": number(low=0), "l1_ratio": number(low=0, high=1), "standardize": flag,
+                           "penalty_factor": mapping(number(low=0))}),
+        "warnings": listing(text()),
+    })
+
+
+_SCHEMAS = {3: _file_schema(STATISTICS), 2: _file_schema({k: v for k, v in STATISTICS.items() if k != "edf"})}
+
+
+# --- the whole file --------------------------------------------------------------------------------
+
+def check_model_file(saved: Any) -> None:
+    """Raise :class:`ModelFileError` (naming the field) unless ``saved`` is an intact, consistent model file."""
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+        fail("format", f"expected \"{FORMAT}\": this is not a glmgen model file.")
+    version = saved.get("schema_version")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        fail("schema_version", f"expected {SCHEMA_VERSION}, got {version!r}; files of other versions (from another "
+                               "glmgen release) cannot be read by this one: refit and save with this release.")
+    _SCHEMAS[version](saved, "")
+    _check_params(saved, saved["design"]["design_info"]["column_names"])
+    _check_family(saved)
+    if saved["checksum"] != checksum(saved):
+        fail("checksum", "does not match the file's content (a value was changed after the file was written).")
+
+
+def _check_params(saved: dict[str, Any], column_names: list[str]) -> None:
+    params = saved["params"]
+    expected = (["Intercept"] if "Intercept" in column_names else []) + [c for c in column_names if c != "Intercept"]
+    if params["names"] != expected:
+        given = params["names"]
+        first = next((i for i, (a, b) in enumerate(zip(given, expected)) if a != b), min(len(given), len(expected)))
+        fail("params.names", f"expected the design's {len(expected)} column names in order ({expected[:4]}...); "
+                             f"entry {first} differs (or the counts, {len(given)} and {len(expected)}).")
+    if len(params["values"]) != len(expected):
+        fail("params.values", f"has {len(params['values'])} entries for {len(expected)} names.")
+    aliased = params["aliased"]
+    if len(set(aliased)) != len(aliased) or not set(aliased) <= set(expected):
+        fail("params.aliased", "must list distinct coefficient names.")
+    for i, (name, value) in enumerate(zip(expected, params["values"])):
+        if (value is None) != (name in aliased):
+            fail(f"params.values[{i}]", f"coefficient {name!r} is {'missing' if value is None else 'given'} but "
+                                         f"{'not ' if value is None else ''}listed in params.aliased.")
+    for name, _ in saved["penalty"]["penalty_factor"].items():
+        if name not in expected:
+            fail(f"penalty.penalty_factor.{name}", "is not a coefficient of the model.")
+    _check_covariance(saved["cov_unscaled"], expected, set(aliased))
+
+
+def _check_family(saved: dict[str, Any]) -> None:
+    """The statistics and the response fit the family: a fixed dispersion is 1, only a family of counts out of
+    trials reads ``cbind()``, and a fit has at least one row."""
+    family = FAMILIES[saved["family"]]
+    statistics = saved["statistics"]
+    if not family.estimates_dispersion and statistics["scale"] != 1:
+        fail("statistics.scale", f"is {short(statistics['scale'])}; the {family.name} family has a fixed "
+                                 "dispersion of 1.")
+    if saved["design"]["response"]["is_cbind"] and not family.accepts_trials:
+        fail("design.response.is_cbind", f"is true, but the {family.name} family does not read cbind(successes, "
+                                         "failures).")
+    if statistics["nobs"] <= 0:
+        fail("statistics.nobs", f"is {short(statistics['nobs'])}; a fitted model has at least one row.")
+
+
+def _check_covariance(cov: list[list[float | None]] | None, names: list[str], aliased: set[str]) -> None:
+    if cov is None:
+        return
+    if len(cov) != len(names) or any(len(row) != len(names) for row in cov):
+        fail("cov_unscaled", f"expected a {len(names)} x {len(names)} matrix (one row and column per coefficient).")
+    for i, row in enumerate(cov):
+        for j, value in enumerate(row):
+            if (value is None) != (names[i] in aliased or names[j] in aliased):
+                fail(f"cov_unscaled[{i}][{j}]", "must be null exactly in the rows and columns of aliased coefficients.")
+    matrix = np.array([[math.nan if v is None else v for v in row] for row in cov], dtype=float).reshape(len(names), -1)
+    scale = float(np.nanmax(np.abs(matrix), initial=0.0))
+    if (np.diag(matrix) < 0).any() or not np.allclose(matrix, matrix.T, rtol=1e-6, atol=1e-9 * scale, equal_nan=True):
+        fail("cov_unscaled", "is not a covariance matrix (symmetric, with variances >= 0 on the diagonal).")

@@ -1,0 +1,226 @@
+"""The regularization-path record :class:`PathResult` and its information criteria.
+
+Degrees of freedom along a path:
+
+- ``df``: non-zero coefficients excluding the intercept (glmnet's ``df``),
+  an unbiased estimate of the lasso's degrees of freedom (Zou, Hastie and
+  Tibshirani 2007);
+- ``edf``: for the elastic net, the trace of the hat matrix of the final
+  IRLS step on the active set ``A`` (Zou and Hastie 2005),
+  ``tr[X_A (X_A' U X_A + diag(l2_A))^{-1} X_A' U]`` with ``X_A`` centred when
+  there is an intercept; equal to ``df`` for the lasso.
+
+The criteria are :mod:`glmgen.stats.criteria`'s with ``df="edf"`` and the
+maximised log-likelihood at each solution (for the gaussian family the
+dispersion is its maximum-likelihood estimate ``deviance / n``, as R's
+``logLik``), so ``path.aic[i]`` is ``path.fit_at(path.alphas[i]).aic``.
+
+The record is passive: refits (:meth:`PathResult.fit_at`, :meth:`PathResult.cv`,
+:meth:`PathResult.select`) go through :attr:`PathResult.refits`, an object the
+fitting layer (:mod:`glmgen.fit`) supplies, which holds the training rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._validation import check_choice
+from ..errors import InvalidParameterError
+from ..formula import DesignSpec
+from ..model import Family, Link
+from ..stats import EBIC_GAMMA, aic, aicc, bic, ebic, parameter_count
+from . import display
+from .cv import CVResult
+from .glm import GLMResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+FloatArray = npt.NDArray[np.float64]
+
+SELECTION_CRITERIA = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
+
+
+class PathRefits(Protocol):
+    """What a path asks the fitting layer for: refits on its training rows, and its last CV."""
+
+    last_cv: CVResult | None
+
+    def fit_at(self, path: PathResult, alpha: float) -> GLMResult: ...
+
+    def cross_validate(self, path: PathResult, folds: Any, *, seed: int, n_jobs: int, stratify: Any, groups: Any,
+                       repeats: int) -> CVResult: ...
+
+    def effective_df(self, path: PathResult) -> FloatArray: ...
+
+
+@dataclass(frozen=True, eq=False)
+class PathResult:
+    """Penalized fits along a decreasing grid of alphas.
+
+    ``coefs`` is a DataFrame indexed by alpha with one column per design
+    column (``Intercept`` first when fitted); coefficients that are zero are
+    exactly ``0.0``.
+    """
+
+    spec: DesignSpec
+    family: Family
+    link: Link
+    alphas: FloatArray
+    coefs: pd.DataFrame
+    deviance: FloatArray
+    null_deviance: float
+    loglik: FloatArray
+    nobs: float
+    alpha_max: float
+    l1_ratio: float
+    standardize: bool
+    penalty_factor: dict[str, float]
+    n_iter: FloatArray
+    converged: npt.NDArray[np.bool_]
+    warnings: list[str]
+    #: the design columns with a positive penalty factor (EBIC's candidates)
+    penalized_columns: tuple[str, ...]
+    #: total prior x frequency weight of the training rows (the divisor of a mean deviance)
+    weight_sum: float
+    refits: PathRefits = field(repr=False)
+
+    # -- per-alpha summaries ------------------------------------------------------------------------
+
+    @property
+    def df(self) -> FloatArray:
+        """Non-zero coefficients per alpha, excluding the intercept (glmnet's ``df``)."""
+        return np.count_nonzero(self.coefs[self.spec.column_names].to_numpy(), axis=1).astype(float)
+
+    @property
+    def edf(self) -> FloatArray:
+        """Effective degrees of freedom per alpha (:func:`glmgen.stats.effective_df`; ``df`` for the lasso).
+
+        Computed once on first use: for the elastic net it costs one Gram matrix of the active set per alpha.
+        """
+        return self.df if self.l1_ratio == 1.0 else self.refits.effective_df(self)
+
+    @property
+    def dev_ratio(self) -> FloatArray:
+        """``1 - deviance / null_deviance`` per alpha."""
+        return 1.0 - self.deviance / self.null_deviance
+
+    @property
+    def k(self) -> FloatArray:
+        """Parameters counted by the criteria: edf + intercept + estimated dispersion."""
+        return np.asarray(parameter_count(self.edf, self.spec.fit_intercept, self.family.estimates_dispersion))
+
+    @property
+    def aic(self) -> FloatArray:
+        return np.asarray(aic(self.loglik, self.k))
+
+    @property
+    def bic(self) -> FloatArray:
+        return np.asarray(bic(self.loglik, self.k, self.nobs))
+
+    @property
+    def aicc(self) -> FloatArray:
+        return np.asarray(aicc(self.loglik, self.k, self.nobs))
+
+    @property
+    def ebic(self) -> FloatArray:
+        """Extended BIC with ``gamma = 0.5`` (see :meth:`extended_bic`)."""
+        return self.extended_bic(EBIC_GAMMA)
+
+    def extended_bic(self, gamma: float = EBIC_GAMMA) -> FloatArray:
+        """Extended BIC: ``bic + 2 gamma log C(p, s)`` over the ``p`` penalized columns, ``s`` of them
+        non-zero (Chen and Chen 2008)."""
+        selected = np.count_nonzero(self.coefs[list(self.penalized_columns)].to_numpy(), axis=1)
+        return np.asarray(ebic(self.loglik, self.k, self.nobs, len(self.penalized_columns), selected, gamma))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per alpha: df, edf, deviance, dev_ratio, loglik, aic, bic, aicc, ebic."""
+        return pd.DataFrame({
+            "alpha": self.alphas, "df": self.df, "edf": self.edf, "deviance": self.deviance,
+            "dev_ratio": self.dev_ratio, "loglik": self.loglik, "aic": self.aic, "bic": self.bic,
+            "aicc": self.aicc, "ebic": self.ebic,
+        })
+
+    # -- single fits --------------------------------------------------------------------------------
+
+    def fit_at(self, alpha: float) -> GLMResult:
+        """Exact fit at ``alpha``, warm-started from the nearest path point (any ``alpha > 0``, also
+        beyond the path: ``alpha >= alphas[0]`` is solved, not assumed zero, for ridge-like penalties)."""
+        number = isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, (bool, np.bool_))
+        if not (number and math.isfinite(alpha) and alpha > 0):
+            raise InvalidParameterError(
+                f"alpha={alpha!r} must be a positive finite number; the path spans "
+                f"[{self.alphas[-1]:.4g}, {self.alphas[0]:.4g}]. Pass one of path.alphas or a value near them."
+            )
+        return self.refits.fit_at(self, float(alpha))
+
+    # -- choosing alpha -----------------------------------------------------------------------------
+
+    def cv(
+        self,
+        folds: int | Any = 10,
+        seed: int = 0,
+        n_jobs: int = 1,
+        stratify: Any = None,
+        groups: Any = None,
+        repeats: int = 1,
+    ) -> CVResult:
+        """K-fold cross-validated held-out deviance along this path's alphas (see :mod:`glmgen.fit.cv`).
+
+        The design is re-learned inside every fold. ``folds`` is a count or one
+        fold id per row (``cv.glmnet``'s ``foldid``). The result is kept for
+        :meth:`select` (in :attr:`refits`; the record itself does not change).
+        """
+        result = self.refits.cross_validate(self, folds, seed=seed, n_jobs=n_jobs, stratify=stratify,
+                                            groups=groups, repeats=repeats)
+        self.refits.last_cv = result
+        return result
+
+    @property
+    def last_cv(self) -> CVResult | None:
+        """The last :meth:`cv` run on this path, or ``None``."""
+        return self.refits.last_cv
+
+    def selected_index(self, criterion: str) -> int:
+        """Position in :attr:`alphas` of the alpha ``criterion`` chooses (as :meth:`select`)."""
+        criterion = check_choice("criterion", criterion, SELECTION_CRITERIA)
+        if criterion in ("cv", "cv_1se"):
+            result = self.refits.last_cv if self.refits.last_cv is not None else self.cv()
+            return result.index_min if criterion == "cv" else result.index_1se
+        values = getattr(self, criterion)
+        return int(np.nanargmin(values))
+
+    def select(self, criterion: str = "cv") -> GLMResult:
+        """The fit at the alpha chosen by ``criterion``: "cv", "cv_1se" (the last :meth:`cv`, else a
+        default 10-fold CV), "aic", "bic", "aicc" or "ebic" (minimum along the path)."""
+        return self.fit_at(float(self.alphas[self.selected_index(criterion)]))
+
+    def selection_table(self) -> pd.DataFrame:
+        """Each criterion's choice side by side: alpha, df, training deviance and CV deviance (if run)."""
+        cv_result = self.refits.last_cv
+        rows = {}
+        for criterion in SELECTION_CRITERIA:
+            if criterion.startswith("cv") and cv_result is None:
+                continue
+            k = self.selected_index(criterion)
+            rows[criterion] = {
+                "alpha": self.alphas[k], "df": self.df[k], "edf": self.edf[k], "train_deviance": self.deviance[k],
+                "train_mean_deviance": self.deviance[k] / self.weight_sum,
+                "cv_mean_deviance": cv_result.mean_deviance[k] if cv_result is not None else np.nan,
+            }
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def plot(self, ax: Any = None) -> Figure:
+        """Coefficient paths against log10(alpha), each labelled with its column."""
+        figure: Figure = display.show("plot_path", self, ax=ax)
+        return figure
+
+    def __repr__(self) -> str:
+        return (f"PathResult({self.spec.formula!r}, family={self.family.name!r}, l1_ratio={self.l1_ratio:g}, "
+                f"{len(self.alphas)} alphas from {self.alphas[0]:.4g} to {self.alphas[-1]:.4g})")
