@@ -91,11 +91,10 @@ def load_demo_data() -> pd.DataFrame:
     return randhie.load_pandas().data
 
 
-def _report(formula: str, data: pd.DataFrame, family: str, *, figures: bool = True, title: str | None = None,
-            **options: Any) -> Report:
-    """:func:`glmgen.report` for the command line: the formula sees the data columns and the allow-listed
-    functions only (an empty :class:`FormulaContext`: there is no calling Python session)."""
-    analysis = analyse(formula, data, family, context=FormulaContext(), **options)
+def _report(formula: str, data: pd.DataFrame, family: str, *, context: FormulaContext, figures: bool = True,
+            title: str | None = None, **options: Any) -> Report:
+    """:func:`glmgen.report` with the formula ``context`` captured by :func:`main`."""
+    analysis = analyse(formula, data, family, context=context, **options)
     return build_report(analysis, figures=figures, title=title)
 
 
@@ -113,7 +112,7 @@ def _model_options(args: argparse.Namespace) -> dict[str, Any]:
     return dict(
         link=args.link, select=args.select, alpha=args.alpha, l1_ratio=l1_ratio, test_size=args.test_size,
         seed=args.seed, folds=args.folds, n_jobs=args.n_jobs, weights=args.weights, offset=args.offset,
-        exposure=args.exposure, progress=args.progress, safe=not args.allow_unsafe_formula,
+        exposure=args.exposure, progress=args.progress, safe=not args.allow_unsafe_formula, context=args.context,
     )
 
 
@@ -168,7 +167,7 @@ def _run_demo(args: argparse.Namespace) -> None:
     result = _report(
         DEMO_FORMULA, load_demo_data(), "poisson", select="cv_1se", l1_ratio=0.5, n_alphas=DEMO_N_ALPHAS,
         test_size=0.25, seed=args.seed, n_boot=args.n_boot, folds=10, boot_folds=args.boot_folds,
-        n_jobs=args.n_jobs, progress=args.progress,
+        n_jobs=args.n_jobs, progress=args.progress, context=args.context,
         title="RAND Health Insurance Experiment: outpatient visits (mdvis), Poisson elastic net",
     )
     _write(result, output, format)
@@ -250,8 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; bad input gives a one-line error on stderr and exit code 2."""
+    """Entry point; bad input gives a one-line error on stderr and exit code 2.
+
+    Formulas see the data columns and NumPy's functions; called from Python with
+    ``--allow-unsafe-formula``, they also see the caller's names, as :func:`glmgen.glm` does.
+    """
     args = build_parser().parse_args(argv)
+    args.context = FormulaContext.capture()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GLMGenWarning)  # recorded in the report instead

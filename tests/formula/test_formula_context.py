@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import glmgen as gg
+from glmgen.cli import main
 from glmgen.formula import FormulaContext
 
 
@@ -108,14 +109,29 @@ def test_bootstrap_refits(frame, target):
     np.testing.assert_allclose(boot.replicates.to_numpy(), reference.replicates.to_numpy(), rtol=1e-7, atol=1e-9)
 
 
-def test_command_line_sees_only_columns_and_numpy(tmp_path, frame, run_cli):
+def test_command_line(tmp_path, frame, run_cli, capsys):
+    """The command line checks formulas by default (a user function is not on the allow-list); called from
+    Python with --allow-unsafe-formula it sees the caller's names like gg.glm."""
     path = tmp_path / "data.csv"
     frame.to_csv(path, index=False)
     code, out, _ = run_cli("fit", str(path), "--formula", "y ~ np.log1p(np.abs(x)) + z", "--family", "poisson")
     assert code == 0, out
     code, out, err = run_cli("fit", str(path), "--formula", "y ~ double(x)", "--family", "poisson")
-    assert code != 0
-    assert "double" in out + err
+    assert code == 2 and "double" in err
+    code = main(["fit", str(path), "--formula", "y ~ double(x) + z", "--family", "poisson",
+                 "--allow-unsafe-formula"])  # called here, so this module's names are the caller's
+    out = capsys.readouterr().out
+    assert code == 0, out
+    code, plain, _ = run_cli("fit", str(path), "--formula", "y ~ x2 + z", "--family", "poisson")
+    assert code == 0
+    assert _held_out_line(out) == _held_out_line(plain)
+
+
+def _held_out_line(text: str) -> str:
+    """The line of the `fit` output that gives the held-out mean deviance."""
+    lines = [line for line in text.splitlines() if "eld-out" in line]
+    assert lines, text
+    return lines[0]
 
 
 def test_restricted_context_keeps_only_the_names_used():
