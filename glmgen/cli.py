@@ -1,9 +1,13 @@
 """Command line: ``glmgen fit``, ``glmgen report`` and ``glmgen demo``. Parsing and I/O only; no statistics.
 
-Every command runs :func:`glmgen.report` (split, fit or path + CV
-selection, generalization, optionally bootstrap and learning curve) and
-prints or writes the result. Bad input (unreadable file, missing column,
-wrong family, ...) gives one line on stderr and exit code 2.
+``fit`` fits the whole data it is given, as R's ``glm`` (the numbers of
+:func:`glmgen.glm` on the same file), or a fixed penalty (``--alpha``), or a
+path with its alpha chosen on the whole data (``--select``), and prints R's
+summary; it holds rows out only when ``--test-size`` is given. ``report``
+and ``demo`` run :func:`glmgen.report` (split, fit or path + CV selection,
+generalization, optionally bootstrap and learning curve) and write it. Bad
+input (unreadable file, missing column, wrong family, ...) gives one line on
+stderr and exit code 2.
 
 A formula is Python code, and a command line often runs someone else's
 (from a config file or a script). ``fit`` and ``report`` therefore check
@@ -27,12 +31,17 @@ from statsmodels.datasets import randhie
 
 from .errors import DataError, GlmgenError, GLMGenWarning
 from .evaluation import analyse
+from .fit import fit_glm, fit_glm_path
 from .formula import FormulaContext
 from .render import Report, build_report
+from .resampling import split
+from .results import GLMResult
 
 SELECT_CHOICES = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
 FAMILY_HELP = "gaussian, binomial or poisson (default: gaussian)"
 DEMO_FORMULA = "mdvis ~ ."
+#: held-out share of ``glmgen report`` (``glmgen fit`` holds out rows only when --test-size is given)
+DEFAULT_TEST_SIZE = 0.25
 DEMO_N_BOOT = 500
 DEMO_BOOT_FOLDS = 5
 DEMO_N_ALPHAS = 40
@@ -109,23 +118,82 @@ def _model_options(args: argparse.Namespace) -> dict[str, Any]:
     l1_ratio = 1.0 if args.l1_ratio is None else args.l1_ratio
     if args.l1_ratio is not None and args.alpha is None and args.select is None:
         raise UsageError("--l1-ratio needs --alpha (a fixed penalty) or --select (a penalty path).")
+    test_size = DEFAULT_TEST_SIZE if args.test_size is None else args.test_size
     return dict(
-        link=args.link, select=args.select, alpha=args.alpha, l1_ratio=l1_ratio, test_size=args.test_size,
+        link=args.link, select=args.select, alpha=args.alpha, l1_ratio=l1_ratio, test_size=test_size,
         seed=args.seed, folds=args.folds, n_jobs=args.n_jobs, weights=args.weights, offset=args.offset,
         exposure=args.exposure, progress=args.progress, safe=not args.allow_unsafe_formula, context=args.context,
     )
 
 
+def fit_model(args: argparse.Namespace, data: pd.DataFrame) -> GLMResult:
+    """The model of ``glmgen fit`` on ``data``: as :func:`glmgen.glm` (with ``--alpha`` at that penalty), or
+    with ``--select`` the path's fit at the alpha the criterion chooses on ``data`` (CV folds seeded)."""
+    options = _model_options(args)
+    common = {"context": args.context, "link": options["link"], "weights": args.weights, "offset": args.offset,
+              "exposure": args.exposure, "safe": options["safe"]}
+    if args.select is None:
+        alpha = options["alpha"] or 0.0
+        return fit_glm(args.formula, data, args.family, alpha=alpha,
+                       l1_ratio=options["l1_ratio"] if alpha > 0 else 0.0, **common)
+    if args.folds < 2:
+        raise UsageError(f"--folds {args.folds} must be at least 2.")
+    path = fit_glm_path(args.formula, data, args.family, l1_ratio=options["l1_ratio"], **common)
+    if args.select in ("cv", "cv_1se"):
+        path.cv(folds=args.folds, seed=args.seed, n_jobs=args.n_jobs)
+    fit = path.select(args.select)
+    table = path.selection_table().to_string(float_format=lambda v: f"{v:.6g}")
+    print(f"Alpha chosen by each criterion (selected: {args.select})\n{table}\n")
+    return fit
+
+
+def _r_call(fit: GLMResult, args: argparse.Namespace) -> str:
+    """The fit as R's ``Call:`` line would show it (with the penalty, if any, as glmnet's arguments)."""
+    penalty = (f", lambda = {fit.penalty.alpha:.6g}, alpha = {fit.penalty.l1_ratio:g}"
+               if fit.penalty.is_penalized else "")
+    extras = "".join(f", {role} = {value}" for role, value in
+                     (("weights", args.weights), ("offset", args.offset), ("exposure", args.exposure)) if value)
+    return (f"glm(formula = {fit.spec.formula}, family = {fit.family.name}(link = \"{fit.link.name}\"), "
+            f"data = {Path(args.data).name}{extras}{penalty})")
+
+
+def r_footer(fit: GLMResult) -> str:
+    """The closing lines of R's ``summary.glm``: dispersion, null and residual deviance with their degrees
+    of freedom, AIC and the number of iterations."""
+    dispersion = "taken to be 1" if not fit.family.estimates_dispersion else f"taken to be {fit.scale:.6g}"
+    null_df = fit.df_resid + fit.df_model
+    return (
+        f"(Dispersion parameter for {fit.family.name} family {dispersion})\n\n"
+        f"    Null deviance: {fit.null_deviance:.6g}  on {null_df:g}  degrees of freedom\n"
+        f"Residual deviance: {fit.deviance:.6g}  on {fit.df_resid:g}  degrees of freedom\n"
+        f"AIC: {fit.aic:.6g}\n\n"
+        f"Number of {'Fisher Scoring' if not fit.penalty.is_penalized else 'IRLS'} iterations: {fit.n_iter}"
+    )
+
+
 def _run_fit(args: argparse.Namespace) -> None:
     data = read_table(args.data)
-    result = _report(args.formula, data, args.family, **_model_options(args), n_boot=0, learning_curve=False,
-                    figures=False)
-    print(result.to_text(sections=("generalization", "coefficients", "selection")))
-    warnings_raised = result.analysis.warnings
-    if warnings_raised:
+    if args.test_size is None or args.test_size == 0:
+        fit, test = fit_model(args, data), None
+    else:
+        train, test = split(data, test_size=args.test_size, seed=args.seed)
+        print(f"Fitted on a training split of {len(train)} of {len(data)} rows (--test-size {args.test_size:g}, "
+              f"--seed {args.seed}); {len(test)} rows held out.\n")
+        fit = fit_model(args, train)
+    print(f"Call:\n{_r_call(fit, args)}\n")
+    summary = str(fit.summary())
+    print(summary)
+    print()
+    print(r_footer(fit))
+    if test is not None:
+        held_out = fit.evaluate(test)
+        print(f"\nHeld-out deviance: {held_out.deviance:.6g} on {held_out.n:g} rows (mean deviance "
+              f"{held_out.mean_deviance:.6g}, D² {held_out.d2:.4f}).")
+    unshown = [message for message in fit.warnings if message not in summary]
+    if unshown:
         print("\nWarnings:")
-        for entry in warnings_raised:
-            print(f"  - {entry.stage}: {entry.message}")
+        for message in unshown:
+            print(f"  - {message}")
 
 
 def _format_of(args: argparse.Namespace, output: Path) -> str:
@@ -166,7 +234,7 @@ def _run_demo(args: argparse.Namespace) -> None:
           f"path + selection ({args.boot_folds}-fold CV inside each). A few minutes on 2 cores.", flush=True)
     result = _report(
         DEMO_FORMULA, load_demo_data(), "poisson", select="cv_1se", l1_ratio=0.5, n_alphas=DEMO_N_ALPHAS,
-        test_size=0.25, seed=args.seed, n_boot=args.n_boot, folds=10, boot_folds=args.boot_folds,
+        test_size=DEFAULT_TEST_SIZE, seed=args.seed, n_boot=args.n_boot, folds=10, boot_folds=args.boot_folds,
         n_jobs=args.n_jobs, progress=args.progress, context=args.context,
         title="RAND Health Insurance Experiment: outpatient visits (mdvis), Poisson elastic net",
     )
@@ -187,7 +255,9 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
                          help="fit an elastic-net path and choose alpha by this criterion")
     parser.add_argument("--l1-ratio", type=float, default=None,
                         help="elastic-net mix for --alpha / --select (default 1 = lasso)")
-    parser.add_argument("--test-size", type=float, default=0.25, help="held-out share (default 0.25)")
+    parser.add_argument("--test-size", type=float, default=None,
+                        help="held-out share (report: default 0.25; fit: none unless given, then the model is "
+                             "fitted on the rest and its held-out deviance printed)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, folds and bootstrap (default 0)")
     parser.add_argument("--folds", type=int, default=10, help="cross-validation folds with --select (default 10)")
     parser.add_argument("--n-jobs", type=int, default=1, help="worker processes (-1 = all cores); results do "
@@ -219,9 +289,12 @@ def _add_output(parser: argparse.ArgumentParser, default: str | None) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="glmgen", description="GLMs that measure how well they generalize.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{fit,report,demo}")
-    fit = commands.add_parser("fit", help="fit on a training split; print coefficients and held-out deviance",
-                              description="Fit on a seeded training split and print the coefficient table and "
-                                          "the training vs held-out deviance.")
+    fit = commands.add_parser("fit", help="fit the data as R's glm and print its summary",
+                              description="Fit the whole data (as R's glm; --alpha: a fixed penalty; --select: "
+                                          "a penalty path with alpha chosen on the data) and print the summary: "
+                                          "coefficients, dispersion, null and residual deviance, AIC. With "
+                                          "--test-size, fit on a seeded training split and print the held-out "
+                                          "deviance too.")
     _add_model_arguments(fit)
     fit.set_defaults(run=_run_fit)
     report = commands.add_parser("report", help="write the whole generalization report (HTML, Markdown, LaTeX)",

@@ -18,6 +18,8 @@ statsmodels / scikit-learn.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import warnings
 from collections.abc import Callable
@@ -481,7 +483,8 @@ BOOTSTRAP = [
     bad("bootstrap", "path-without-select", boot("path"), IPE, "select="),
     bad("bootstrap", "path-select-misspelled", boot("path", select="bci"), IPE, "'bci'", "Did you mean 'bic'?"),
     bad("bootstrap", "select-on-glm", boot(select="aic"), IPE, "select="),
-    bad("bootstrap", "stepwise-without-data", boot("step"), IPE, "data="),
+    bad("bootstrap", "stepwise-without-its-rows", lambda e: gg.bootstrap(dataclasses.replace(e.step, data=None),
+                                                                          n_boot=5, progress=False), IPE, "data="),
     bad("bootstrap", "loaded-model", boot("loaded"), DE, "loaded from a file"),
     bad("bootstrap", "object-text", lambda e: gg.bootstrap("y ~ x1", n_boot=5), IPE, "str"),
     bad("bootstrap", "penalized-parametric", boot("penalized", method="parametric"), IPE, "parametric"),

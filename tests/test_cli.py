@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import glmgen as gg
 from glmgen import cli
+from glmgen.formula import FormulaContext
 
 
 @pytest.fixture(scope="module")
@@ -30,28 +32,92 @@ def one_line_error(err: str) -> str:
     return lines[0]
 
 
-def test_fit_prints_coefficients_and_generalization(run_cli, csv):
-    code, out, err = run_cli("fit", csv, "--formula", "count ~ x1 + x2 + C(group)", "--family", "poisson")
+def _coefficients(out: str, names: list[str]) -> dict[str, float]:
+    return {name: float(re.search(rf"^{re.escape(name)}\s+(-?[\d.e+-]+)", out, flags=re.M).group(1))
+            for name in names}
+
+
+def test_fit_fits_the_whole_data_as_glm(run_cli, csv, frame):
+    """``glmgen fit`` is R's ``glm`` on the file: the coefficients of ``gg.glm`` on the full data (1e-10), and
+    R's summary lines (call, dispersion, null and residual deviance with df, AIC, iterations)."""
+    formula = "count ~ x1 + x2 + C(group)"
+    expected = gg.glm(formula, frame, family="poisson")
+    args = cli.build_parser().parse_args(["fit", csv, "--formula", formula, "--family", "poisson"])
+    args.context = FormulaContext()
+    np.testing.assert_allclose(cli.fit_model(args, cli.read_table(csv)).params, expected.params, rtol=1e-10,
+                               atol=1e-12)
+    code, out, err = run_cli("fit", csv, "--formula", formula, "--family", "poisson")
     assert code == 0, err
-    assert re.search(r"^Held-out mean deviance \S+ vs training \S+ \(gap \S+\); D² ", out, flags=re.M)
-    assert "Training vs held-out fit" in out and "Coefficients" in out
-    for name in ("Intercept", "x1", "x2", "C(group)[T.b]"):
-        assert re.search(rf"^{re.escape(name)}\s+-?\d", out, flags=re.M), name
-    assert "95% Wald lower" in out
+    printed = _coefficients(out, list(expected.params.index))
+    np.testing.assert_allclose(list(printed.values()), expected.params.to_numpy(), rtol=5e-4, atol=5e-5)
+    assert f'glm(formula = {formula}, family = poisson(link = "log"), data = data.csv)' in out
+    assert "(Dispersion parameter for poisson family taken to be 1)" in out
+    null_df = expected.nobs - 1
+    assert re.search(rf"^    Null deviance: {expected.null_deviance:.6g}  on {null_df:g}  degrees of freedom$", out,
+                     flags=re.M)
+    assert re.search(rf"^Residual deviance: {expected.deviance:.6g}  on {expected.df_resid:g}  degrees of freedom$",
+                     out, flags=re.M)
+    assert re.search(rf"^AIC: {expected.aic:.6g}$", out, flags=re.M)
+    assert re.search(rf"^Number of Fisher Scoring iterations: {expected.n_iter}$", out, flags=re.M)
+    assert "Held-out" not in out and "training split" not in out
 
 
-def test_fit_with_selection_prints_each_criterion(run_cli, csv):
+def test_fit_drops_missing_rows_as_glm_does(run_cli, tmp_path, frame):
+    data = frame.copy()
+    data.loc[[3, 17], "x2"] = np.nan
+    path = tmp_path / "missing.csv"
+    data.to_csv(path, index=False)
+    args = cli.build_parser().parse_args(["fit", str(path), "--formula", "signed ~ x1 + x2"])
+    args.context = FormulaContext()
+    with pytest.warns(gg.DroppedRowsWarning):
+        expected = gg.glm("signed ~ x1 + x2", data)
+    with pytest.warns(gg.DroppedRowsWarning):
+        fit = cli.fit_model(args, cli.read_table(str(path)))
+    assert fit.nobs == len(data) - 2
+    np.testing.assert_allclose(fit.params, expected.params, rtol=1e-10)
+    code, out, err = run_cli("fit", str(path), "--formula", "signed ~ x1 + x2")
+    assert code == 0, err
+    assert re.search(rf"^\(Dispersion parameter for gaussian family taken to be {expected.scale:.6g}\)$", out,
+                     flags=re.M)
+    assert "dropped 2 of 160 rows" in out
+
+
+def test_fit_holds_out_rows_only_when_test_size_is_given(run_cli, csv, frame):
+    formula = "count ~ x1 + x2"
+    code, out, err = run_cli("fit", csv, "--formula", formula, "--family", "poisson", "--test-size", "0.25",
+                             "--seed", "3")
+    assert code == 0, err
+    train, test = gg.split(frame, test_size=0.25, seed=3)
+    expected = gg.glm(formula, train, family="poisson")
+    held_out = expected.evaluate(test)
+    assert f"Fitted on a training split of {len(train)} of {len(frame)} rows" in out
+    assert re.search(rf"^Residual deviance: {expected.deviance:.6g}  on {expected.df_resid:g} ", out, flags=re.M)
+    assert f"Held-out deviance: {held_out.deviance:.6g} on {held_out.n:g} rows" in out
+    code, zero, err = run_cli("fit", csv, "--formula", formula, "--family", "poisson", "--test-size", "0")
+    assert code == 0, err
+    full = gg.glm(formula, frame, family="poisson")
+    assert re.search(rf"^Residual deviance: {full.deviance:.6g}  on {full.df_resid:g} ", zero, flags=re.M)
+    assert "Held-out" not in zero
+
+
+def test_fit_with_selection_chooses_alpha_on_the_whole_data(run_cli, csv, frame):
     code, out, err = run_cli("fit", csv, "--formula", "count ~ .", "--family", "poisson", "--select", "bic",
-                         "--folds", "3", "--l1-ratio", "0.5")
+                             "--l1-ratio", "0.5")
     assert code == 0, err
-    assert "Alpha chosen by each criterion" in out
-    assert re.search(r"^bic\s.*\byes$", out, flags=re.M)
+    path = gg.glm_path("count ~ .", frame, family="poisson", l1_ratio=0.5)
+    chosen = path.select("bic")
+    assert "Alpha chosen by each criterion (selected: bic)" in out
+    assert f"lambda = {chosen.penalty.alpha:.6g}, alpha = 0.5)" in out
+    assert re.search(rf"^Residual deviance: {chosen.deviance:.6g} ", out, flags=re.M)
 
 
-def test_fit_at_fixed_alpha(run_cli, csv):
+def test_fit_at_fixed_alpha(run_cli, csv, frame):
     code, out, err = run_cli("fit", csv, "--formula", "count ~ x1 + x2", "--family", "poisson", "--alpha", "0.05")
     assert code == 0, err
-    assert "fixed alpha=0.05" in out
+    expected = gg.glm("count ~ x1 + x2", frame, family="poisson", alpha=0.05, l1_ratio=1.0)
+    assert "lambda = 0.05, alpha = 1)" in out
+    np.testing.assert_allclose(list(_coefficients(out, ["x1", "x2"]).values()), expected.params[["x1", "x2"]],
+                               rtol=5e-4, atol=5e-5)
 
 
 def test_report_writes_html(run_cli, csv, tmp_path):

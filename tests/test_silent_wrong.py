@@ -180,10 +180,13 @@ def test_transform_giving_nan_names_the_term() -> None:
         gg.glm("y ~ np.log(x)", data)
 
 
-def test_r_offset_term_points_to_the_offset_argument() -> None:
-    data = small_frame().assign(e=2.0)
-    with pytest.raises(FormulaError, match=r"offset='np.log\(e\)'"):
-        gg.glm("y ~ x + offset(np.log(e))", data)
+def test_r_offset_term_is_the_offset_argument() -> None:
+    """R's ``offset(...)`` term was refused; it now means what it means in R: the same fit as ``offset=``."""
+    data = small_frame().assign(e=np.linspace(1.0, 3.0, len(small_frame())))
+    term = gg.glm("y ~ x + offset(np.log(e))", data)
+    argument = gg.glm("y ~ x", data, offset="np.log(e)")
+    pd.testing.assert_series_equal(term.params, argument.params)
+    assert term.deviance == argument.deviance
 
 
 # --------------------------------------------------------------------------- model comparison

@@ -8,7 +8,11 @@ sections of tables and figures without computing anything.
 The analysis, in order (every random step seeded from ``seed``):
 
 1. **Split.** ``gg.split(data, test_size, seed)``: the held-out part is
-   touched only to score the final model (steps 5 and 8).
+   touched only to score the final model (steps 5 and 8). The level set of
+   each factor is schema, declared from the whole data before the split
+   (:meth:`~glmgen.formula.DesignSpec.declare_levels`), so a level with no
+   training rows gets an all-zero column instead of stopping the report;
+   the notes name such levels.
 2. **Fit** on the training part: an unpenalized GLM (``select=None``), a
    penalized GLM at a fixed ``alpha``, or a regularization path
    (``gg.glm_path``) with ``folds``-fold cross-validation on the training
@@ -53,7 +57,7 @@ from .. import errors
 from .._validation import check_choice, check_level
 from ..errors import DataError, GLMGenWarning, InvalidParameterError
 from ..fit import fit_glm, fit_glm_path
-from ..formula import FormulaContext
+from ..formula import FormulaContext, build_design
 from ..model import resolve_family
 from ..resampling import BootstrapResult, bootstrap, split
 from ..results import (
@@ -226,6 +230,33 @@ def _column_roles(fit: GLMResult, data: pd.DataFrame) -> pd.DataFrame:
     }, index=pd.Index([str(c) for c in data.columns], name="column"))
 
 
+def _level_notes(fit: GLMResult, train: pd.DataFrame, test: pd.DataFrame, predictors: list[str]) -> list[str]:
+    """One note per declared factor column (a Categorical ``predictor``) with levels absent from the fitted
+    training rows: what the model does with them and how many held-out rows have them."""
+    notes = []
+    fitted = train[fit.training_rows().design.kept]
+    for column in predictors:
+        if not isinstance(train[column].dtype, pd.CategoricalDtype):
+            continue
+        present = set(fitted[column].dropna().unique())
+        absent = [level for level in train[column].cat.categories if level not in present]
+        if not absent:
+            continue
+        shown = ", ".join(repr(level) for level in absent[:8]) + (f", ... {len(absent)} in total"
+                                                                  if len(absent) > 8 else "")
+        n_test = int(test[column].isin(absent).sum())
+        treatment = ("its coefficient is 0 under the penalty" if fit.penalty.is_penalized
+                     else "its coefficient is NaN (aliased, R's NA)")
+        notes.append(
+            f"{len(absent)} level{'s' if len(absent) > 1 else ''} of {column!r} "
+            f"{'have' if len(absent) > 1 else 'has'} no training rows ({shown}). The level set comes from the "
+            f"whole data, so each such level has an all-zero design column: {treatment}, and the {n_test} "
+            f"held-out row{'s' if n_test != 1 else ''} at these levels {'are' if n_test != 1 else 'is'} predicted "
+            "at the reference level."
+        )
+    return notes
+
+
 def _learning_sizes(n_train: int, n_coefficients: int, test_size: float) -> tuple[float, ...]:
     """Six shares of the learning curve's training part, the smallest with >= 5 rows per coefficient if possible."""
     available = n_train * (1.0 - test_size)
@@ -324,7 +355,8 @@ def analyse(
     residual_rows = 0
     try:
         with steps.step("split"):
-            train, test = split(data, test_size=test_size, seed=seed)
+            spec, _ = build_design(formula, data, **variables, na_action=na_action, context=context, safe=safe)
+            train, test = split(spec.declare_levels(data), test_size=test_size, seed=seed)
         if select is None:
             with steps.step("fit"):
                 penalized = alpha is not None and alpha > 0
@@ -391,6 +423,8 @@ def analyse(
         with steps.step("data summary"):
             columns = _column_roles(fit, data)
             test_design_rows = int(fit.spec.build(test).n_rows)
+            notes.extend(_level_notes(fit, train, test, [c for c in data.columns
+                                                         if columns.loc[str(c), "role"] == "predictor"]))
     finally:
         steps.close()
     for entry in steps.warnings:  # re-issue glmgen's own warnings once (they were recorded above)

@@ -1,11 +1,17 @@
 """K-fold cross-validation of regularization paths, leakage-safe by construction.
 
-For each fold the formula's design (categorical levels, stateful transforms
-such as ``standardize(x)``, penalty standardization) is learned from the
-fold's training rows only, with the caller's formula context, and applied to
-its held-out rows, which are scored with the weighted mean unit deviance at
-every alpha of the full-data grid (as ``cv.glmnet``). Scoring and the
-summaries are :mod:`glmgen.stats.cross_validation`'s.
+For each fold the formula's design (stateful transforms such as
+``standardize(x)``, penalty standardization) is learned from the fold's
+training rows only, with the caller's formula context, and applied to its
+held-out rows, which are scored with the weighted mean unit deviance at
+every alpha of the full-data grid (as ``cv.glmnet``). The level set of a
+factor is not learned per fold: it is schema, fixed from all the path's rows
+(:meth:`~glmgen.formula.DesignSpec.declare_levels`), so a level without
+training rows in a fold gets an all-zero column, whose coefficient the
+penalty keeps at exactly 0 (glmnet's treatment of a column of zeros), and
+its held-out rows are predicted at the fold's reference level,
+the first level with training rows there. Scoring and the summaries
+are :mod:`glmgen.stats.cross_validation`'s.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ def _subset(variables: dict[str, Any], rows: IntArray) -> dict[str, Any]:
 class FoldProblem:
     """Everything a fold refit needs, picklable so folds can run in worker processes.
 
+    ``data`` are the path's rows with the factor columns' level sets declared from all of them;
     ``variables`` are the weights / offset inputs restricted to the path's rows (arrays subset, names kept);
     ``context`` holds only the caller's names the formula and those inputs use.
     """
@@ -82,6 +89,9 @@ class FoldProblem:
 
     @classmethod
     def of(cls, path: PathResult, refits: PathRefitter, data: pd.DataFrame) -> FoldProblem:
+        """The folds' problem over ``data``, the path's rows (rows dropped for NA hold no level a fold could see,
+        so declaring the levels of these rows gives the same folds as declaring those of all rows)."""
+        data = path.spec.declare_levels(data)
         variables = refits.row_variables()
         codes = [path.spec.formula] + [v for v in variables.values() if isinstance(v, str)]
         settings = {key: refits.fit_kwargs[key] for key in ("family", "link", "l1_ratio", "penalty_factor",
@@ -103,10 +113,11 @@ class FoldProblem:
         test_arrays = {role: v for role, v in _subset(self.variables, test).items() if isinstance(v, np.ndarray)}
         try:
             held_out = spec.build(self.data.iloc[test], na_action="raise", arrays=test_arrays)
-        except UnseenLevelError as exc:
+        except UnseenLevelError as exc:  # a factor whose levels are learned per fold (an expression, Sum coding)
             raise UnseenLevelError(
-                f"{exc} (in a cross-validation fold: the level occurs only in that fold's held-out rows; merge rare "
-                "levels, use fewer folds, or stratify the folds by that column)"
+                f"{exc} (in a cross-validation fold: the level occurs only in that fold's held-out rows of a term "
+                "whose levels are learned from the training rows; write the column itself or C(column) instead, "
+                "merge rare levels, or use fewer folds)"
             ) from None
         assert held_out.y is not None
         eta = held_out.offset[:, None] + fold_path.intercepts[None, :] + held_out.X @ fold_path.coefs.T

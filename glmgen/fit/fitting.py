@@ -37,6 +37,14 @@ def check_design(design: DesignMatrix, spec: DesignSpec, family: Family) -> None
             f"can use; family={family.name!r} needs one response column. Use family='binomial', or model the "
             f"successes as counts with the trials as exposure (e.g. 'successes ~ ...', exposure='trials')."
         )
+    levels = spec.response.levels
+    if levels is not None and not family.accepts_trials:
+        raise InvalidParameterError(
+            f"the response {spec.response.label!r} is categorical (levels {levels[0]!r} and {levels[1]!r}), which "
+            f"only a binomial model reads (y = 1 at {levels[1]!r}, as R); family={family.name!r} needs a numeric "
+            f"response. Use family='binomial', or write the response as a number, e.g. "
+            f"\"I({spec.response.label} == {levels[1]!r}) ~ ...\"."
+        )
     family.check_y(design.y, design.row_labels, spec.response.label)
     if not np.any(design.weights * design.freq_weights > 0):
         sources = [f"{v.role} {v.source if v.kind != 'array' else '(array)'!r}" for v in spec.variables
@@ -100,19 +108,34 @@ def fit_unpenalized(
         notices.append(Notice(DroppedRowsWarning, f"dropped {design.dropped_message}."))
     output = irls(problem, control=control)
     if output.aliased.any():
-        names = [n for n, a in zip(spec.column_names, output.aliased) if a]
-        notices.append(Notice(
-            AliasedColumnsWarning,
-            f"{len(names)} column{'s are' if len(names) > 1 else ' is'} a linear combination of earlier columns "
-            f"and got NaN coefficients (R's NA): {', '.join(repr(n) for n in names)}. Remove "
-            f"{'them' if len(names) > 1 else 'it'} from the formula to silence this warning.",
-        ))
+        notices.append(_aliased_notice(spec, problem, output.aliased))
     notices.extend(output.notices)
     null_deviance, null_intercept = null_model(problem, control)
     messages = emit(notices, stacklevel + 1)
     return build_result(
         spec, design, family, link, output, penalty=PenaltySettings(), null_deviance=null_deviance,
         null_intercept=null_intercept, warnings=messages,
+    )
+
+
+def _aliased_notice(spec: DesignSpec, problem: GLMProblem, aliased: np.ndarray) -> Notice:
+    """R's NA coefficients, saying which columns are all zero on the fitted rows (a level with no training
+    rows) and which are linear combinations of earlier columns."""
+    used = problem.weights > 0
+    zero = [n for j, n in enumerate(spec.column_names) if aliased[j] and not np.any(problem.X[used, j])]
+    combined = [n for n, a in zip(spec.column_names, aliased) if a and n not in zero]
+    parts = []
+    if zero:
+        parts.append(f"{len(zero)} column{'s are' if len(zero) > 1 else ' is'} zero on every fitted row (e.g. a "
+                     f"level with no training rows): {', '.join(repr(n) for n in zero)}")
+    if combined:
+        parts.append(f"{len(combined)} column{'s are' if len(combined) > 1 else ' is'} a linear combination of "
+                     f"earlier columns: {', '.join(repr(n) for n in combined)}")
+    return Notice(
+        AliasedColumnsWarning,
+        f"{'; '.join(parts)}. {'They get' if int(aliased.sum()) > 1 else 'It gets'} NaN coefficients (R's NA) and "
+        "contribute nothing to predictions. Remove such terms from the formula (or merge rare levels, e.g. "
+        "lump(x, min_count=5)) to silence this warning.",
     )
 
 

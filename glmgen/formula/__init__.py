@@ -27,10 +27,11 @@ from .terms import (
     term_key,
     term_label,
 )
+from .transforms import split_offset_terms
 
 __all__ = [
     "DOT_PATTERN", "DesignMatrix", "DesignSpec", "FormulaContext", "ResponseSpec", "Term", "VariableInput",
     "VariableSpec", "addable", "build_design", "by_degree", "check_design", "check_frame", "data_warnings",
-    "droppable", "hierarchical_subsets", "model_label", "rhs_terms", "split_formula", "term_key", "term_label",
+    "droppable", "hierarchical_subsets", "model_label", "rhs_terms", "split_formula", "split_offset_terms", "term_key", "term_label",
     "tilde_position",
 ]

@@ -2,19 +2,22 @@
 
 Everything the formula needs is learned from the rows that will be fitted
 (categorical levels, contrasts, stateful transforms), after the checks on the
-formula text, the columns it uses and the rows with missing values.
+formula text, the columns it uses and the rows with missing values. R's
+``offset()`` terms join the offset, and ``cr()`` / ``cc()`` / ``te()`` next to
+an intercept are centred (see :mod:`glmgen.formula.transforms`).
 :func:`data_warnings` lists valid but suspicious categorical columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import patsy
+import patsy.builtins
 
 from .._validation import check_choice
 from ..errors import DataError, FormulaError, GlmgenError
@@ -23,6 +26,7 @@ from .frame import (
     check_column_types,
     check_frame,
     check_no_intercept_column,
+    declare_levels,
     formula_env,
     model_frame,
     patsy_error,
@@ -31,6 +35,7 @@ from .frame import (
 )
 from .matrix import DesignMatrix, numeric_design_info, plain_numeric_columns
 from .parse import (
+    _quote_column,
     check_keyword_columns,
     check_response_not_predictor,
     check_safe_keywords,
@@ -40,13 +45,16 @@ from .parse import (
     rhs_terms,
     split_formula,
 )
+from .response import factor_response
 from .safety import (
     check_expression_is_safe,
     check_expressions_fit_data,
     check_formula_size,
+    restricted_namespace,
 )
 from .spec import DesignSpec, VariableSpec
 from .state import VARIABLE_ROLES
+from .transforms import center_splines, check_called_names, split_offset_terms
 
 VariableInput: TypeAlias = str | Sequence[float] | npt.NDArray[Any] | pd.Series | None
 _NA_ACTIONS = ("drop", "raise")
@@ -75,6 +83,33 @@ def _variable_spec(role: str, value: VariableInput, data: pd.DataFrame) -> tuple
     return VariableSpec(role, "array"), values.astype(float)
 
 
+def _offset_with_terms(offset: VariableInput, codes: list[str], data: pd.DataFrame) -> VariableInput:
+    """``offset=`` with the formula's ``offset()`` terms added, as one expression: R's ``model.offset`` adds
+    the terms to the offset argument, in that order (one term alone is its expression as written)."""
+    if not codes:
+        return offset
+    if offset is not None and not isinstance(offset, str):
+        raise FormulaError(
+            f"the formula has offset({codes[0]}) and offset= was given as an array; glmgen adds the two only when "
+            "both can be read from the data. Put the array in a column of the data and pass offset='that column', "
+            "or move the formula's offset into the array."
+        )
+    parts = [] if offset is None else [_quote_column(offset) if offset in data.columns else offset]
+    parts += codes
+    return parts[0] if len(parts) == 1 else " + ".join(f"({part})" for part in parts)
+
+
+def _centred_splines(rhs: str, terms: list[patsy.Term], namespace: Mapping[str, Any]) -> tuple[str, list[patsy.Term]]:
+    """``rhs`` and its terms with ``cr()``/``cc()``/``te()`` centred (:func:`center_splines`) when the model
+    has an intercept; a function of the caller's named ``cr`` is not patsy's spline and is left alone."""
+    if all(term.factors for term in terms):
+        return rhs, terms
+    patsy_names = vars(patsy.builtins)
+    shadowed = {name for name in ("cr", "cc", "te") if namespace.get(name, patsy_names[name]) is not patsy_names[name]}
+    centred = center_splines(rhs, shadowed)
+    return (rhs, terms) if centred == rhs else (centred, rhs_terms(centred))
+
+
 def build_design(
     formula: str,
     data: pd.DataFrame,
@@ -92,7 +127,9 @@ def build_design(
     Parameters
     ----------
     formula : str
-        patsy formula, plus ``y ~ .`` and ``cbind(successes, failures) ~ ...``.
+        patsy formula, plus ``y ~ .``, ``cbind(successes, failures) ~ ...``, ``offset(expr)`` terms (added to
+        the offset), ``lump()`` and R's ``log``/``exp``/``sqrt``/``abs``. Without ``constraints=``,
+        ``cr()``/``cc()``/``te()`` next to an intercept get ``constraints='center'``.
     data : DataFrame
         Training rows. Rows with NA in any column the model uses are dropped
         (``na_action="drop"``, recorded in the matrix) or refused (``"raise"``).
@@ -114,6 +151,8 @@ def build_design(
         check_safe_keywords(formula)
         check_formula_size(formula)  # before patsy expands (a + ... + v)**22 into millions of terms
     response = parse_response(lhs)
+    rhs, offset_codes = split_offset_terms(rhs)
+    offset = _offset_with_terms(offset, offset_codes, data)
     arrays: dict[str, Any] = {}
     variables = []
     for role, value in zip(VARIABLE_ROLES, (weights, freq_weights, offset, exposure)):
@@ -124,28 +163,38 @@ def build_design(
             arrays[role] = values
     excluded = set().union(*(referenced_names(code) for code in response.expressions))
     excluded |= {str(v.source) for v in variables if v.kind == "column"}
+    expressions = [str(v.source) for v in variables if v.kind == "expression"]
+    excluded |= set().union(*(referenced_names(code) for code in expressions))
     rhs = expand_dot(rhs, [str(c) for c in data.columns], excluded)
     env = formula_env(context)
     terms = rhs_terms(rhs)
+    namespace = context.namespace if context is not None else {}
+    rhs, terms = _centred_splines(rhs, terms, namespace)
     rhs_codes = [f.code for term in terms for f in term.factors]
+    check_called_names(rhs_codes + list(response.expressions) + expressions,
+                       set(namespace) | set(restricted_namespace()) | set(patsy.builtins.__all__))
     if safe:
-        expressions = [str(v.source) for v in variables if v.kind == "expression"]
         for code in rhs_codes + list(response.expressions) + expressions:
             check_expression_is_safe(code)
     check_response_not_predictor(response, rhs_codes)
+    response = factor_response(response, data)  # a text or categorical response: its two levels, from all rows
     codes = rhs_codes + [str(v.source) for v in variables if v.kind != "array"] + list(response.expressions)
     columns = used_columns(data, codes)
     check_column_types(data, columns)
     check_no_intercept_column(used_columns(data, rhs_codes))
     keep, n_dropped, message = rows_to_keep(data, columns, arrays, na_action)
+    if n_dropped:  # the level set is schema: levels seen only in rows dropped for NA still get their columns
+        data = declare_levels(data, rhs_codes, codes[len(rhs_codes):])
     kept = model_frame(data.loc[keep, columns] if n_dropped else data, columns, codes)  # used columns only
     if safe:  # checked expressions may read only data columns (not Python's builtins), with bounded growth
         check_expressions_fit_data(codes, kept)
-    # Learn the design on the rows that will be fitted, so NA rows cannot shape levels or transforms.
+    written = f"{lhs} ~ {rhs}" + "".join(f" + offset({code})" for code in offset_codes)  # refits redo the same
+    # Learn the design on the rows that will be fitted, so NA rows cannot shape transforms (the level set is
+    # schema, declared from all rows above).
     # Plain numeric columns carry no learned state: patsy learns their names from one row, and the
     # matrix is taken straight from the frame (the same values patsy would produce, much faster).
     if plain_numeric_columns(terms, kept) is not None:
-        spec = DesignSpec(formula=f"{lhs} ~ {rhs}", response=response, rhs=rhs,
+        spec = DesignSpec(formula=written, response=response, rhs=rhs,
                           design_info=numeric_design_info(terms, env), variables=tuple(variables), eval_env=env,
                           safe=safe)
         return spec, spec.training_design(kept, arrays, keep, n_dropped, message)
@@ -159,7 +208,7 @@ def build_design(
     except (ValueError, TypeError, ArithmeticError) as exc:  # a transform refusing its arguments, e.g. bs(degree=500)
         raise FormulaError(f"the formula terms {rhs!r} could not be built: {type(exc).__name__}: {exc}") from None
     spec = DesignSpec(
-        formula=f"{lhs} ~ {rhs}", response=response, rhs=rhs, design_info=design_info,
+        formula=written, response=response, rhs=rhs, design_info=design_info,
         variables=tuple(variables), eval_env=env, safe=safe,
     )
     return spec, spec.training_design(kept, arrays, keep, n_dropped, message)
@@ -192,7 +241,8 @@ def data_warnings(spec: DesignSpec, design: DesignMatrix, data: pd.DataFrame) ->
             message = (
                 f"column {name!r} is categorical with {levels} levels for {design.n_rows} rows: nearly one "
                 "coefficient per row, so the model can memorise the training rows instead of generalizing (is "
-                f"it an identifier?). Leave it out of the formula (e.g. 'y ~ . - {name}'), or merge rare levels."
+                f"it an identifier?). Leave it out of the formula (e.g. 'y ~ . - {name}'), or merge rare levels with "
+                f"lump({name}, min_count=10)."
             )
         if message is not None:
             messages.append(message)

@@ -1,6 +1,8 @@
 """The data frame side of a design: checking the frame and its columns, the rows kept, evaluating expressions.
 
 :func:`model_frame` gives the used columns the types the formula should see,
+:func:`declare_levels` fixes the level set of the factor columns from all rows
+of a frame (schema, not a statistic of the rows a model is fitted on),
 :func:`rows_to_keep` finds the rows without missing values, and
 :func:`evaluate` computes a response, weight or offset expression on the rows,
 with messages that name the column, the row and the fix.
@@ -8,6 +10,7 @@ with messages that name the column, the row and the fix.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,11 +19,12 @@ import numpy.typing as npt
 import pandas as pd
 import patsy
 import patsy.builtins
+from patsy.util import SortAnythingKey
 
 from .._validation import first_bad, quoted, suggestion
 from ..errors import DataError, FormulaError, InvalidParameterError
 from .context import FormulaContext
-from .parse import numeric_names, referenced_names
+from .parse import numeric_names, q_name, referenced_names
 from .safety import restricted_namespace
 
 FloatArray = npt.NDArray[np.float64]
@@ -110,8 +114,11 @@ def model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str]
     Integer and nullable-number columns used as numbers become float64, as R computes in doubles
     (``I(x**2)`` of a large int64 ``x`` would otherwise overflow silently); integers used only as
     ``C(x)`` keep their values (level names ``2``, not ``2.0``). Nullable ``boolean`` columns become
-    numpy booleans once their NA rows are gone.
+    numpy booleans once their NA rows are gone. A pandas Categorical used as a treatment-coded factor
+    gets as its reference level the first of its levels that has rows in ``data`` (:func:`with_levels`).
     """
+    categorical = {column: list(data[column].dtype.categories) for column in factor_columns(data, codes, ())
+                   if isinstance(data[column].dtype, pd.CategoricalDtype)}
     numeric = set().union(*(numeric_names(code) if code not in data.columns else {code} for code in codes))
     converted: dict[Any, npt.NDArray[Any]] = {}
     for column in columns:
@@ -127,11 +134,111 @@ def model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str]
             elif masked:
                 converted[column] = series.to_numpy(dtype=np.int64)
     if not converted:
+        return with_levels(data, categorical)
+    frame = data.copy(deep=False)
+    for column, values in converted.items():
+        frame[column] = values
+    return with_levels(frame, categorical)
+
+
+# --- level sets ------------------------------------------------------------------------------------
+
+def _treatment_factor(code: str) -> tuple[str, bool] | None:
+    """``(column, wrapped)`` when ``code`` is a column used as a treatment-coded factor as it is: ``col``,
+    ``Q("col")``, ``C(col)`` or ``C(col, Treatment(...))`` (``wrapped``: inside ``C``); else ``None``
+    (other contrasts, ``levels=``, expressions: their levels stay learned from the rows fitted)."""
+    try:
+        node = ast.parse(code, mode="eval").body
+    except SyntaxError:
+        return None
+    column = node.id if isinstance(node, ast.Name) else q_name(node)
+    if column is not None:
+        return column, False
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "C" and node.args):
+        return None
+    inner = node.args[0]
+    column = inner.id if isinstance(inner, ast.Name) else q_name(inner)
+    contrasts = node.args[1:] + [kw.value for kw in node.keywords if kw.arg == "contrast"]
+    if column is None or len(contrasts) > 1 or len(node.args) + len(node.keywords) - 1 != len(contrasts):
+        return None
+    contrast = contrasts[0] if contrasts else None
+    if isinstance(contrast, ast.Call):
+        contrast = contrast.func
+    if contrast is not None and not (isinstance(contrast, ast.Name) and contrast.id == "Treatment"):
+        return None
+    return column, True
+
+
+def factor_columns(data: pd.DataFrame, factor_codes: Sequence[str], other_codes: Sequence[str]) -> dict[Any, bool]:
+    """The non-boolean columns of ``data`` used only as treatment-coded factors, each with whether every use
+    is inside ``C()``: every formula term reading the column (``factor_codes``) is the column itself or
+    ``C(column[, Treatment])`` (:func:`_treatment_factor`), and no response, weight or offset expression
+    (``other_codes``) reads it. Boolean columns are left out: patsy always gives them both levels."""
+    by_name = {str(c): c for c in data.columns}
+    excluded = set().union(*(referenced_names(code) for code in other_codes))
+    uses: dict[str, list[bool | None]] = {}  # per column and term reading it: inside C(), bare, or other (None)
+    for code in factor_codes:
+        factor = _treatment_factor(code)
+        for name in referenced_names(code) & by_name.keys():
+            uses.setdefault(name, []).append(factor[1] if factor is not None and factor[0] == name else None)
+    return {by_name[name]: all(wrapped) for name, wrapped in uses.items()
+            if name not in excluded and None not in wrapped and not pd.api.types.is_bool_dtype(data[by_name[name]])}
+
+
+def factor_levels(
+    data: pd.DataFrame, factor_codes: Sequence[str], other_codes: Sequence[str]
+) -> dict[Any, list[Any]]:
+    """The level set, over all rows of ``data``, of each column :func:`factor_columns` finds: a pandas
+    Categorical's declared categories, or the distinct values of a text column (or of a number column
+    used only inside ``C()``) sorted as patsy sorts them (text that is all True/False is left to patsy)."""
+    levels: dict[Any, list[Any]] = {}
+    for column, wrapped in factor_columns(data, factor_codes, other_codes).items():
+        values = data[column]
+        dtype = values.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            levels[column] = list(dtype.categories)
+        elif ((pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+               or (pd.api.types.is_numeric_dtype(dtype) and wrapped))
+              and pd.api.types.infer_dtype(values, skipna=True) != "boolean"):
+            levels[column] = sorted(pd.unique(values.dropna()).tolist(), key=SortAnythingKey)
+    return levels
+
+
+def with_levels(data: pd.DataFrame, levels: dict[Any, list[Any]]) -> pd.DataFrame:
+    """``data`` with each column of ``levels`` a pandas Categorical of those levels, the first of them
+    present in ``data`` moved to the front (other columns untouched, not copied; every value must be
+    one of its column's levels).
+
+    patsy's reference level is the first: with a level that has no rows here in front, a model with an
+    intercept would alias the column of a level that has rows. So a model learned on these rows has the
+    columns and coefficients patsy would give them alone, plus an all-zero column per absent level.
+    """
+    converted = {}
+    for column, categories in levels.items():
+        dtype = data[column].dtype
+        declared = isinstance(dtype, pd.CategoricalDtype) and list(dtype.categories) == categories
+        values = data[column].array if declared else pd.Categorical(data[column], categories=categories)
+        present = values.codes[values.codes >= 0]
+        if present.size and not (present == 0).any():
+            first = int(present.min())
+            values = values.reorder_categories([categories[first]] + categories[:first] + categories[first + 1:])
+        elif declared:
+            continue
+        converted[column] = values
+    if not converted:
         return data
     frame = data.copy(deep=False)
     for column, values in converted.items():
         frame[column] = values
     return frame
+
+
+def declare_levels(data: pd.DataFrame, factor_codes: Sequence[str], other_codes: Sequence[str]) -> pd.DataFrame:
+    """``data`` with the factor columns' level sets (:func:`factor_levels`) declared as Categoricals
+    (:func:`with_levels`), so that patsy learns them from all rows of ``data`` even when it sees only some
+    (NA rows dropped, a training part, a cross-validation fold): a level without rows there gets an
+    all-zero column, as glmnet gives a column of zeros, instead of being unknown to the model."""
+    return with_levels(data, factor_levels(data, factor_codes, other_codes))
 
 
 def rows_to_keep(
@@ -218,8 +325,9 @@ def unknown_name_error(exc: NameError, data: pd.DataFrame, role: str, code: str)
     name = getattr(exc, "name", None) or str(exc)
     columns = [str(c) for c in data.columns]
     shown = quoted(columns[:12]) + (f", ... {len(columns)} in total" if len(columns) > 12 else "")
-    hint = (" R's offset(...) term is not part of a patsy formula: pass the offset as an argument instead, "
-            "e.g. offset='np.log(e)' or exposure='e'." if name == "offset" else suggestion(str(name), columns))
+    hint = (" An offset(...) term must be a term of its own (y ~ x + offset(np.log(e))), not inside another "
+            "expression; or pass offset='np.log(e)' / exposure='e'." if name == "offset"
+            else suggestion(str(name), columns))
     return FormulaError(
         f"{role} {code!r} refers to {name!r}, which is not a column of the data (columns: {shown}).{hint}"
     )

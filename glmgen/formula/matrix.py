@@ -22,7 +22,7 @@ from patsy.design_info import FactorInfo, SubtermInfo
 from ..errors import UnsafeFormulaError
 from .frame import FloatArray, patsy_error
 from .parse import referenced_names
-from .safety import PATSY_FUNCTIONS, check_expression_is_safe
+from .safety import GLMGEN_FUNCTIONS, PATSY_FUNCTIONS, check_expression_is_safe
 
 #: rows x columns per patsy call when a design matrix is filled chunk by chunk (16 MiB of float64)
 DESIGN_CHUNK_CELLS = 2**21
@@ -151,7 +151,8 @@ def _is_rowwise(design_info: patsy.DesignInfo, data: pd.DataFrame) -> bool:
     splines ``cr``/``cc``/``te``, whose constraint projection is a BLAS product
     that may round differently on fewer rows.
     """
-    allowed = {str(c) for c in data.columns} | (PATSY_FUNCTIONS - _ROW_COUNT_DEPENDENT) | {"np", "numpy"}
+    allowed = ({str(c) for c in data.columns} | (PATSY_FUNCTIONS - _ROW_COUNT_DEPENDENT) | GLMGEN_FUNCTIONS
+               | {"np", "numpy"})
     for factor in design_info.factor_infos:
         try:
             check_expression_is_safe(factor.code)

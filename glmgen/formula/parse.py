@@ -28,14 +28,77 @@ _SAFE_KEYWORDS = frozenset({"and", "or", "not", "in", "is", "True", "False", "No
 
 @dataclass(frozen=True)
 class ResponseSpec:
-    """The left-hand side: one expression, or ``cbind(successes, failures)``."""
+    """The left-hand side: one expression, ``cbind(successes, failures)``, or a factor ``C(column, ...)``.
+
+    A factor response (a two-level text or categorical column) is written ``C(column, levels=[failure,
+    event])`` once its levels are known: ``y = 1`` where the column equals the second level, R's rule for a
+    binomial factor response (the first level is the failure). ``C(column)`` without ``levels=`` waits for
+    :func:`~glmgen.formula.response.factor_response` to learn them from the data. The levels live in the
+    expression, so a saved spec keeps them.
+    """
 
     expressions: tuple[str, ...]
     is_cbind: bool
 
+    def __post_init__(self) -> None:
+        self.factor  # noqa: B018 - refuse a malformed C(...) response when the spec is made, not when used
+
+    @property
+    def factor(self) -> tuple[str, tuple[object, ...] | None] | None:
+        """``(column code, levels)`` of a factor response ``C(column[, levels=[...]])`` (levels ``None``
+        until learned), else ``None``."""
+        if self.is_cbind:
+            return None
+        code = self.expressions[0]
+        node = ast.parse(code, mode="eval").body
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "C"):
+            return None
+        column = node.args[0] if len(node.args) == 1 else None
+        levels = [kw.value for kw in node.keywords if kw.arg == "levels"]
+        if (column is None or not (isinstance(column, ast.Name) or q_name(column) is not None)
+                or len(levels) != len(node.keywords)):
+            raise FormulaError(
+                f"the response {code!r} is not a factor response glmgen can read: write C(column) (levels learned "
+                "from the data, the second one modelled) or C(column, levels=['failure', 'event']), naming a data "
+                "column and nothing else (a contrast means nothing for a response)."
+            )
+        if not levels:
+            return ast.unparse(column), None
+        try:
+            values = ast.literal_eval(levels[0])
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            values = None
+        if not (isinstance(values, (list, tuple)) and len(values) == 2 and values[0] != values[1]
+                and all(isinstance(v, (str, bool, int, float)) for v in values)):
+            raise FormulaError(
+                f"the response {code!r} needs levels= to list two distinct levels written as values, the failure "
+                "first: e.g. C(survived, levels=['no', 'yes']) models P(survived == 'yes')."
+            )
+        return ast.unparse(column), tuple(values)
+
+    @property
+    def levels(self) -> tuple[object, ...] | None:
+        """The ``(failure, event)`` levels of a factor response, else ``None``."""
+        factor = self.factor
+        return None if factor is None else factor[1]
+
     @property
     def label(self) -> str:
-        return f"cbind({', '.join(self.expressions)})" if self.is_cbind else self.expressions[0]
+        """The response as a reader names it: the expression, ``cbind(...)``, or a factor response's column."""
+        if self.is_cbind:
+            return f"cbind({', '.join(self.expressions)})"
+        factor = self.factor
+        return self.expressions[0] if factor is None else factor[0]
+
+    @property
+    def modelled(self) -> str | None:
+        """What the mean of a factor response is the probability of, e.g. ``P(surv == 'yes')``; else ``None``."""
+        levels = self.levels
+        return None if levels is None else f"P({self.label} == {levels[1]!r})"
+
+    def with_levels(self, levels: Sequence[object]) -> ResponseSpec:
+        """This factor response with its ``(failure, event)`` levels written into the expression."""
+        return ResponseSpec((f"C({self.label}, levels={list(levels)!r})",), False)
 
 
 # --- formula text ---------------------------------------------------------------------------------
@@ -138,7 +201,8 @@ def check_safe_keywords(formula: str) -> None:
 
 
 def parse_response(lhs: str) -> ResponseSpec:
-    """The response of a left-hand side: one expression, or the two counts of ``cbind(successes, failures)``."""
+    """The response of a left-hand side: one expression, the two counts of ``cbind(successes, failures)``, or
+    a factor ``C(column[, levels=[failure, event]])`` (refused here if malformed)."""
     try:
         tree = ast.parse(lhs, mode="eval").body
     except SyntaxError:
@@ -172,7 +236,7 @@ def referenced_names(code: str) -> set[str]:
 
 
 def numeric_names(code: str) -> set[str]:
-    """Names ``code`` uses as numbers: every name except the bare first argument of ``C(...)``."""
+    """Names ``code`` uses as numbers: every name except the bare first argument of ``C(...)`` and ``lump(...)``."""
     try:
         tree = ast.parse(code, mode="eval")
     except SyntaxError:
@@ -188,7 +252,8 @@ def numeric_names(code: str) -> set[str]:
         if isinstance(node, ast.Name):
             names.add(node.id)
         children = list(ast.iter_child_nodes(node))
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "C" and node.args
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("C", "lump")
+                and node.args
                 and (isinstance(node.args[0], ast.Name) or q_name(node.args[0]) is not None)):
             children.remove(node.args[0])
         pending.extend(children)

@@ -22,12 +22,15 @@ import patsy
 
 from .._validation import suggestion
 from ..errors import FormulaError, UnsafeFormulaError
+from .transforms import R_MATHS, lump
 
 #: patsy's formula functions a checked formula (safe=True, the CLI, a saved model) may call
 PATSY_FUNCTIONS = frozenset(
     {"C", "I", "Q", "center", "standardize", "scale", "bs", "cr", "cc", "te",
      "Treatment", "Sum", "Helmert", "Poly", "Diff", "cbind"}
 )
+#: glmgen's own formula functions (bare names): ``lump()`` and R's spelling of NumPy's maths (``log(x)``)
+GLMGEN_FUNCTIONS = frozenset({"lump", *R_MATHS})
 #: numpy functions a checked formula may call, as ``np.<name>`` or ``numpy.<name>``
 NUMPY_FUNCTIONS = frozenset(
     {"log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "cbrt", "square", "abs", "absolute",
@@ -67,7 +70,7 @@ _POSITIONAL = {
     "C": 2, "I": 1, "Q": 1, "center": 1, "standardize": 4, "scale": 4, "bs": 7, "cr": 6, "cc": 6, "te": 8,
     "Treatment": 1, "Sum": 1, "Helmert": 0, "Poly": 1, "Diff": 0, "cbind": 2,
     "np.power": 2, "np.maximum": 2, "np.minimum": 2, "np.logical_and": 2, "np.logical_or": 2,
-    "np.round": 2, "np.clip": 3, "np.where": 3, "np.pi": 0, "np.e": 0,
+    "np.round": 2, "np.clip": 3, "np.where": 3, "np.pi": 0, "np.e": 0, "lump": 4,
 }
 #: keyword arguments each allowed function accepts
 _KEYWORDS: dict[str, frozenset[str]] = {
@@ -83,6 +86,7 @@ _KEYWORDS: dict[str, frozenset[str]] = {
     "Poly": frozenset({"scores"}),
     "np.round": frozenset({"decimals"}),
     "np.clip": frozenset({"a_min", "a_max", "min", "max"}),
+    "lump": frozenset({"min_count", "min_share", "other"}),
 }
 
 
@@ -97,8 +101,9 @@ _DATA = _Data(1)
 
 
 def restricted_namespace() -> dict[str, Any]:
-    """The only names (besides data columns) a restored expression can see."""
-    return {"np": np, "numpy": np}
+    """The only names (besides data columns and patsy's functions) a restored expression can see: NumPy,
+    ``lump`` and R's bare maths names; every formula sees them, behind the caller's own names."""
+    return {"np": np, "numpy": np, "lump": lump, **R_MATHS}
 
 
 def check_expression_is_safe(code: str) -> None:
@@ -243,8 +248,8 @@ def check_expressions_fit_data(codes: list[str], data: Any) -> None:
 
 
 def _allowed_message() -> str:
-    return (f"allowed: patsy's {', '.join(sorted(PATSY_FUNCTIONS - {'cbind'}))} and numpy's "
-            f"np.{', np.'.join(sorted(NUMPY_FUNCTIONS))}")
+    return (f"allowed: patsy's {', '.join(sorted(PATSY_FUNCTIONS - {'cbind'}))}, glmgen's "
+            f"{', '.join(sorted(GLMGEN_FUNCTIONS))} and numpy's np.{', np.'.join(sorted(NUMPY_FUNCTIONS))}")
 
 
 def _check_size(tree: ast.AST, code: str) -> None:
@@ -291,7 +296,7 @@ def _check_node(node: ast.AST, code: str) -> None:
 
 def _function_name(node: ast.AST) -> str | None:
     """``"C"``, ``"np.log"``, ... for an allowed function (or numpy constant), else ``None``."""
-    if isinstance(node, ast.Name) and node.id in PATSY_FUNCTIONS:
+    if isinstance(node, ast.Name) and (node.id in PATSY_FUNCTIONS or node.id in GLMGEN_FUNCTIONS):
         return node.id
     if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in _NUMPY_NAMES
             and node.attr in NUMPY_FUNCTIONS):

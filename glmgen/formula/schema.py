@@ -110,6 +110,7 @@ _TRANSFORM_ATTRS: dict[str, Check] = {
     "patsy.mgcv_cubic_splines.CC": record({"_name": text(("cc",)), "_cyclic": constant(True),
                                            "_all_knots": array(rank=1), "_constraints": nullable(array())}),
     "patsy.mgcv_cubic_splines.TE": record({"_constraints": nullable(array())}),
+    "glmgen.formula.transforms.Lump": record({"_levels": listing(level, min_len=1), "_other": nullable(text())}),
 }
 assert set(_TRANSFORM_ATTRS) == set(TRANSFORM_CLASSES)
 
@@ -214,6 +215,9 @@ def _check_transform_state(transform: dict[str, Any], factor: dict[str, Any], pa
         columns = mean.size
     elif name == "TE":
         columns = _constrained(attrs["_constraints"], None, path)
+    elif name == "Lump":
+        _check_lump(attrs, factor, path)
+        return
     else:
         knots = _values(attrs["_all_knots"])
         order = attrs["_degree"] + 1 if name == "BS" else 1
@@ -227,6 +231,22 @@ def _check_transform_state(transform: dict[str, Any], factor: dict[str, Any], pa
             fail(f"{path}._all_knots", f"give {bases} spline columns; at most {MAX_BASIS} are allowed.")
         columns = bases if name == "BS" else _constrained(attrs["_constraints"], bases, path)
     _check_transform_columns(factor, name, columns, path)
+
+
+def _check_lump(attrs: dict[str, Any], factor: dict[str, Any], path: str) -> None:
+    """``lump()``'s levels are distinct, its merged level (if any) is the last one, and a factor that is one
+    ``lump()`` call has exactly those levels."""
+    levels = [json.dumps(level, sort_keys=True) for level in attrs["_levels"]]
+    if len(set(levels)) != len(levels):
+        fail(f"{path}._levels", "lists a level twice.")
+    if attrs["_other"] is not None and attrs["_levels"][-1] != attrs["_other"]:
+        fail(f"{path}._other", f"is {short(attrs['_other'])} but the last level is {short(attrs['_levels'][-1])}; "
+                               "the merged level comes last.")
+    node = ast.parse(factor["code"], mode="eval").body
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "lump"
+            and factor["categories"] != attrs["_levels"]):
+        fail(path, f"lists the levels {short(attrs['_levels'])} but the factor {factor['code'][:80]!r} has the "
+                   f"categories {short(factor['categories'])}.")
 
 
 def _constrained(constraints: dict[str, Any] | None, bases: int | None, path: str) -> int | None:

@@ -31,6 +31,7 @@ from .frame import (
     FloatArray,
     check_column_types,
     check_frame,
+    declare_levels,
     evaluate,
     model_frame,
     rows_to_keep,
@@ -40,6 +41,7 @@ from .frame import (
 )
 from .matrix import DesignMatrix, column_matrix, patsy_matrix, plain_numeric_columns
 from .parse import ResponseSpec, q_name, referenced_names, rhs_terms
+from .response import factor_y
 from .safety import (
     check_expression_is_safe,
     check_expressions_fit_data,
@@ -126,6 +128,14 @@ class DesignSpec:
 
     def variable(self, role: str) -> VariableSpec | None:
         return next((v for v in self.variables if v.role == role), None)
+
+    def declare_levels(self, data: pd.DataFrame) -> pd.DataFrame:
+        """``data`` with the level set of every column this spec uses as a treatment-coded factor fixed from
+        all rows of ``data`` (pandas Categoricals, :func:`~glmgen.formula.frame.declare_levels`). A design
+        learned on some of its rows keeps every level: one without rows there gets an all-zero column, as
+        glmnet gives a column of zeros, and the reference level is the first one with rows there."""
+        codes = [str(v.source) for v in self.variables if v.kind != "array"] + list(self.response.expressions)
+        return declare_levels(data, [factor.code for factor in self.design_info.factor_infos], codes)
 
     # -- building -----------------------------------------------------------------------------------
 
@@ -232,7 +242,7 @@ class DesignSpec:
         return X
 
     def _check_levels(self, data: pd.DataFrame) -> None:
-        """Refuse categorical levels not seen in training, naming the column and the level."""
+        """Refuse categorical levels outside the model's level set, naming the column and the level."""
         for factor, info in self.design_info.factor_infos.items():
             if info.type != "categorical":
                 continue
@@ -248,9 +258,12 @@ class DesignSpec:
                                                        if len(info.categories) > 6 else "")
                 column = next(iter(referenced_names(factor.code) & {str(c) for c in data.columns}), factor.code)
                 raise UnseenLevelError(
-                    f"column {column!r} (term {factor.name()!r}) has level {unseen[0]!r} in new data that was not "
-                    f"seen in training (known levels: {known}). Map it to a known level, or refit with "
-                    "C(column, levels=[...]) listing every level."
+                    f"column {column!r} (term {factor.name()!r}) has level {unseen[0]!r} in new data, which is not "
+                    f"one of the model's levels (known levels: {known}). A model's levels are those of all the "
+                    "rows it was fitted on (declared categories of a pandas Categorical included). Map the value "
+                    "to a known level, or declare every level before splitting the data: "
+                    f"df[{column!r}] = pd.Categorical(df[{column!r}], categories=[...every level...]); a declared "
+                    "level without training rows is then predicted at the reference level, with a DataWarning."
                 )
 
     def _variable_values(self, role: str, data: pd.DataFrame, arrays: dict[str, FloatArray]) -> FloatArray | None:
@@ -285,6 +298,10 @@ class DesignSpec:
         return values
 
     def _response(self, data: pd.DataFrame) -> tuple[FloatArray, FloatArray]:
+        """``y`` and the binomial trials per row: a factor response is 0/1 (:func:`factor_y`), ``cbind``
+        gives proportions and trials, anything else is evaluated as numbers with one trial."""
+        if self.response.levels is not None:
+            return factor_y(self.response, data), np.ones(len(data))
         if not self.response.is_cbind:
             y = evaluate(self.response.expressions[0], data, self.eval_env, "response")
             check_finite(f"response {self.response.label!r}", y, data.index, "Remove or correct those rows.")

@@ -2,7 +2,7 @@
 
 patsy's ``DesignInfo`` refuses to pickle. What it learned from the training
 data is plain data, though: categorical levels, contrast matrices, and the
-attributes of stateful transforms (``center``, ``standardize``, splines).
+attributes of stateful transforms (``center``, ``standardize``, splines, ``lump``).
 :func:`design_info_to_dict` writes exactly that; :func:`design_info_from_dict`
 rebuilds an equivalent ``DesignInfo`` from a document that
 :func:`glmgen.formula.check_design` has checked (schema, dtypes, shapes,
@@ -25,6 +25,7 @@ from patsy.design_info import FactorInfo, SubtermInfo
 
 from ..errors import ModelFileError
 from .safety import check_expression_is_safe
+from .transforms import Lump
 
 #: how a per-row variable is given (``VariableSpec.kind``) and what it is (``VariableSpec.role``)
 VARIABLE_KINDS = ("column", "expression", "array")
@@ -36,7 +37,7 @@ MAX_ARRAY_RANK = 2
 TRANSFORM_CLASSES: dict[str, type] = {
     cls.__module__ + "." + cls.__qualname__: cls
     for cls in (patsy.state.Center, patsy.state.Standardize, patsy.splines.BS,
-                patsy.mgcv_cubic_splines.CR, patsy.mgcv_cubic_splines.CC, patsy.mgcv_cubic_splines.TE)
+                patsy.mgcv_cubic_splines.CR, patsy.mgcv_cubic_splines.CC, patsy.mgcv_cubic_splines.TE, Lump)
 }
 
 

@@ -69,6 +69,34 @@ def to_png(figure: Figure, dpi: int = 144) -> tuple[bytes, int, int]:
     return buffer.getvalue(), int(round(width * 96)), int(round(height * 96))
 
 
+def spread_labels(positions: np.ndarray, gap: float, low: float = -np.inf, high: float = np.inf) -> np.ndarray:
+    """Label positions as close as possible to ``positions`` with consecutive labels at least ``gap`` apart.
+
+    Minimises :math:`\\sum_i (y_i' - y_i)^2` subject to :math:`y'_{(i+1)} - y'_{(i)} \\ge` ``gap`` in the
+    order of ``positions``: with :math:`z_i = y_{(i)} - i\\,gap` the constraint is :math:`z'` non-decreasing,
+    an isotonic regression solved by pooling adjacent violators. The labels are then shifted as a block to
+    stay within [``low``, ``high``] when they fit.
+    """
+    values = np.asarray(positions, dtype=float)
+    order = np.argsort(values, kind="stable")
+    target = values[order] - gap * np.arange(len(values))
+    blocks: list[list[float]] = []  # [mean, count] of pooled runs
+    for z in target:
+        blocks.append([z, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            mean, count = blocks.pop()
+            blocks[-1] = [(blocks[-1][0] * blocks[-1][1] + mean * count) / (blocks[-1][1] + count),
+                          blocks[-1][1] + count]
+    pooled = np.concatenate([np.full(int(count), mean) for mean, count in blocks]) if blocks else target
+    spread = pooled + gap * np.arange(len(values))
+    if len(spread):
+        spread += max(0.0, low - spread[0])
+        spread -= max(0.0, spread[-1] - high) if spread[-1] - spread[0] <= high - low else 0.0
+    result = np.empty_like(spread)
+    result[order] = spread
+    return result
+
+
 def plot_residuals(points: pd.DataFrame, bins: pd.DataFrame, link: str, sampled_from: int | None = None) -> Figure:
     """Deviance residuals against the linear predictor (training rows), with the binned mean +- 1 sd."""
     figure = new_figure()

@@ -45,7 +45,7 @@ from .figures import (
     to_png,
 )
 from .plots import plot_learning_curve, plot_path
-from .tables import Table, format_value
+from .tables import COEFFICIENT_KINDS, Table, format_value
 
 HEADLINE_DIGITS = 3
 
@@ -103,6 +103,19 @@ def _estimation(analysis: GeneralizationAnalysis) -> str:
     if fit.penalty.is_penalized:
         return f"penalized fit at a fixed alpha={fit.penalty.alpha:.4g}, l1_ratio={fit.penalty.l1_ratio:g}"
     return "unpenalized maximum likelihood (IRLS)"
+
+
+def _replicate_health(boot: Any) -> str:
+    """``0 failed, 2 not converged, 6 separated``: the bootstrap's counters of troubled replicates."""
+    separated = getattr(boot, "n_separated", None)
+    return (f"{boot.n_failed} failed, {boot.n_nonconverged} not converged"
+            + (f", {separated} separated" if separated is not None else ""))
+
+
+def _separation_callouts(boot: Any) -> list[Block]:
+    """The bootstrap's account of separated replicates, as a warning, when it has one."""
+    message = getattr(boot, "separated_message", None)
+    return [Callout(message, "warning")] if message else []
 
 
 def _figure(key: str, title: str, caption: str, draw: Callable[[], Figure]) -> ReportFigure:
@@ -167,8 +180,8 @@ def _data_section(analysis: GeneralizationAnalysis) -> Section:
     if analysis.bootstrap is not None:
         boot = analysis.bootstrap
         rows.append(["Bootstrap", f"{boot.n_boot} case-resampling replicates of the training rows "
-                                  f"({boot.n_failed} failed, {boot.n_nonconverged} not converged)"])
-    blocks: list[Block] = [Table("Model", ["", "value"], rows)]
+                                  f"({_replicate_health(boot)})"])
+    blocks: list[Block] = [Table("Model", ["", "value"], rows, by_column=False)]
     for note in analysis.notes:
         blocks.append(Callout(note, "note"))
     columns = analysis.columns
@@ -224,8 +237,15 @@ def _generalization_section(analysis: GeneralizationAnalysis, figures: bool) -> 
             ["", "mean deviance", "minus training"],
             [[_OPTIMISM_ROWS[k][0], table.loc[k, "mean_deviance"], table.loc[k, "minus_apparent"]] for k in keys],
             notes=[f"Bootstrap: {boot.n_boot} replicates, each re-running {what} on a resample of the training "
-                   f"rows; {boot.n_failed} failed."],
+                   f"rows; {_replicate_health(boot)}."],
         ))
+        if "e632plus" in table.index:
+            blocks.append(Callout(
+                f"Which to quote: the .632+ bootstrap estimate ({_f(table.loc['e632plus', 'mean_deviance'])}) is "
+                "the headline estimate of the mean deviance on new data, because it corrects the training deviance "
+                "for optimism, includes the cost of re-running the whole fit, and (unlike the .632 estimate) does "
+                "not understate the deviance when the model overfits; the other rows are shown for comparison.",
+                "note"))
         blocks.append(Bullets([f"{_OPTIMISM_ROWS[k][0]}: {_OPTIMISM_ROWS[k][1]}." for k in keys]))
         if figures:
             blocks.append(_figure(
@@ -297,7 +317,9 @@ def _coefficient_section(analysis: GeneralizationAnalysis, figures: bool) -> Sec
         blocks.append(f"{nonzero} of {len(fit.spec.column_names)} coefficients {'is' if nonzero == 1 else 'are'} "
                       f"non-zero at alpha = "
                       f"{fit.penalty.alpha:.4g}; coefficients are on the original scale of the columns.")
-    blocks.append(Table("Coefficients", columns, rows, notes=notes))
+    blocks.append(Table("Coefficients", columns, rows, notes=notes, kinds=COEFFICIENT_KINDS))
+    if boot is not None:
+        blocks += _separation_callouts(boot)
     if boot is not None and figures:
         blocks.append(_figure(
             "bootstrap", "Bootstrap intervals and inclusion",

@@ -37,10 +37,7 @@ def render_table(table: Table, digits: int = 4) -> str:
     """The table as :func:`glmgen.render.tables.render_html` writes it, with numbers right-aligned
     (``class="num"``) and text left-aligned, so key-value and mixed tables read naturally."""
     numeric = ' class="num"'
-    numeric_columns = [
-        bool(table.rows) and all(_is_number(row[j]) or row[j] in ("", None) for row in table.rows)
-        for j in range(len(table.columns))
-    ]
+    numeric_columns = [table.is_numeric(j) for j in range(len(table.columns))]
     head = "".join(f"<th{numeric if numeric_columns[j] and j else ''}>{html.escape(c)}</th>"
                    for j, c in enumerate(table.columns))
     body = []

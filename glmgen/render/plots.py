@@ -11,6 +11,8 @@ under its own name: the records' ``plot()`` methods call it through
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
@@ -18,7 +20,7 @@ from matplotlib.figure import Figure, SubFigure
 from ..evaluation import LearningCurveResult, ValidationCurveResult
 from ..resampling import BiasVarianceResult, BootstrapResult
 from ..results import CVResult, PathResult, display
-from .figures import new_figure
+from .figures import new_figure, spread_labels
 
 
 def _axes(ax: Axes | None) -> tuple[Figure | SubFigure, Axes]:
@@ -31,24 +33,48 @@ def _axes(ax: Axes | None) -> tuple[Figure | SubFigure, Axes]:
 
 @display.register("plot_path")
 def plot_path(path: PathResult, ax: Axes | None = None, max_labels: int = 12) -> Figure | SubFigure:
-    """Coefficients against log10(alpha); the largest final coefficients are labelled."""
+    """Coefficients against log10(alpha); the ``max_labels`` largest final coefficients are labelled at the
+    line ends, spread so that no two labels overlap."""
     figure, ax = _axes(ax)
     columns = path.spec.column_names
     log_alpha = np.log10(path.alphas)
     values = path.coefs[columns].to_numpy()
-    for j, name in enumerate(columns):
-        ax.plot(log_alpha, values[:, j], linewidth=1.2, label=name)
-    order = np.argsort(-np.abs(values[-1]))[:max_labels]
-    for j in order:
-        if values[-1, j] != 0:
-            ax.annotate(columns[j], (log_alpha[-1], values[-1, j]), xytext=(4, 0), textcoords="offset points",
-                        fontsize=8, va="center")
+    colours = [ax.plot(log_alpha, values[:, j], linewidth=1.2, label=name)[0].get_color()
+               for j, name in enumerate(columns)]
     ax.axhline(0.0, color="0.6", linewidth=0.8)
     ax.invert_xaxis()
     ax.set_xlabel("log10(alpha)  (penalty decreases to the right)")
     ax.set_ylabel("coefficient (original scale)")
     ax.set_title(f"Coefficient path: {path.family.name}, l1_ratio={path.l1_ratio:g}")
+    _label_line_ends(ax, columns, colours, log_alpha[-1], values[-1], max_labels)
     return figure
+
+
+def text_height(ax: Axes, fontsize: float) -> float:
+    """The height of a line of ``fontsize``-point text in the y data units of ``ax``, after the figure's layout."""
+    root = ax.get_figure(root=True)
+    assert root is not None
+    root.draw_without_rendering()
+    inverse = ax.transData.inverted()
+    return float(abs(inverse.transform((0.0, fontsize * root.dpi / 72.0))[1] - inverse.transform((0.0, 0.0))[1]))
+
+
+def _label_line_ends(ax: Axes, names: list[str], colours: list[Any], x: float, ends: np.ndarray, max_labels: int,
+                     fontsize: float = 8.0) -> None:
+    """Name the ``max_labels`` largest non-zero line ends at ``x``, labels spread a line height apart
+    (:func:`spread_labels`) and joined to their line by a thin leader in the line's colour."""
+    chosen = [j for j in np.argsort(-np.abs(ends))[:max_labels] if ends[j] != 0]
+    if not chosen:
+        return
+    left, right = ax.get_xlim()
+    ax.set_xlim(left, right + 0.12 * (right - left))  # room for the labels inside the axes, right of x
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high)  # the labels must not rescale the axes their spacing was computed for
+    placed = spread_labels(ends[chosen], 1.15 * text_height(ax, fontsize), low, high)
+    for j, y in zip(chosen, placed):
+        ax.annotate(names[j], (x, ends[j]), xytext=(16, y), textcoords=("offset points", "data"), fontsize=fontsize,
+                    va="center", color=colours[j],
+                    arrowprops={"arrowstyle": "-", "color": colours[j], "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1})
 
 
 @display.register("plot_cv")
@@ -129,7 +155,9 @@ def plot_bootstrap(result: BootstrapResult, level: float = 0.95, method: str = "
     forest.axvline(0.0, color="0.6", linewidth=0.8)
     forest.set_yticks(positions, names, fontsize=8)
     forest.set_xlabel(f"coefficient, {int(round(level * 100))}% {method} interval")
-    forest.set_title(f"Bootstrap ({result.n_boot} replicates, {result.n_failed} failed)")
+    separated = getattr(result, "n_separated", None)
+    forest.set_title(f"Bootstrap ({result.n_boot} replicates, {result.n_failed} failed"
+                     + (f", {separated} separated)" if separated is not None else ")"))
     bars.barh(positions, result.inclusion.reindex(names).to_numpy(), color="tab:orange")
     bars.set_xlim(0.0, 1.0)
     bars.set_xlabel("inclusion share")

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..results import GLMResult, display
-from .tables import Table, render_html, render_latex, render_markdown, render_text
+from .tables import (
+    COEFFICIENT_KINDS,
+    Table,
+    format_value,
+    render_html,
+    render_latex,
+    render_markdown,
+    render_text,
+)
+
+HEADER_DIGITS = 5  # summary.glm prints deviances and AIC with 5 significant digits
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,11 @@ class Summary:
         return "\n\n".join(render_latex(t) for t in self.tables)
 
 
+def convergence_text(converged: bool, n_iter: int) -> str:
+    """``converged in 4 iterations`` / ``did not converge in 25 iterations`` (R: Fisher scoring iterations)."""
+    return f"{'converged' if converged else 'did not converge'} in {n_iter} iteration{'' if n_iter == 1 else 's'}"
+
+
 @display.register("fit_summary")
 def fit_summary(fit: GLMResult) -> Summary:
     """Header (model, fit statistics) and coefficient table of one fit."""
@@ -50,24 +65,27 @@ def fit_summary(fit: GLMResult) -> Summary:
         ["Observations", fit.nobs],
         ["Rows dropped (NA)", fit.n_dropped],
         ["Df model / residual", f"{fit.df_model:g} / {fit.df_resid:g}"],
-        ["Deviance", fit.deviance],
-        ["Null deviance", fit.null_deviance],
-        ["Log-likelihood", fit.loglik],
+        ["Deviance", format_value(fit.deviance, HEADER_DIGITS)],
+        ["Null deviance", format_value(fit.null_deviance, HEADER_DIGITS)],
+        ["Log-likelihood", format_value(fit.loglik, HEADER_DIGITS)],
         ["AIC / BIC / AICc", f"{fit.aic:.6g} / {fit.bic:.6g} / {fit.aicc:.6g}"],
         ["Dispersion", fit.scale],
-        ["Converged (iterations)", f"{fit.converged} ({fit.n_iter})"],
+        ["Convergence", convergence_text(fit.converged, fit.n_iter)],
     ]
+    if fit.spec.response.modelled is not None:  # a factor response: which level is y = 1
+        header_rows.insert(1, ["Modelled", fit.spec.response.modelled])
     if penalty.is_penalized:
         header_rows.append(["Penalty", f"alpha={penalty.alpha:g}, l1_ratio={penalty.l1_ratio:g}, "
                                        f"standardize={penalty.standardize}"])
     header = Table("Generalized linear model", ["", "value"], header_rows,
-                   notes=[f"Warning: {w}" for w in fit.warnings])
+                   notes=[f"Warning: {w}" for w in fit.warnings], by_column=False)
     table = fit.coef_table()
     statistic = "t" if fit.family.estimates_dispersion else "z"
     coefficients = Table(
         "Coefficients",
         ["", "estimate", "std. error", statistic, "p-value", "95% lower", "95% upper"],
         [[name, *row] for name, row in zip(table.index, table.to_numpy().tolist())],
+        kinds=COEFFICIENT_KINDS,
         notes=(["Penalized fit: Wald inference does not apply (use the bootstrap)."] if penalty.is_penalized else [])
         + (["NA: aliased column (a linear combination of earlier columns)."] if table["estimate"].isna().any() else []),
     )

@@ -12,8 +12,8 @@ WIDTH = 100
 
 
 def _wrap(text: str, indent: str = "") -> str:
-    """``text`` filled to ``WIDTH`` columns; continuation lines of an indented item get two more spaces."""
-    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent + ("  " if indent else ""))
+    """``text`` filled to ``WIDTH`` columns; continuation lines of a list item are indented under its text."""
+    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=" " * len(indent))
 
 
 def render_text_report(report: ReportContent, keys: Collection[str] | None = None) -> str:

@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._validation import check_choice, check_n_jobs, check_seed, check_whole
-from ..errors import ConvergenceWarning, DataError, InvalidParameterError
+from ..errors import ConvergenceWarning, DataError, InvalidParameterError, SeparationWarning
 from ..fit import PathRefitter
 from ..results import SELECTION_CRITERIA, GLMResult, PathResult
 from ..selection import StepwiseResult
@@ -34,7 +34,7 @@ from .engines_path import PathEngine
 from .engines_stepwise import StepwiseEngine
 from .intervals import no_information_deviance
 from .procedure import Procedure
-from .records import BootstrapResult
+from .records import BootstrapResult, separation_message
 from .refit import REFIT_CONTROL
 from .resampler import Resampler, resample_labels
 from .run import ChunkOutput, chunks, coefficient_matrix, map_chunks, run_chunk
@@ -70,8 +70,8 @@ def bootstrap(
           would on that data;
         - a ``PathResult`` with ``select=``: the whole path and the selection
           re-run on each resample (see Notes);
-        - a ``StepwiseResult``: the stepwise search re-run on each resample
-          (needs ``data=``, the data frame the search was run on).
+        - a ``StepwiseResult``: the stepwise search re-run on each resample,
+          on the rows it searched (kept on the result as ``step.data``).
     n_boot : int
         Number of replicates.
     seed : int
@@ -95,8 +95,9 @@ def bootstrap(
     progress : bool, optional
         tqdm progress bar; by default shown when stderr is a terminal.
     data : DataFrame, optional
-        The training data: needed for stepwise results and for ``strata`` /
-        ``groups`` given as column names of a ``GLMResult``.
+        The training data: needed for ``strata`` / ``groups`` given as column
+        names of a ``GLMResult``. A stepwise search uses the rows it kept
+        (``step.data``); ``data=`` (the frame it was run on) is accepted too.
     control : IRLSControl or CDControl, optional
         Solver settings for the refits; default ``IRLSControl(tol=1e-10,
         coef_tol=1e-8)`` for unpenalized refits (coefficients settle to 1e-8
@@ -117,7 +118,7 @@ def bootstrap(
     BootstrapResult
         ``replicates``, ``se``, ``bias``, ``conf_int()``, ``inclusion``,
         ``optimism()``, ``chosen_alpha`` / ``chosen_formula``, ``n_failed``,
-        ``n_nonconverged``, ``plot()``.
+        ``n_nonconverged``, ``n_separated``, ``plot()``.
 
     Notes
     -----
@@ -142,12 +143,26 @@ def bootstrap(
 
     Replicates that raise are recorded (``errors``, ``failed``) as NaN rows
     and left out of every summary; replicates that do not converge are
-    counted (``n_nonconverged``) and kept. A refit whose fitted means are
-    numerically 0 or 1 (binomial) or 0 (poisson) on its resample rows is
-    separated, its estimate does not exist, and it counts as not converged
-    (``separated`` marks it) even when the solver stopped quietly, as R's
-    ``glm`` does with a warning. Both raise a
+    counted (``n_nonconverged``) and kept; both raise a
     :class:`~glmgen.ConvergenceWarning` naming the counts.
+
+    A resample can be (quasi-)separated even when the original data are
+    not, e.g. a resample with no deaths in a cell of ``sex * class``: its
+    maximum-likelihood estimate does not exist and the solver stops quietly
+    with coefficients of 20-30 on the logit scale. Such a replicate is
+    ``separated`` (counted in ``n_separated``, and as not converged) when
+    its fitted means are numerically 0 or 1 (binomial) or 0 (poisson) on its
+    resample rows, or when, for an unpenalized model, the resample's Fisher
+    information at the refit has collapsed (some coefficient's Wald standard
+    error over 100 times its full-data value; :mod:`.engines_glm`; for a
+    stepwise search, compared with the original selected model's). One
+    :class:`~glmgen.SeparationWarning` gives the count. Separated replicates
+    are kept: ``se``, ``bias`` and every interval (percentile intervals
+    too) include their arbitrary, very large coefficients, so for the
+    coefficients involved they describe the resampling of an estimator that
+    sometimes does not exist rather than the sampling error of the
+    estimate. Then prefer a penalized fit (``alpha > 0``), or drop or merge
+    the sparse cell; ``separated_replicates`` lists them.
     """
     method = check_choice("method", method, METHODS)
     path_grid = check_choice("path_grid", path_grid, PATH_GRIDS)
@@ -161,11 +176,13 @@ def bootstrap(
         engine, select, original, frame, kept = _path_engine(obj, select, groups, path_grid, cv_folds)
         target = "path"
     else:
-        if data is None:
+        searched = data if data is not None else obj.data
+        if searched is None:
             raise InvalidParameterError(
-                "bootstrapping a stepwise search needs the data it was run on: gg.bootstrap(step, data=df, ...)."
+                "this stepwise result does not hold the rows it searched; pass the data frame it was run on: "
+                "gg.bootstrap(step, data=df, ...)."
             )
-        engine = StepwiseEngine.of(obj, data)
+        engine = StepwiseEngine.of(obj, searched)
         original, frame, kept = obj.best, engine.data, np.ones(len(engine.data), dtype=bool)
         target = "stepwise"
     n_rows = engine.rows.n_rows
@@ -298,17 +315,20 @@ def _summary_warnings(failed: npt.NDArray[np.bool_], converged: npt.NDArray[np.b
             f"{int(failed.sum())} of {n_boot} bootstrap replicates failed and are left out of every summary (NaN rows "
             f"in replicates; first: replicate {first}, {errors[first]}). See result.errors."
         )
-    nonconverged = ~converged & ~failed
+    nonconverged = ~converged & ~failed & ~separated
     if nonconverged.any():
-        n_separated = int(separated.sum())
         messages.append(
-            f"{int(nonconverged.sum())} of {n_boot} bootstrap replicates did not converge (first: replicate "
-            f"{int(np.flatnonzero(nonconverged)[0])}; {n_separated} of them separated: fitted means numerically at "
-            "the boundary, so the estimate does not exist); they are kept in the summaries and listed in "
+            f"{int(nonconverged.sum())} of {n_boot} bootstrap replicates did not converge"
+            f"{' besides the separated ones' if separated.any() else ''} (first: replicate "
+            f"{int(np.flatnonzero(nonconverged)[0])}); they are kept in the summaries and listed in "
             "result.nonconverged_replicates."
         )
     for message in messages:
         warnings_module.warn(message, ConvergenceWarning, stacklevel=3)
+    separation = separation_message(separated)
+    if separation is not None:
+        warnings_module.warn(separation, SeparationWarning, stacklevel=3)
+        messages.append(separation)
     for name, (count, example) in caught.items():
         if target == "stepwise" and name in ("DroppedRowsWarning",):
             continue

@@ -59,6 +59,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: a column with at most this many rows away from its most common value is checked for being constant in a resample
 _SPARSE_COLUMN_ROWS = 200
+#: a refit whose Wald standard error of some coefficient exceeds this multiple of its full-data value is separated
+COLLAPSE_RATIO = 100.0
+#: refits with a coefficient at least this many full-data standard errors from the estimate are checked for it
+SCREEN_SES = 4.0
 
 
 # --- unpenalized GLM ---------------------------------------------------------------------------------
@@ -75,6 +79,14 @@ def _fisher(X: FloatArray, v: FloatArray, fit_intercept: bool) -> FloatArray:
     full[0, 1:] = full[1:, 0] = X.T @ v
     full[1:, 1:] = gram
     return full
+
+
+def _std_errors(hessian: FloatArray) -> FloatArray:
+    """``sqrt(diag(H^{-1}))``, the unscaled Wald standard errors; infinite where ``H`` is singular."""
+    try:
+        return np.sqrt(np.abs(np.diag(np.linalg.inv(hessian))))
+    except np.linalg.LinAlgError:
+        return np.full(hessian.shape[0], np.inf)
 
 
 def _factor(hessian: FloatArray) -> tuple[FloatArray, FloatArray] | None:
@@ -116,6 +128,7 @@ class GLMEngine:
     control: IRLSControl
     hessian: FloatArray
     sparse_columns: tuple[IntArray, ...]
+    std_errors: FloatArray
 
     @classmethod
     def of(cls, fit: GLMResult, control: IRLSControl) -> GLMEngine:
@@ -131,11 +144,12 @@ class GLMEngine:
         rows = RowData.of(design, fit.family, fit.link)
         problem = GLMProblem(X, rows.y, rows.weights, design.offset, fit.family, fit.link, fit_intercept)
         v = problem.working(training.eta, training.mu)[0]
+        hessian = _fisher(X, v, fit_intercept)
         return cls(
             rows=rows, X=X, offset=design.offset, prior=design.weights, trials=design.trials,
             fit_intercept=fit_intercept, columns=list(fit.params.index), kept_columns=kept, start=start,
             eta0=training.eta, mu0=training.mu, scale=float(fit.scale), control=control,
-            hessian=_fisher(X, v, fit_intercept), sparse_columns=_sparse_columns(X),
+            hessian=hessian, sparse_columns=_sparse_columns(X), std_errors=_std_errors(hessian),
         )
 
     @property
@@ -159,7 +173,16 @@ class GLMEngine:
         beta, eta, mu, converged, n_iter = self._chord(problem)
         if not converged:
             return self._solve_exactly(problem, n_iter)
-        return Refit(self._full_coef(beta), True, n_iter, eta, mu=mu)
+        return Refit(self._full_coef(beta), True, n_iter, eta, mu=mu, separated=self._diverged(problem, beta, eta))
+
+    def _diverged(self, problem: GLMProblem, beta: FloatArray, eta: FloatArray) -> bool:
+        """Whether the resample's Fisher information at the refit ``beta`` has collapsed (see the module notes)."""
+        params, start = (beta, self.start) if self.fit_intercept else (beta[1:], self.start[1:])
+        if not np.all(np.isfinite(params)) or not np.any(np.abs(params - start) > SCREEN_SES * self.std_errors):
+            return False
+        with np.errstate(all="ignore"):
+            refit_errors = _std_errors(self._exact_hessian(problem, eta, problem.link.inverse(eta)))
+            return bool(np.any(~(refit_errors <= COLLAPSE_RATIO * self.std_errors)))
 
     def _needs_full_solver(self, counts: IntArray, weights: FloatArray) -> bool:
         if np.count_nonzero(weights) <= self.X.shape[1] + 1:
@@ -244,7 +267,8 @@ class GLMEngine:
         output = irls(sub, start_eta=self.eta0[rows], control=self.control)
         beta = np.concatenate([[output.intercept], output.coef])
         eta = self._eta(np.nan_to_num(beta, nan=0.0))
-        return Refit(self._full_coef(beta), bool(output.converged), n_iter + output.n_iter, eta)
+        return Refit(self._full_coef(beta), bool(output.converged), n_iter + output.n_iter, eta,
+                     separated=self._diverged(problem, beta, eta))
 
     def _full_coef(self, beta: FloatArray) -> FloatArray:
         slopes = np.full(self.kept_columns.size, np.nan)

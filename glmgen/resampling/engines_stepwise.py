@@ -4,7 +4,10 @@ The search's ``call`` (its options) and ``context`` (the caller's names the
 formula uses, see :class:`~glmgen.selection.StepwiseResult`) are replayed on the resample's
 distinct rows with frequency weights times the resample counts
 (:func:`~.resampler.resample_weights`), so a user-defined function in the
-formula means the same in every replicate and in worker processes.
+formula means the same in every replicate and in worker processes. A
+replicate is separated when a coefficient's Wald standard error in its
+selected model exceeds :data:`~.engines_glm.COLLAPSE_RATIO` times the
+original selected model's (as :class:`~.engines_glm.GLMEngine` decides).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pandas as pd
 from ..errors import DataError, UnseenLevelError
 from ..formula import FormulaContext
 from ..selection import StepwiseResult, stepwise
+from .engines_glm import COLLAPSE_RATIO
 from .refit import Refit, RowData
 from .resampler import resample_weights
 
@@ -37,6 +41,7 @@ class StepwiseEngine:
     context: FormulaContext
     freq_weights: FloatArray
     arrays: dict[str, FloatArray]
+    std_errors: dict[str, float]
     columns: None = None
 
     @classmethod
@@ -64,12 +69,14 @@ class StepwiseEngine:
         for role in ("weights", "offset", "exposure"):
             value = result.call.get(role)
             if value is not None and not isinstance(value, str):
-                arrays[role] = np.asarray(value, dtype=float)[positions]
+                values = np.asarray(value, dtype=float)  # given for the searched rows, or for the rows of data
+                arrays[role] = values if values.shape[0] == design.n_rows else values[positions]
         rows = RowData.of(design, best.family, best.link)
         check = best.spec.build(used, arrays=arrays | {"freq_weights": design.freq_weights})
         if check.n_rows != design.n_rows or check.y is None or not np.array_equal(check.y, rows.y):
             raise DataError("data is not the data frame the stepwise search was run on (the responses differ).")
-        return cls(rows, used, dict(result.call), result.context, design.freq_weights, arrays)
+        return cls(rows, used, dict(result.call), result.context, design.freq_weights, arrays,
+                   best.bse.to_dict())
 
     def refit(self, counts: IntArray, rng: np.random.Generator, y: FloatArray | None = None) -> Refit:
         rows = self.rows.resampled_rows(counts)
@@ -88,4 +95,11 @@ class StepwiseEngine:
             eta: FloatArray | None = best.linear_predictor(design.X, design.offset)
         except UnseenLevelError:
             eta = None
-        return Refit(coef, bool(best.converged), int(best.n_iter), eta, chosen_formula=best.spec.formula)
+        return Refit(coef, bool(best.converged), int(best.n_iter), eta, chosen_formula=best.spec.formula,
+                     separated=self._diverged(best.bse))
+
+    def _diverged(self, std_errors: pd.Series) -> bool:
+        """Whether a coefficient's Wald standard error in the selected model exceeds ``COLLAPSE_RATIO`` times the
+        original selected model's (the resample's information collapsed: a separated resample)."""
+        reference = std_errors.index.map(self.std_errors).to_numpy(dtype=float, na_value=np.nan)
+        return bool(np.any(std_errors.to_numpy(dtype=float) > COLLAPSE_RATIO * reference))

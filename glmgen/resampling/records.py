@@ -31,6 +31,21 @@ INTERVAL_METHODS = ("percentile", "basic", "normal", "bca")
 INTERPOLATIONS = ("normal", "linear")
 
 
+def separation_message(separated: npt.NDArray[np.bool_]) -> str | None:
+    """The warning about separated replicates (count, first one, what it means for the summaries), or ``None``."""
+    if not separated.any():
+        return None
+    return (
+        f"{int(separated.sum())} of {separated.size} bootstrap replicates are separated (first: replicate "
+        f"{int(np.flatnonzero(separated)[0])}): in those resamples the maximum-likelihood estimate does not exist "
+        "(fitted means at 0 or 1, coefficients running off towards infinity), typically because a cell of a factor "
+        "or interaction has no events in the resample. They are kept, so se, bias and the intervals (percentile "
+        "intervals too) include their arbitrary, very large coefficients and are inflated for the coefficients "
+        "involved. Consider a penalized fit (alpha > 0), or dropping or merging the sparse cell; the replicates are "
+        "listed in result.separated_replicates."
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class BootstrapResult:
     """Bootstrap replicates of a fitting procedure, with standard errors, intervals and optimism.
@@ -49,8 +64,17 @@ class BootstrapResult:
     select : str or None
         The path's selection criterion.
     converged, separated, failed : array of bool ``(n_boot,)``
-        ``separated``: the refit's fitted means hit the boundary (its
-        estimate does not exist); such replicates also count as not converged.
+        ``separated``: the resample is (quasi-)separated, its estimate does
+        not exist: the refit's fitted means hit the boundary, or its
+        coefficients ran off (the resample's Fisher information collapsed,
+        see :mod:`.engines_glm`), typically a resample with no events in one
+        cell. Such replicates also count as not converged, and they are
+        kept in the replicates: ``se``, ``bias`` and every interval include
+        them, so for the coefficients involved the bootstrap distribution has
+        a far tail of arbitrary values (|coefficient| ~ 20-30) that inflates
+        ``se`` and stretches percentile intervals towards it. When
+        ``n_separated > 0``, prefer a penalized fit (``alpha > 0``), or drop or
+        merge the sparse cell, over reading those intervals.
     errors : dict
         Replicate -> exception message, for failed replicates.
     n_iter : array of int ``(n_boot,)``
@@ -111,8 +135,23 @@ class BootstrapResult:
 
     @property
     def n_nonconverged(self) -> int:
-        """Replicates that finished without meeting the solver's convergence criterion (kept in summaries)."""
+        """Replicates that finished without meeting the solver's convergence criterion, separated ones included
+        (kept in summaries)."""
         return int((~self.converged & ~self.failed).sum())
+
+    @property
+    def n_separated(self) -> int:
+        """Replicates whose resample is separated (see ``separated``; kept in summaries)."""
+        return int(self.separated.sum())
+
+    @property
+    def separated_replicates(self) -> list[int]:
+        return [int(r) for r in np.flatnonzero(self.separated)]
+
+    @property
+    def separated_message(self) -> str | None:
+        """What the separated replicates mean for the summaries (the :class:`SeparationWarning`), or ``None``."""
+        return separation_message(self.separated)
 
     @property
     def failed_replicates(self) -> list[int]:
@@ -287,7 +326,7 @@ class BootstrapResult:
     def __repr__(self) -> str:
         what = self.target + (f", select={self.select!r}" if self.select else "")
         return (f"BootstrapResult({what}, method={self.method!r}, n_boot={self.n_boot}, "
-                f"n_failed={self.n_failed}, n_nonconverged={self.n_nonconverged})")
+                f"n_failed={self.n_failed}, n_nonconverged={self.n_nonconverged}, n_separated={self.n_separated})")
 
 
 @dataclass(frozen=True, eq=False)

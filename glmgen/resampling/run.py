@@ -68,7 +68,8 @@ def run_chunk(engine: Any, resampler: Resampler, method: str, seeds: Sequence[np
     weights) and on the original rows, and, for case resampling, the unit
     deviances of its out-of-bag rows added to the chunk's sums. A refit
     whose fitted means are on the boundary (:meth:`Family.at_boundary`) on
-    its resample rows is separated and counts as not converged.
+    its resample rows, or that its engine found diverging, is separated and
+    counts as not converged.
     """
     rows = engine.rows
     n = rows.n_rows
@@ -103,8 +104,9 @@ def run_chunk(engine: Any, resampler: Resampler, method: str, seeds: Sequence[np
                     np.add(out.oob_sum, unit, out=out.oob_sum, where=oob)
                     np.add(out.oob_count, 1, out=out.oob_count, where=oob)
                 fitted = used & (counts > 0)
-                if refit.converged and np.any(fitted & rows.family.at_boundary(mu)):
-                    refit.converged, refit.separated = False, True
+                refit.separated = refit.separated or bool(np.any(fitted & rows.family.at_boundary(mu)))
+        if refit is not None and refit.separated:
+            refit.converged = False
         if refit is not None:
             refit.eta = refit.y = refit.mu = None  # n-length arrays: not kept, not sent back to the main process
         out.deviance_resample.append(deviances[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ import pandas as pd
 
 from .._validation import check_choice, check_finite, check_level
 from .._version import __version__ as _glmgen_version
-from ..errors import DataError, InvalidParameterError, ModelFileError
+from ..errors import DataError, DataWarning, InvalidParameterError, ModelFileError
 from ..formula import DesignMatrix, DesignSpec
 from ..model import FAMILIES, Family, Link, get_link
 from ..stats import aic, aicc, bic, d_squared, parameter_count, wald_table
@@ -222,6 +223,28 @@ class GLMResult:
         intercept = coef[0] if self.spec.fit_intercept else 0.0
         return offset + intercept + X @ coef[int(self.spec.fit_intercept):]
 
+    def _warn_aliased_use(self, design: DesignMatrix) -> None:
+        """Warn (:class:`DataWarning`) when rows of new data have non-zero values in design columns whose
+        coefficient is NaN (aliased), naming the columns and their row counts: those columns count as 0, so
+        rows at a level without training rows are predicted at the reference level."""
+        start = int(self.spec.fit_intercept)
+        aliased = np.flatnonzero(np.isnan(self.params.to_numpy()[start:]))
+        if not aliased.size:
+            return
+        nonzero = design.X[:, aliased] != 0
+        rows = int(np.count_nonzero(nonzero.any(axis=1)))
+        if not rows:
+            return
+        used = ", ".join(f"{self.params.index[start + j]!r} ({n} row{'s' if n > 1 else ''})"
+                         for j, n in zip(aliased, nonzero.sum(axis=0)) if n)
+        warnings.warn(
+            f"{rows} row{'s' if rows > 1 else ''} of the new data use{'' if rows > 1 else 's'} design columns whose "
+            f"coefficient is NaN (aliased, R's NA), which count as 0: {used}. A categorical level without "
+            "training rows (one of the data's levels that the training rows lack) is thereby predicted at the "
+            "reference level. To estimate it, fit on rows that include that level, or merge rare levels into a "
+            "common one.", DataWarning, stacklevel=3,
+        )
+
     def predict(
         self, data: pd.DataFrame | None = None, kind: str = "response", offset: Any = None
     ) -> pd.Series:
@@ -230,7 +253,8 @@ class GLMResult:
         New data goes through the training design (levels, transforms). An
         offset or exposure given as a column or expression is re-evaluated on
         the new rows; ``offset=`` (an array) replaces it. Rows with missing
-        inputs get NaN.
+        inputs get NaN. Aliased columns (NaN coefficients, e.g. a level with no
+        training rows) count as 0, with a :class:`DataWarning` when new rows use them.
         """
         kind = check_choice("kind", kind, _PREDICT_KINDS)
         if data is None:
@@ -245,6 +269,7 @@ class GLMResult:
         total_offset = design.offset if override is None else override[design.kept]
         if override is not None:
             check_finite("offset", total_offset, design.row_labels, "Give a finite offset for every row.")
+        self._warn_aliased_use(design)
         eta = self.linear_predictor(design.X, total_offset)
         values = np.full(len(data), np.nan)
         values[design.kept] = eta if kind == "link" else self.link.inverse(eta)
@@ -256,11 +281,12 @@ class GLMResult:
         D^2 compares with the training intercept-only model (intercept plus the
         new rows' offset). Weights and offsets are read from the new rows the
         way they were at fit time; variables given as arrays at fit time must
-        be passed again here for the new rows.
+        be passed again here for the new rows. Aliased columns count as 0, as in :meth:`predict`.
         """
         design = self.spec.build(data, arrays={"weights": weights, "offset": offset})
         assert design.y is not None
         self.family.check_y(design.y, design.row_labels, self.spec.response.label)
+        self._warn_aliased_use(design)
         mu = self.link.inverse(self.linear_predictor(design.X, design.offset))
         fit_weights = design.weights * design.freq_weights
         model_deviance = self.family.deviance(design.y, mu, fit_weights)

@@ -26,6 +26,11 @@ class HeldOutResult:
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
+    def __repr__(self) -> str:
+        n = str(int(self.n)) if float(self.n).is_integer() else f"{self.n:.6g}"
+        return (f"HeldOutResult(mean_deviance={self.mean_deviance:.6g}, deviance={self.deviance:.6g}, "
+                f"null_deviance={self.null_deviance:.6g}, d2={self.d2:.6g}, n={n})")
+
 
 @dataclass(frozen=True)
 class GeneralizationResult:

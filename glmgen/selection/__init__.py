@@ -1,14 +1,17 @@
 """Model selection over formula terms: stepwise, best subsets, comparison tables and likelihood-ratio tests.
 
 Modules, lowest first: ``criterion`` (R's ``extractAIC`` over :mod:`glmgen.stats.criteria`), ``search``
-(the stepwise and subset searches on fitted records), ``compare`` (:func:`compare`, :func:`lrtest`) and
-``stepwise`` (the formula-level entry points, which capture the caller's formula context).
+(the stepwise and subset searches on fitted records), ``compare`` (:func:`compare`, :func:`lrtest`),
+``stepwise`` (the formula-level entry points, which capture the caller's formula context) and ``add_drop``
+(:func:`add1`, :func:`drop1`).
 """
 
-from .compare import LRTestResult, compare, lrtest
+from .add_drop import add1, drop1
+from .compare import LRTestResult, LRTestTable, compare, lrtest
 from .search import BestSubsetResult, StepwiseResult
 from .stepwise import best_subset, stepwise
 
 __all__ = [
-    "BestSubsetResult", "LRTestResult", "StepwiseResult", "best_subset", "compare", "lrtest", "stepwise",
+    "BestSubsetResult", "LRTestResult", "LRTestTable", "StepwiseResult", "add1", "best_subset", "compare", "drop1",
+    "lrtest", "stepwise",
 ]

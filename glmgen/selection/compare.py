@@ -7,6 +7,7 @@ estimated, R's ``AIC()``/``BIC()``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings as warnings_module
 from collections.abc import Sequence
@@ -118,13 +119,15 @@ def compare(
 class LRTestResult:
     """Likelihood-ratio (analysis of deviance) test of a model against a larger one that nests it.
 
-    ``test`` is ``"chi2"`` when the dispersion is known (binomial, poisson):
-    ``statistic = deviance_small - deviance_big`` on ``df`` degrees of
-    freedom. It is ``"F"`` when the dispersion is estimated (gaussian), as
-    R's ``anova(small, big, test="F")``:
-    ``statistic = (deviance_small - deviance_big) / df / dispersion`` with
-    the big model's dispersion (Pearson chi2 / residual df) on
-    ``(df, df_denominator)`` degrees of freedom.
+    ``test`` is ``"chi2"`` (the default when the dispersion is known:
+    binomial, poisson): ``statistic = (deviance_small - deviance_big) /
+    dispersion`` on ``df`` degrees of freedom, as R's ``anova(small, big,
+    test="Chisq")``. It is ``"F"`` (the default when the dispersion is
+    estimated: gaussian), as R's ``anova(small, big, test="F")``:
+    ``statistic = (deviance_small - deviance_big) / df / dispersion`` on
+    ``(df, df_denominator)`` degrees of freedom. ``dispersion`` is 1 when
+    known, else the largest model's Pearson chi2 / residual df
+    (``df_denominator``).
     """
 
     statistic: float
@@ -158,6 +161,54 @@ class LRTestResult:
             f"Likelihood-ratio test ({self.test})\n  small: {self.formula_small}\n  big:   {self.formula_big}\n"
             f"  statistic = {self.statistic:.6g} on {degrees} df, p-value = {self.pvalue:.4g}"
         )
+
+
+@dataclass(frozen=True)
+class LRTestTable:
+    """Analysis of deviance of a sequence of nested models, as R's ``anova(m1, m2, m3, test=...)``.
+
+    ``steps[i]`` is the :class:`LRTestResult` of model ``i + 1`` against
+    model ``i + 2`` (each with the dispersion of the largest model);
+    :meth:`to_frame` is R's table: one row per model with ``resid_df`` and
+    ``resid_deviance``, and from the second row on ``df``, ``deviance`` (the
+    change from the previous model), the statistic (``chi2`` or ``F``) and
+    ``pvalue``.
+    """
+
+    steps: tuple[LRTestResult, ...]
+    formulas: tuple[str, ...]
+    resid_df: tuple[float, ...]
+    resid_deviance: tuple[float, ...]
+
+    @property
+    def test(self) -> str:
+        return self.steps[0].test
+
+    @property
+    def statistic(self) -> np.ndarray:
+        return np.array([step.statistic for step in self.steps])
+
+    @property
+    def pvalue(self) -> np.ndarray:
+        return np.array([step.pvalue for step in self.steps])
+
+    def to_frame(self) -> pd.DataFrame:
+        """R's analysis-of-deviance table, indexed by the models' formulas (repeated ones get ``" [2]"``)."""
+        statistic = "F" if self.test == "F" else "chi2"
+        labels = [f if self.formulas[:i].count(f) == 0 else f"{f} [{self.formulas[:i].count(f) + 1}]"
+                  for i, f in enumerate(self.formulas)]
+        return pd.DataFrame({
+            "resid_df": self.resid_df,
+            "resid_deviance": self.resid_deviance,
+            "df": [math.nan] + [step.df for step in self.steps],
+            "deviance": [math.nan] + [step.deviance_small - step.deviance_big for step in self.steps],
+            statistic: [math.nan] + [step.statistic for step in self.steps],
+            "pvalue": [math.nan] + [step.pvalue for step in self.steps],
+        }, index=pd.Index(labels, name="model"))
+
+    def __str__(self) -> str:
+        table = self.to_frame().to_string(na_rep="", float_format=lambda v: f"{v:.6g}")
+        return f"Analysis of deviance ({self.test} test)\n{table}"
 
 
 def _term_keys(fit: GLMResult) -> dict[frozenset[str], str]:
@@ -225,22 +276,25 @@ def _check_nested(small: GLMResult, big: GLMResult) -> None:
     )
 
 
-def lrtest(small: GLMResult, big: GLMResult) -> LRTestResult:
-    """Likelihood-ratio test of ``small`` against ``big``, which must contain it.
+#: spellings of ``test=`` (R's ``anova(test=)``) -> the test
+_TESTS = {"chisq": "chi2", "chi2": "chi2", "lrt": "chi2", "f": "F"}
 
-    As R's ``anova(small, big, test="Chisq")`` for binomial and poisson
-    fits, and ``anova(small, big, test="F")`` where the dispersion is
-    estimated (gaussian); see :class:`LRTestResult`.
 
-    Raises
-    ------
-    ValueError
-        If the fits have different families or links, were fitted to
-        different rows (``nobs``, response values or weights differ), are
-        penalized, are not nested (a term of ``small`` is not in ``big``), or
-        come in the wrong order.
-    """
-    for name, fit in (("small", small), ("big", big)):
+def _check_test(test: str | None) -> str | None:
+    if test is None:
+        return None
+    key = test.lower() if isinstance(test, str) else None
+    if key not in _TESTS:
+        raise InvalidParameterError(
+            f"test={test!r} is not one of 'Chisq' (or 'LRT', 'chi2') and 'F'; leave it None for R's default "
+            "(chi-squared where the dispersion is known, F where it is estimated)."
+        )
+    return _TESTS[key]
+
+
+def _check_pair(small: GLMResult, big: GLMResult, names: tuple[str, str]) -> None:
+    """Refuse a pair of fits that the likelihood-ratio test cannot compare (see :func:`lrtest`)."""
+    for name, fit in zip(names, (small, big)):
         if not isinstance(fit, GLMResult):
             raise InvalidParameterError(f"lrtest: {name} must be a fitted model (GLMResult), got {type(fit).__name__}.")
         if fit.penalty.is_penalized:
@@ -272,20 +326,82 @@ def lrtest(small: GLMResult, big: GLMResult) -> LRTestResult:
             f"lrtest: the big model {big.spec.formula!r} estimates no more coefficients than the small one "
             "(its extra columns are aliased or it has the same terms), so there is nothing to test."
         )
+
+
+def _lrtest_step(small: GLMResult, big: GLMResult, largest: GLMResult, test: str | None) -> LRTestResult:
+    """``small`` against ``big`` with the dispersion of ``largest`` (R's ``anova.glmlist``: the model with
+    the fewest residual df): Pearson chi2 / residual df where it is estimated, else 1."""
+    df = small.df_resid - big.df_resid
     change = small.deviance - big.deviance
-    if big.family.estimates_dispersion:
-        dispersion = big.pearson_chi2 / big.df_resid if big.df_resid > 0 else math.nan
-        statistic = change / df / dispersion
-        pvalue = float(stats.f.sf(statistic, df, big.df_resid))
-        test, df_denominator = "F", big.df_resid
+    estimated = largest.family.estimates_dispersion
+    if estimated:
+        dispersion = largest.pearson_chi2 / largest.df_resid if largest.df_resid > 0 else math.nan
+        df_dispersion = largest.df_resid
     else:
-        dispersion, statistic = 1.0, change
+        dispersion, df_dispersion = 1.0, math.inf
+    test = test if test is not None else ("F" if estimated else "chi2")
+    if test == "F":
+        statistic = change / df / dispersion
+        pvalue = float(stats.f.sf(statistic, df, df_dispersion) if math.isfinite(df_dispersion)
+                       else stats.chi2.sf(statistic * df, df))  # F(df, inf) is chi2(df) / df
+    else:
+        statistic = change / dispersion
         pvalue = float(stats.chi2.sf(statistic, df))
-        test, df_denominator = "chi2", math.inf
     return LRTestResult(
         statistic=float(statistic), df=float(df), pvalue=pvalue, test=test,
         deviance_small=small.deviance, deviance_big=big.deviance,
         df_resid_small=small.df_resid, df_resid_big=big.df_resid,
-        dispersion=float(dispersion), df_denominator=float(df_denominator),
+        dispersion=float(dispersion), df_denominator=float(df_dispersion) if test == "F" else math.inf,
         formula_small=small.spec.formula, formula_big=big.spec.formula,
     )
+
+
+def lrtest(
+    small: GLMResult, big: GLMResult, *more: GLMResult, test: str | None = None
+) -> LRTestResult | LRTestTable:
+    """Likelihood-ratio (analysis-of-deviance) tests of nested models, as R's ``anova(m1, m2, ..., test=)``.
+
+    ``lrtest(small, big)`` tests ``small`` against ``big``, which must contain
+    it, and returns an :class:`LRTestResult`. With more models,
+    ``lrtest(m1, m2, m3, ...)`` tests each model against the next (each must
+    contain the one before) and returns an :class:`LRTestTable`, one row per
+    model as R prints ``anova(m1, m2, m3, test=...)``.
+
+    Parameters
+    ----------
+    small, big, *more : GLMResult
+        Unpenalized fits of the same family and link to the same rows, smallest first.
+    test : {None, "Chisq", "F"}
+        ``None`` (default): chi-squared for binomial and poisson fits
+        (dispersion 1), F where the dispersion is estimated (gaussian), as
+        R's ``test="Chisq"`` / ``test="F"`` choices. ``"Chisq"`` (also
+        ``"LRT"``) for an estimated dispersion is the scaled deviance change
+        ``change / dispersion`` on ``df``; ``"F"`` for a known dispersion is
+        ``change / df`` on ``(df, inf)``.
+
+    Notes
+    -----
+    Every row uses one dispersion, that of the largest model (the one with
+    the fewest residual df): its Pearson chi2 / residual df where the
+    dispersion is estimated, as R's ``anova.glmlist``.
+
+    Raises
+    ------
+    ValueError
+        If two consecutive fits have different families or links, were
+        fitted to different rows (``nobs``, response values or weights
+        differ), are penalized, are not nested (a term of the smaller model
+        is not in the next one), or come in the wrong order; or ``test`` is
+        unknown.
+    """
+    test = _check_test(test)
+    fits = (small, big, *more)
+    names = ("small", "big") if not more else tuple(f"model {i + 1}" for i in range(len(fits)))
+    for i in range(len(fits) - 1):
+        _check_pair(fits[i], fits[i + 1], (names[i], names[i + 1]))
+    largest = fits[-1]
+    steps = tuple(_lrtest_step(a, b, largest, test) for a, b in itertools.pairwise(fits))
+    if not more:
+        return steps[0]
+    return LRTestTable(steps=steps, formulas=tuple(fit.spec.formula for fit in fits),
+                       resid_df=tuple(fit.df_resid for fit in fits), resid_deviance=tuple(fit.deviance for fit in fits))

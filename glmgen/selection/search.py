@@ -71,8 +71,12 @@ class StepwiseResult:
     warnings : list of str
         Warnings raised during the search (summarised per kind).
     call : dict
-        The arguments of the search except ``data``; ``gg.stepwise(data=new_data, **result.call)``
-        re-runs it (e.g. on a bootstrap resample).
+        The arguments of the search except ``data`` (weights or offsets given as arrays restricted to the
+        searched rows); ``gg.stepwise(data=result.data, **result.call)`` re-runs it, and the bootstrap
+        re-runs it on resamples of ``data``.
+    data : DataFrame or None
+        The rows the search used: the data frame it was given, after the rows with missing values were dropped
+        (a reference to the frame the search fitted, not a copy), as a fit keeps its training design.
     """
 
     best: GLMResult
@@ -90,6 +94,7 @@ class StepwiseResult:
     call: dict[str, Any] = field(default_factory=dict, repr=False)
     #: the caller's names the formulas use (refits such as the bootstrap's run the search in it)
     context: FormulaContext = field(default_factory=FormulaContext, repr=False)
+    data: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def start(self) -> GLMResult:

@@ -32,6 +32,7 @@ from ..formula import (
     model_label,
     rhs_terms,
     split_formula,
+    split_offset_terms,
     term_key,
     term_label,
     tilde_position,
@@ -113,8 +114,9 @@ class _Refitter:
     warnings."""
 
     def __init__(self, lhs: str, fit_intercept: bool, data: pd.DataFrame, family: Any, context: FormulaContext,
-                 options: dict[str, Any]):
+                 options: dict[str, Any], offsets: str = ""):
         self.lhs = lhs
+        self.offsets = offsets
         self.context = context
         self.fit_intercept = fit_intercept
         self.data = data
@@ -124,7 +126,7 @@ class _Refitter:
         self.caught: list[tuple[type[Warning], str, str]] = []
 
     def formula(self, terms: Sequence[Term]) -> str:
-        return f"{self.lhs} ~ {model_label(terms, self.fit_intercept)}"
+        return f"{self.lhs} ~ {model_label(terms, self.fit_intercept)}{self.offsets}"
 
     def __call__(self, terms: tuple[Term, ...]) -> GLMResult:
         key = frozenset(term_key(t) for t in terms)
@@ -152,6 +154,11 @@ class _Refitter:
             warnings_module.warn(text, category, stacklevel=3)
             messages.append(text)
         return messages
+
+
+def _offset_terms(formula: str) -> str:
+    """The formula's ``offset(...)`` terms as text to append to every model of the search (R keeps them)."""
+    return "".join(f" + offset({code})" for code in split_offset_terms(split_formula(formula)[1])[1])
 
 
 def _codes(formula: Any, scope: Any, variables: dict[str, Any]) -> list[str]:
@@ -284,10 +291,13 @@ def stepwise(
     lhs = split_formula(formula)[0]
     start, fit_intercept = _terms_of(start_spec.rhs)
     lower, upper = _resolve_scope(scope, direction, start, start_spec.rhs)
-    upper_formula = f"{lhs} ~ {model_label(upper, fit_intercept)}"
+    offsets = _offset_terms(formula)
+    upper_formula = f"{lhs} ~ {model_label(upper, fit_intercept)}{offsets}"
     data, variables, n_dropped, messages = _drop_incomplete_rows(upper_formula, data, variables, na_action,
                                                                  "stepwise", context)
-    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter))
+    call.update(variables)  # arrays restricted to the searched rows, which the result keeps as ``data``
+    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter),
+                      offsets)
     first = refit(tuple(start))
     criterion_name, k = criterion_penalty(criterion, first.nobs)
     path, history, candidates, search_messages = search_stepwise(
@@ -298,7 +308,7 @@ def stepwise(
         best=path[-1], history=history, path=path, candidates=candidates, criterion=criterion_name, k=k,
         direction=direction, lower=tuple(term_label(t) for t in lower),
         upper=tuple(term_label(t) for t in upper), n_fits=len(refit.cache), n_dropped=n_dropped,
-        warnings=messages, call=call, context=context,
+        warnings=messages, call=call, context=context, data=data,
     )
 
 
@@ -407,10 +417,12 @@ def best_subset(
             f"or pass max_terms={len(terms)} to run the exhaustive search anyway."
         )
     terms = by_degree(terms)
+    offsets = _offset_terms(formula)
     data, variables, n_dropped, messages = _drop_incomplete_rows(
-        f"{lhs} ~ {model_label(terms, fit_intercept)}", data, variables, na_action, "best_subset", context
+        f"{lhs} ~ {model_label(terms, fit_intercept)}{offsets}", data, variables, na_action, "best_subset", context
     )
-    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter))
+    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter),
+                      offsets)
     criterion_name, k = criterion_penalty(criterion, refit(()).nobs)
     best, by_size, models = search_subsets(terms, refit, k=k)
     messages += refit.summarise_warnings("best_subset")

@@ -128,8 +128,8 @@ def test_command_line(tmp_path, frame, run_cli, capsys):
 
 
 def _held_out_line(text: str) -> str:
-    """The line of the `fit` output that gives the held-out mean deviance."""
-    lines = [line for line in text.splitlines() if "eld-out" in line]
+    """The line of the `fit` output that gives the residual deviance."""
+    lines = [line for line in text.splitlines() if "Residual deviance:" in line]
     assert lines, text
     return lines[0]
 

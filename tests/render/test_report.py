@@ -459,3 +459,20 @@ def test_report_displays_in_a_real_browser(path_html, tmp_path):
     assert all(table["height"] > 20 and table["width"] > 100 for table in result["tables"]), result["tables"]
     assert len(result["sections"]) == 5 and all(height > 50 for height in result["sections"])
     assert result["bodyWidth"] <= 1200  # nothing forces horizontal scrolling of the page
+
+
+def test_optimism_estimates_say_which_to_quote(path_report):
+    """One sentence names the .632+ estimate as the one to quote, with its value; wrapped list items are
+    indented under their text."""
+    text = path_report.to_text(sections=("generalization",))
+    quoted = re.search(r"Which to quote: the \.632\+ bootstrap estimate \((\S+)\) is the headline estimate", text)
+    assert quoted, text
+    assert close(quoted.group(1), path_report.analysis.bootstrap.optimism()["e632plus"])
+    assert not any(line.startswith("  -   ") for line in text.splitlines())
+
+
+def test_bootstrap_row_counts_failed_nonconverged_and_separated_replicates(glm_report):
+    boot = glm_report.analysis.bootstrap
+    row = rows_of(parse(glm_report.to_html()).table("Model"))["Bootstrap"]["value"]
+    assert row.endswith(f"({boot.n_failed} failed, {boot.n_nonconverged} not converged, "
+                        f"{boot.n_separated} separated)")

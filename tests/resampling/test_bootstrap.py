@@ -158,6 +158,32 @@ def test_stepwise_replicate_reruns_the_search():
         np.testing.assert_allclose(boot.replicates.iloc[r], expected, rtol=1e-6, atol=1e-8)
 
 
+def test_stepwise_bootstrap_needs_no_data():
+    """The search keeps the rows it used (after dropping NA rows), so gg.bootstrap(step) equals passing data=:
+    each replicate is gg.stepwise on the kept rows' resample with the counts as frequency weights."""
+    problem = make_problem("poisson", n=120, p=3, seed=4, n_nonzero=1)
+    data = problem.data.copy()
+    data.loc[[3, 50], "x2"] = np.nan
+    weights = np.linspace(0.5, 1.5, len(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gg.DroppedRowsWarning)
+        step = gg.stepwise("y ~ x1 + x2 + x3", data, family="poisson", criterion="bic", weights=weights)
+    assert step.data is not None and len(step.data) == len(data) - 2
+    assert "data" not in repr(step).split("\n")[0]
+    boot = bootstrap(step, n_boot=3, seed=2, progress=False)
+    given = bootstrap(step, n_boot=3, seed=2, data=data, progress=False)
+    np.testing.assert_array_equal(boot.replicates.to_numpy(), given.replicates.to_numpy())
+    kept = data["x2"].notna().to_numpy()
+    counts = boot.resample_counts(0)
+    rows = counts > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        direct = gg.stepwise("y ~ x1 + x2 + x3", data[kept][rows], family="poisson", criterion="bic",
+                             weights=weights[kept][rows], freq_weights=counts[rows].astype(float))
+    expected = direct.best.params.reindex(boot.replicates.columns).fillna(0.0)
+    np.testing.assert_allclose(boot.replicates.iloc[0], expected, rtol=1e-6, atol=1e-8)
+
+
 def test_parametric_bootstrap_se_close_to_wald_se_for_poisson():
     problem = make_problem("poisson", n=500, p=3, seed=9)
     fit = gg.glm(problem.formula, problem.data, family="poisson")
@@ -367,7 +393,7 @@ def test_nonconverged_replicates_are_counted():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = gg.glm("y ~ x", data, family="binomial")
-    with pytest.warns(gg.ConvergenceWarning, match="did not converge"):
+    with pytest.warns(gg.SeparationWarning, match="replicates are separated"):
         boot = bootstrap(fit, n_boot=40, seed=0, progress=False)
     assert boot.n_nonconverged > 0
     assert boot.n_nonconverged == len(boot.nonconverged_replicates)
@@ -376,7 +402,8 @@ def test_nonconverged_replicates_are_counted():
     separable = data["x"][(counts > 0) & (data["y"] == 0)].max() < data["x"][(counts > 0) & (data["y"] == 1)].min()
     assert separable and boot.separated[r]
     assert np.array_equal(boot.separated, ~boot.converged)  # here every non-converged replicate is separated
-    assert any("did not converge" in message for message in boot.warnings)
+    assert boot.n_separated == boot.n_nonconverged
+    assert any("are separated" in message for message in boot.warnings)
 
 
 def test_failed_replicates_are_nan_rows_left_out_with_a_warning(small_poisson, monkeypatch):
@@ -437,4 +464,4 @@ def test_bad_input_is_refused(small_poisson):
         bootstrap(fit, n_boot=1)
     step = gg.stepwise("y ~ x1 + x2", data, family="poisson")
     with pytest.raises(ValueError, match="data="):
-        bootstrap(step, n_boot=5)
+        bootstrap(dataclasses.replace(step, data=None), n_boot=5)  # a result that does not hold its rows

@@ -333,3 +333,20 @@ def test_bad_arguments_are_refused(bwt: pd.DataFrame, kwargs: dict, message: str
 def test_unknown_scope_variable_is_named(bwt: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="bogus"):
         gg.stepwise("low ~ age", bwt, "binomial", scope="~ . + bogus")
+
+
+def test_offset_terms_stay_in_every_model_of_the_search() -> None:
+    """R keeps ``offset(...)`` terms in every model stepAIC and best subsets fit: the searches equal the ones
+    with ``offset=``."""
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({"x": rng.uniform(1, 5, n), "g": rng.choice(list("abc"), n), "e": rng.uniform(1, 10, n),
+                          "w": rng.normal(size=n)})
+    frame["y"] = rng.poisson(frame.e * np.exp(0.2 * frame.x))
+    term = gg.stepwise("y ~ log(x) + g + w + offset(log(e))", frame, "poisson")
+    argument = gg.stepwise("y ~ log(x) + g + w", frame, "poisson", offset="np.log(e)")
+    assert term.best.aic == pytest.approx(argument.best.aic, rel=1e-12)
+    assert list(term.history["criterion"]) == pytest.approx(list(argument.history["criterion"]), rel=1e-12)
+    subsets = gg.best_subset("y ~ log(x) + g + w + offset(log(e))", frame, "poisson")
+    assert subsets.best.aic == pytest.approx(
+        gg.best_subset("y ~ log(x) + g + w", frame, "poisson", offset="np.log(e)").best.aic, rel=1e-12)
