@@ -21,9 +21,9 @@ import pandas as pd
 
 from .._parallel import deterministic_map
 from .._validation import check_n_jobs, check_seed, check_whole
-from ..errors import GLMGenWarning, InvalidParameterError
+from ..errors import DataWarning, GLMGenWarning, InvalidParameterError
 from ..fit import fit_glm
-from ..formula import FormulaContext
+from ..formula import FormulaContext, build_design
 from ..resampling import split
 from ..results import PathResult, display
 
@@ -63,15 +63,23 @@ class ValidationCurveResult:
         return figure
 
 
+_ROLES = ("weights", "freq_weights", "offset", "exposure")
+
+
 def _fit_size(repeat: int, formula: str, train: pd.DataFrame, test: pd.DataFrame, n_train: int, seed: int,
-              family: Any, context: FormulaContext, fit_kwargs: dict[str, Any]) -> tuple[int, int, float, float]:
+              family: Any, context: FormulaContext, fit_kwargs: dict[str, Any]
+              ) -> tuple[int, int, float, float, list[str]]:
+    """One point of the curve, and the messages of the warnings its fit and scoring raised (the caller
+    summarises them once instead of once per point)."""
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(train), size=n_train, replace=False))
     subset = train.iloc[rows]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", GLMGenWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GLMGenWarning)
         fit = fit_glm(formula, subset, family, context=context, **fit_kwargs)
-    return repeat, n_train, fit.evaluate(subset).mean_deviance, fit.evaluate(test).mean_deviance
+        scores = fit.evaluate(subset).mean_deviance, fit.evaluate(test).mean_deviance
+    held_out = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    return repeat, n_train, *scores, held_out
 
 
 def _check_sizes(sizes: Any) -> list[float]:
@@ -121,7 +129,7 @@ def learning_curve(
     """
     context = context if context is not None else FormulaContext.capture()
     for name, value in fit_kwargs.items():
-        if name in ("weights", "freq_weights", "offset", "exposure") and value is not None and not isinstance(value, str):
+        if name in _ROLES and value is not None and not isinstance(value, str):
             raise InvalidParameterError(
                 f"learning_curve needs {name} as a column name or expression, not a {type(value).__name__}: the "
                 "rows are split and subsampled, and an array cannot follow them."
@@ -131,6 +139,10 @@ def learning_curve(
     seeds = np.random.SeedSequence(seed).spawn(repeats)
     codes = [formula] + [v for v in fit_kwargs.values() if isinstance(v, str)]
     context = context.restricted_to(codes)  # picklable for worker processes
+    # The level set of a factor is schema, from all of data: a level missing from a subset gets a zero column.
+    spec, _ = build_design(formula, data, **{role: fit_kwargs.get(role) for role in _ROLES}, context=context,
+                           na_action=fit_kwargs.get("na_action", "drop"), safe=fit_kwargs.get("safe", False))
+    data = spec.declare_levels(data)
     tasks = []
     for repeat, child in enumerate(seeds):
         split_seed, size_seed = (int(s.generate_state(1)[0]) for s in child.spawn(2))
@@ -143,7 +155,12 @@ def learning_curve(
             )
         tasks += [(repeat, formula, train, test, count, size_seed + count, family, context, fit_kwargs) for count in counts]
     results = deterministic_map(_fit_size, tasks, n_jobs)
-    table = pd.DataFrame(results, columns=["repeat", "n_train", "train_mean_deviance", "test_mean_deviance"])
+    noted = [messages for *_, messages in results if messages]
+    if noted:
+        warnings.warn(f"{len(noted)} of the {len(results)} fits of the learning curve raised data warnings (first: "
+                      f"{noted[0][0]})", DataWarning, stacklevel=2)
+    table = pd.DataFrame([point[:4] for point in results],
+                         columns=["repeat", "n_train", "train_mean_deviance", "test_mean_deviance"])
     return LearningCurveResult(table=table)
 
 

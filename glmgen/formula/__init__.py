@@ -11,7 +11,7 @@ model selection). Other subpackages import only the names below.
 
 from patsy import Term
 
-from .build import VariableInput, build_design, data_warnings
+from .build import VariableInput, as_fitted, build_design, data_warnings
 from .context import FormulaContext
 from .frame import check_frame
 from .matrix import DesignMatrix
@@ -31,7 +31,7 @@ from .transforms import split_offset_terms
 
 __all__ = [
     "DOT_PATTERN", "DesignMatrix", "DesignSpec", "FormulaContext", "ResponseSpec", "Term", "VariableInput",
-    "VariableSpec", "addable", "build_design", "by_degree", "check_design", "check_frame", "data_warnings",
+    "VariableSpec", "addable", "as_fitted", "build_design", "by_degree", "check_design", "check_frame", "data_warnings",
     "droppable", "hierarchical_subsets", "model_label", "rhs_terms", "split_formula", "split_offset_terms", "term_key", "term_label",
     "tilde_position",
 ]

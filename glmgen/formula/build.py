@@ -110,6 +110,12 @@ def _centred_splines(rhs: str, terms: list[patsy.Term], namespace: Mapping[str, 
     return (rhs, terms) if centred == rhs else (centred, rhs_terms(centred))
 
 
+def as_fitted(rhs: str, context: FormulaContext | None) -> str:
+    """``rhs`` as :func:`build_design` fits it: ``cr()``/``cc()``/``te()`` centred next to an intercept
+    (so that a stepwise scope written like the formula names the same terms)."""
+    return _centred_splines(rhs, rhs_terms(rhs), context.namespace if context is not None else {})[0]
+
+
 def build_design(
     formula: str,
     data: pd.DataFrame,

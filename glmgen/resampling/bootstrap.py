@@ -24,7 +24,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._validation import check_choice, check_n_jobs, check_seed, check_whole
-from ..errors import ConvergenceWarning, DataError, InvalidParameterError, SeparationWarning
+from ..errors import (
+    ConvergenceWarning,
+    DataError,
+    InvalidParameterError,
+    SeparationWarning,
+)
 from ..fit import PathRefitter
 from ..results import SELECTION_CRITERIA, GLMResult, PathResult
 from ..selection import StepwiseResult

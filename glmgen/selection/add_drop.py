@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import warnings as warnings_module
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +39,7 @@ from ..formula import (
     FormulaContext,
     Term,
     addable,
+    as_fitted,
     build_design,
     by_degree,
     check_frame,
@@ -196,14 +197,16 @@ def drop1(
     return _table([term_label(t) for t in terms], refits, fit, k=k, test=test, adding=False)
 
 
-def _scope_of(scope: str | Sequence[str], fit: GLMResult) -> list[Term]:
+def _scope_of(scope: str | Sequence[str], fit: GLMResult, context: FormulaContext) -> list[Term]:
     if isinstance(scope, (list, tuple)) and all(isinstance(label, str) for label in scope) and scope:
         scope = "~ " + " + ".join(scope)
     if not isinstance(scope, str):
         raise InvalidParameterError(
             f"scope must be a formula such as '~ . + x3 + x1:x2' (or a list of term labels), got {scope!r}."
         )
-    return _scope_terms(r_powers(scope), "scope", fit.spec.rhs)
+    fitted: Callable[[str], str] = ((lambda rhs: as_fitted(rhs, context)) if fit.spec.fit_intercept
+                                    else (lambda rhs: rhs))
+    return _scope_terms(r_powers(scope), "scope", fit.spec.rhs, fitted)
 
 
 def add1(
@@ -249,7 +252,7 @@ def add1(
     test, k = _check_test(test), _check_k(k)
     data = check_frame(data)
     current = _model_terms(fit)
-    terms = addable(current, _scope_of(scope, fit))
+    terms = addable(current, _scope_of(scope, fit, context))
     if not terms:
         raise InvalidParameterError(
             f"add1: the scope {scope!r} has no term that can be added to {fit.spec.formula!r} (every term is in "

@@ -12,7 +12,7 @@ itself, the criterion and the marginality rules are in
 from __future__ import annotations
 
 import warnings as warnings_module
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from ..formula import (
     FormulaContext,
     Term,
     VariableInput,
+    as_fitted,
     build_design,
     by_degree,
     check_frame,
@@ -96,10 +97,11 @@ def _terms_of(rhs: str) -> tuple[list[Term], bool]:
     return [t for t in terms if t.factors], any(not t.factors for t in terms)
 
 
-def _scope_terms(text: Any, role: str, start_rhs: str) -> list[Term]:
-    """Terms of a scope formula, ``.`` standing for the starting model's right-hand side (R's ``update``)."""
+def _scope_terms(text: Any, role: str, start_rhs: str, fitted: Callable[[str], str]) -> list[Term]:
+    """Terms of a scope formula, ``.`` standing for the starting model's right-hand side (R's ``update``),
+    written as the start model's are fitted (``fitted``: splines centred next to an intercept)."""
     rhs = DOT_PATTERN.sub(lambda _: f"({start_rhs})", _right_hand_side(text, role))
-    return _terms_of(r_powers(rhs))[0]
+    return _terms_of(fitted(r_powers(rhs)))[0]
 
 
 def _missing(terms: Sequence[Term], within: Sequence[Term]) -> list[str]:
@@ -290,7 +292,8 @@ def stepwise(
     start_spec, _ = build_design(formula, data, **variables, na_action=na_action, context=context)
     lhs = split_formula(formula)[0]
     start, fit_intercept = _terms_of(start_spec.rhs)
-    lower, upper = _resolve_scope(scope, direction, start, start_spec.rhs)
+    fitted: Callable[[str], str] = (lambda rhs: as_fitted(rhs, context)) if fit_intercept else (lambda rhs: rhs)
+    lower, upper = _resolve_scope(scope, direction, start, start_spec.rhs, fitted)
     offsets = _offset_terms(formula)
     upper_formula = f"{lhs} ~ {model_label(upper, fit_intercept)}{offsets}"
     data, variables, n_dropped, messages = _drop_incomplete_rows(upper_formula, data, variables, na_action,
@@ -313,7 +316,7 @@ def stepwise(
 
 
 def _resolve_scope(
-    scope: Any, direction: str, start: list[Term], start_rhs: str
+    scope: Any, direction: str, start: list[Term], start_rhs: str, fitted: Callable[[str], str]
 ) -> tuple[list[Term], list[Term]]:
     """Lower and upper term lists (upper in R's order), checked to bracket the starting model."""
     if scope is None:
@@ -329,10 +332,10 @@ def _resolve_scope(
             raise InvalidParameterError(
                 f"scope has unknown key {unknown[0]!r}; use {{'lower': '~ ...', 'upper': '~ ...'}}."
             )
-        lower = _scope_terms(scope["lower"], "lower", start_rhs) if scope.get("lower") is not None else []
-        upper = _scope_terms(scope["upper"], "upper", start_rhs) if scope.get("upper") is not None else start
+        lower = _scope_terms(scope["lower"], "lower", start_rhs, fitted) if scope.get("lower") is not None else []
+        upper = _scope_terms(scope["upper"], "upper", start_rhs, fitted) if scope.get("upper") is not None else start
     elif isinstance(scope, str):
-        lower, upper = [], _scope_terms(scope, "upper", start_rhs)
+        lower, upper = [], _scope_terms(scope, "upper", start_rhs, fitted)
     else:
         raise InvalidParameterError(
             f"scope must be a formula string (the upper model) or a dict with 'lower' and/or 'upper' formulas, "

@@ -350,3 +350,17 @@ def test_offset_terms_stay_in_every_model_of_the_search() -> None:
     subsets = gg.best_subset("y ~ log(x) + g + w + offset(log(e))", frame, "poisson")
     assert subsets.best.aic == pytest.approx(
         gg.best_subset("y ~ log(x) + g + w", frame, "poisson", offset="np.log(e)").best.aic, rel=1e-12)
+
+
+def test_scope_splines_are_the_start_models_centred_terms() -> None:
+    """``cr(z, df=4)`` is fitted centred next to an intercept; a scope written the same way names that term."""
+    rng = np.random.default_rng(0)
+    n = 300
+    frame = pd.DataFrame({"x": rng.normal(size=n), "z": rng.uniform(0, 3, n)})
+    frame["y"] = rng.poisson(np.exp(0.3 * frame.x + np.sin(frame.z)))
+    forward = gg.stepwise("y ~ x", frame, "poisson", scope="~ x + cr(z, df=4)", direction="forward")
+    direct = gg.glm("y ~ x + cr(z, df=4)", frame, "poisson")
+    assert forward.best.spec.formula == direct.spec.formula
+    assert forward.best.aic == pytest.approx(direct.aic, rel=1e-12)
+    kept = gg.stepwise("y ~ x + cr(z, df=4)", frame, "poisson", scope={"lower": "~ cr(z, df=4)"})
+    assert "cr(z, df=4, constraints='center')" in kept.best.spec.formula
