@@ -23,7 +23,7 @@ from .._parallel import deterministic_map
 from .._validation import check_n_jobs, check_seed, check_whole
 from ..errors import DataWarning, GLMGenWarning, InvalidParameterError
 from ..fit import fit_glm
-from ..formula import FormulaContext, build_design
+from ..formula import VARIABLE_ROLES, FormulaContext, build_design
 from ..resampling import split
 from ..results import PathResult, display
 
@@ -61,9 +61,6 @@ class ValidationCurveResult:
     def plot(self, ax: Any = None) -> Figure:
         figure: Figure = display.show("plot_validation_curve", self, ax=ax)
         return figure
-
-
-_ROLES = ("weights", "freq_weights", "offset", "exposure")
 
 
 def _fit_size(repeat: int, formula: str, train: pd.DataFrame, test: pd.DataFrame, n_train: int, seed: int,
@@ -129,7 +126,7 @@ def learning_curve(
     """
     context = context if context is not None else FormulaContext.capture()
     for name, value in fit_kwargs.items():
-        if name in _ROLES and value is not None and not isinstance(value, str):
+        if name in VARIABLE_ROLES and value is not None and not isinstance(value, str):
             raise InvalidParameterError(
                 f"learning_curve needs {name} as a column name or expression, not a {type(value).__name__}: the "
                 "rows are split and subsampled, and an array cannot follow them."
@@ -140,7 +137,7 @@ def learning_curve(
     codes = [formula] + [v for v in fit_kwargs.values() if isinstance(v, str)]
     context = context.restricted_to(codes)  # picklable for worker processes
     # The level set of a factor is schema, from all of data: a level missing from a subset gets a zero column.
-    spec, _ = build_design(formula, data, **{role: fit_kwargs.get(role) for role in _ROLES}, context=context,
+    spec, _ = build_design(formula, data, **{role: fit_kwargs.get(role) for role in VARIABLE_ROLES}, context=context,
                            na_action=fit_kwargs.get("na_action", "drop"), safe=fit_kwargs.get("safe", False))
     data = spec.declare_levels(data)
     tasks = []

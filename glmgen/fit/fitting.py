@@ -57,6 +57,11 @@ def check_design(design: DesignMatrix, spec: DesignSpec, family: Family) -> None
         )
 
 
+def dropped_rows_notices(design: DesignMatrix) -> list[Notice]:
+    """The :class:`DroppedRowsWarning` of a design whose NA rows were dropped (none otherwise)."""
+    return [Notice(DroppedRowsWarning, f"dropped {design.dropped_message}.")] if design.dropped_message else []
+
+
 def problem_of(design: DesignMatrix, spec: DesignSpec, family: Family, link: Link) -> GLMProblem:
     assert design.y is not None
     return GLMProblem(
@@ -103,9 +108,7 @@ def fit_unpenalized(
     """Fit by IRLS and build the result; warnings are raised and recorded."""
     check_design(design, spec, family)
     problem = problem_of(design, spec, family, link)
-    notices: list[Notice] = []
-    if design.dropped_message:
-        notices.append(Notice(DroppedRowsWarning, f"dropped {design.dropped_message}."))
+    notices = dropped_rows_notices(design)
     output = irls(problem, control=control)
     if output.aliased.any():
         notices.append(_aliased_notice(spec, problem, output.aliased))
@@ -223,9 +226,7 @@ def fit_penalized_at(
     """A single penalized fit at ``alpha`` (solved from the null model with strong rules and KKT checks)."""
     problem, penalty = prepare_penalized(spec, design, family, link, l1_ratio=l1_ratio,
                                          penalty_factor=penalty_factor, standardize=standardize)
-    notices: list[Notice] = []
-    if design.dropped_message:
-        notices.append(Notice(DroppedRowsWarning, f"dropped {design.dropped_message}."))
+    notices = dropped_rows_notices(design)
     path, path_notices = fit_path(problem, penalty, alphas=np.array([alpha]), control=control)
     notices.extend(path_notices)
     null_deviance, null_intercept = null_model(problem, IRLSControl())

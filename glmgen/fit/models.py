@@ -19,7 +19,7 @@ from .._validation import (
     check_penalty_factor,
     check_positive,
 )
-from ..errors import DataWarning, DroppedRowsWarning, InvalidParameterError
+from ..errors import DataWarning, InvalidParameterError
 from ..formula import (
     DesignMatrix,
     DesignSpec,
@@ -31,7 +31,13 @@ from ..formula import (
 from ..model import Family, Link, resolve_family
 from ..results import GLMResult, PathResult
 from ..solvers import Notice, fit_path, solver_controls
-from .fitting import emit, fit_penalized_at, fit_unpenalized, prepare_penalized
+from .fitting import (
+    dropped_rows_notices,
+    emit,
+    fit_penalized_at,
+    fit_unpenalized,
+    prepare_penalized,
+)
 from .paths import build_path_result
 
 
@@ -117,9 +123,7 @@ def fit_glm_path(
                                 safe=check_flag("safe", safe))
     problem, penalty = prepare_penalized(spec, design, family, link, l1_ratio=l1_ratio,
                                          penalty_factor=penalty_factor, standardize=standardize)
-    notices = data_notices(spec, design, data, family, penalized=True)
-    if design.dropped_message:
-        notices.append(Notice(DroppedRowsWarning, f"dropped {design.dropped_message}."))
+    notices = data_notices(spec, design, data, family, penalized=True) + dropped_rows_notices(design)
     path, path_notices = fit_path(problem, penalty, alphas=alphas, n_alphas=n_alphas,
                                   alpha_min_ratio=alpha_min_ratio, control=control)
     fit_kwargs = dict(family=family, link=link, l1_ratio=l1_ratio, penalty_factor=penalty_factor,

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..formula import DesignMatrix, DesignSpec, FormulaContext
+from ..formula import VARIABLE_ROLES, DesignMatrix, DesignSpec, FormulaContext
 from ..model import Penalty
 from ..results import CVResult, GLMResult, PathResult, PenaltySettings, build_result
 from ..solvers import (
@@ -27,14 +27,11 @@ from ..solvers import (
     PenalizedState,
     fit_penalized,
 )
-from ..stats import effective_df
+from ..stats import effective_df, effective_df_along
 from .cv import cross_validate
 from .fitting import emit, null_model
 
 FloatArray = npt.NDArray[np.float64]
-
-#: the per-row inputs of a fit besides the formula
-VARIABLE_ROLES = ("weights", "freq_weights", "offset", "exposure")
 
 
 @dataclass(eq=False)
@@ -100,10 +97,8 @@ class PathRefitter:
         if self._edf is None:
             values = path.coefs.to_numpy()
             start = int(path.spec.fit_intercept)
-            self._edf = np.array([
-                effective_df(self.problem, self.penalty.at(alpha), row[start:], row[0] if start else 0.0)
-                for alpha, row in zip(path.alphas, values)
-            ])
+            intercepts = values[:, 0] if start else np.zeros(len(values))
+            self._edf = effective_df_along(self.problem, self.penalty, path.alphas, values[:, start:], intercepts)
         return self._edf
 
 

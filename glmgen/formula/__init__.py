@@ -18,6 +18,7 @@ from .matrix import DesignMatrix
 from .parse import DOT_PATTERN, ResponseSpec, rhs_terms, split_formula, tilde_position
 from .schema import check_design
 from .spec import DesignSpec, VariableSpec
+from .state import VARIABLE_ROLES
 from .terms import (
     addable,
     by_degree,
@@ -30,8 +31,8 @@ from .terms import (
 from .transforms import split_offset_terms
 
 __all__ = [
-    "DOT_PATTERN", "DesignMatrix", "DesignSpec", "FormulaContext", "ResponseSpec", "Term", "VariableInput",
-    "VariableSpec", "addable", "as_fitted", "build_design", "by_degree", "check_design", "check_frame", "data_warnings",
-    "droppable", "hierarchical_subsets", "model_label", "rhs_terms", "split_formula", "split_offset_terms", "term_key", "term_label",
-    "tilde_position",
+    "DOT_PATTERN", "VARIABLE_ROLES", "DesignMatrix", "DesignSpec", "FormulaContext", "ResponseSpec", "Term",
+    "VariableInput", "VariableSpec", "addable", "as_fitted", "build_design", "by_degree", "check_design",
+    "check_frame", "data_warnings", "droppable", "hierarchical_subsets", "model_label", "rhs_terms",
+    "split_formula", "split_offset_terms", "term_key", "term_label", "tilde_position",
 ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import warnings as warnings_module
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,9 +20,8 @@ import pandas as pd
 
 from .._validation import check_n_jobs, check_seed, check_whole
 from ..errors import ConvergenceWarning, DataError, InvalidParameterError
-from ..model import Family, Link
 from ..results import GLMResult, PathResult
-from ..solvers import CDControl
+from ..solvers import CDControl, GLMProblem
 from .engines_glm import GLMEngine, PenalizedEngine
 from .engines_path import PathEngine
 from .records import BiasVarianceResult
@@ -91,8 +89,8 @@ def bias_variance(
     family = obj.family
     held_out = obj.spec.build(data)
     assert held_out.y is not None
-    test = _HeldOut(held_out.X, held_out.y, held_out.weights * held_out.freq_weights, held_out.offset, family,
-                    obj.link, obj.spec.fit_intercept)
+    test = GLMProblem(held_out.X, held_out.y, held_out.weights * held_out.freq_weights, held_out.offset, family,
+                      obj.link, obj.spec.fit_intercept)  # the held-out rows' arrays
     resampler = Resampler.build(engine.rows.n_rows, None, None)
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     pieces = chunks(n_boot)
@@ -119,20 +117,7 @@ def bias_variance(
     return BiasVarianceResult(table=table, n_failed=n_failed, warnings=messages)
 
 
-@dataclass(frozen=True, eq=False)
-class _HeldOut:
-    """The held-out rows' design, response, total weights and offset, with the model's family and link."""
-
-    X: FloatArray
-    y: FloatArray
-    weights: FloatArray
-    offset: FloatArray
-    family: Family
-    link: Link
-    fit_intercept: bool
-
-
-def _bias_variance_chunk(engine: Any, resampler: Resampler, test: _HeldOut, path_alphas: FloatArray | None,
+def _bias_variance_chunk(engine: Any, resampler: Resampler, test: GLMProblem, path_alphas: FloatArray | None,
                          seeds: Sequence[np.random.SeedSequence]) -> dict[str, Any]:
     """Per-row sums over the chunk's replicates of the predicted means, their squares, unit deviances and
     squared errors at each alpha (``path_alphas`` of a path, else the fit's own alpha), and of df."""

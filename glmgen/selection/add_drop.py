@@ -32,6 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from .._validation import check_non_negative
 from ..errors import DataError, DroppedRowsWarning, GLMGenWarning, InvalidParameterError
 from ..formula import (
     DesignMatrix,
@@ -136,12 +137,6 @@ def _check_fit(fit: GLMResult, what: str) -> None:
         )
 
 
-def _check_k(k: float) -> float:
-    if isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating)) or not k >= 0:
-        raise InvalidParameterError(f"k={k!r} must be a number >= 0 (2 for AIC, log(n) for BIC).")
-    return float(k)
-
-
 def _model_terms(fit: GLMResult) -> list[Term]:
     """The fit's terms in R's order (by degree, then as written), the intercept left out."""
     return by_degree([term for term in rhs_terms(fit.spec.rhs) if term.factors])
@@ -179,7 +174,7 @@ def drop1(
         with a test, ``statistic`` and ``pvalue``.
     """
     _check_fit(fit, "drop1")
-    test, k = _check_test(test), _check_k(k)
+    test, k = _check_test(test), check_non_negative("k", k)
     if fit.training is None:
         raise DataError(
             "drop1 refits the model's training rows, but this result holds none (it was loaded from a file). "
@@ -249,7 +244,7 @@ def add1(
     """
     context = context if context is not None else FormulaContext.capture()
     _check_fit(fit, "add1")
-    test, k = _check_test(test), _check_k(k)
+    test, k = _check_test(test), check_non_negative("k", k)
     data = check_frame(data)
     current = _model_terms(fit)
     terms = addable(current, _scope_of(scope, fit, context))

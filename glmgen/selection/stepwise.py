@@ -49,7 +49,6 @@ from .search import (
     search_subsets,
 )
 
-_ROLES = ("weights", "freq_weights", "offset", "exposure")
 _SCOPE_KEYS = ("lower", "upper")
 
 

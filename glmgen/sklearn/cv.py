@@ -43,7 +43,7 @@ from ..stats import CRITERIA as INFORMATION_CRITERIA
 from ..stats import criterion as criterion_values
 from ..stats import (
     cv_summary,
-    effective_df,
+    effective_df_along,
     held_out_mean_deviance,
     index_1se,
     index_min,
@@ -109,8 +109,7 @@ def _information_criterion(problem: GLMProblem, penalty: Penalty, path: PathFit,
     ones = np.ones(problem.y.size)
     loglik = np.array([family.log_likelihood(problem.y, output.mu, problem.weights, ones, ones)
                        for output in path.outputs])
-    edf = np.array([effective_df(problem, penalty.at(alpha), output.coef, output.intercept)
-                    for alpha, output in zip(path.alphas, path.outputs)])
+    edf = effective_df_along(problem, penalty, path.alphas, path.coefs, path.intercepts)
     k = parameter_count(edf, problem.fit_intercept, family.estimates_dispersion)
     nobs = float(np.count_nonzero(problem.weights > 0))
     selected = np.count_nonzero(path.coefs, axis=1)

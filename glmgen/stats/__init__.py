@@ -9,6 +9,7 @@ from .criteria import (
     criterion,
     ebic,
     effective_df,
+    effective_df_along,
     extract_aic,
     parameter_count,
 )
@@ -17,7 +18,7 @@ from .inference import wald_table
 from .metrics import d_squared
 
 __all__ = [
-    "CRITERIA", "EBIC_GAMMA", "aic", "aicc", "bic", "criterion",
-    "cv_summary", "d_squared", "ebic", "effective_df", "extract_aic", "held_out_mean_deviance", "index_1se",
-    "index_min", "parameter_count", "wald_table",
+    "CRITERIA", "EBIC_GAMMA", "aic", "aicc", "bic", "criterion", "cv_summary", "d_squared", "ebic",
+    "effective_df", "effective_df_along", "extract_aic", "held_out_mean_deviance", "index_1se", "index_min",
+    "parameter_count", "wald_table",
 ]

@@ -134,3 +134,10 @@ def effective_df(problem: GLMProblem, penalty: Penalty, coef: FloatArray, interc
         X_active = X_active - u @ X_active / u.sum()
     gram = (X_active * u[:, None]).T @ X_active
     return float(np.trace(np.linalg.solve(gram + np.diag(l2), gram)))
+
+
+def effective_df_along(problem: GLMProblem, penalty: Penalty, alphas: FloatArray, coefs: FloatArray,
+                       intercepts: FloatArray) -> FloatArray:
+    """:func:`effective_df` at each alpha of a path: ``coefs`` ``(n_alphas, p)``, ``intercepts`` ``(n_alphas,)``."""
+    return np.array([effective_df(problem, penalty.at(alpha), coef, intercept)
+                     for alpha, coef, intercept in zip(alphas, coefs, intercepts)])
