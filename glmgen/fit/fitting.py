@@ -14,6 +14,7 @@ from ..errors import (
     InvalidParameterError,
 )
 from ..formula import DesignMatrix, DesignSpec
+from ..matrices import ModelMatrix, column_moments
 from ..model import Family, Link, Penalty
 from ..results import GLMResult, PenaltySettings, build_result
 from ..solvers import (
@@ -125,7 +126,10 @@ def _aliased_notice(spec: DesignSpec, problem: GLMProblem, aliased: np.ndarray) 
     """R's NA coefficients, saying which columns are all zero on the fitted rows (a level with no training
     rows) and which are linear combinations of earlier columns."""
     used = problem.weights > 0
-    zero = [n for j, n in enumerate(spec.column_names) if aliased[j] and not np.any(problem.X[used, j])]
+    fitted_rows = problem.X[:, aliased][used]
+    largest = fitted_rows.max_abs() if isinstance(fitted_rows, ModelMatrix) else np.max(np.abs(fitted_rows), axis=0,
+                                                                                          initial=0.0)
+    zero = [spec.column_names[j] for j, m in zip(np.flatnonzero(aliased), largest) if m == 0]
     combined = [n for n, a in zip(spec.column_names, aliased) if a and n not in zero]
     parts = []
     if zero:
@@ -175,6 +179,12 @@ def column_scales(problem: GLMProblem, standardize: bool) -> np.ndarray:
         return np.ones(problem.X.shape[1])
     rescaled, factors = equilibrated(problem)
     p = problem.weights / problem.weights.sum()
+    if isinstance(rescaled.X, ModelMatrix):  # categorical and sparse columns: from sums, never densified
+        variances = column_moments(rescaled.X, p, problem.fit_intercept)[1]
+        scales = np.sqrt(variances)
+        if problem.fit_intercept:
+            scales[rescaled.X.is_constant(p > 0)] = 0.0
+        return scales if factors is None else scales / factors
     centre = p @ rescaled.X if problem.fit_intercept else np.zeros(problem.X.shape[1])
     positive = slice(None) if np.all(p > 0) else p > 0
     scales = np.empty(rescaled.X.shape[1])

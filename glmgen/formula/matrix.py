@@ -1,7 +1,11 @@
 """The numeric design: :class:`DesignMatrix`, and filling ``X`` from patsy's learned ``DesignInfo``.
 
 Plain numeric columns are copied straight from the frame
-(:func:`column_matrix`); everything else goes through
+(:func:`column_matrix`). A term that is one factor coded by indicators
+(treatment contrasts, or one column per level without an intercept) becomes a
+:class:`~glmgen.matrices.CategoricalBlock`: one code per row instead of a
+dense column per level (:func:`design_matrix`), with patsy's column names,
+reference level and levels. Everything else goes through
 ``patsy.build_design_matrices`` chunk by chunk (:func:`patsy_matrix`), so
 that besides ``X`` only one chunk of rows is alive at a time.
 """
@@ -20,6 +24,7 @@ import patsy
 from patsy.design_info import FactorInfo, SubtermInfo
 
 from ..errors import UnsafeFormulaError
+from ..matrices import Block, CategoricalBlock, Matrix, ModelMatrix
 from .frame import FloatArray, patsy_error
 from .parse import referenced_names
 from .safety import GLMGEN_FUNCTIONS, PATSY_FUNCTIONS, check_expression_is_safe
@@ -39,7 +44,7 @@ class DesignMatrix:
     ``trials`` is 1 except for ``cbind`` responses.
     """
 
-    X: FloatArray
+    X: Matrix
     y: FloatArray | None
     weights: FloatArray
     trials: FloatArray
@@ -162,3 +167,72 @@ def _is_rowwise(design_info: patsy.DesignInfo, data: pd.DataFrame) -> bool:
             return False
     return True
 
+
+
+def indicator_columns(contrast: patsy.ContrastMatrix) -> npt.NDArray[np.int32] | None:
+    """For a contrast that codes levels by indicators, the column holding each level's 1 (``-1``: the level has no
+    column, e.g. treatment's reference); ``None`` for any other coding (sum, Helmert, polynomial, ...)."""
+    matrix = np.asarray(contrast.matrix, dtype=float)
+    if not np.all((matrix == 0) | (matrix == 1)) or np.any(matrix.sum(axis=1) > 1) or np.any(matrix.sum(axis=0) != 1):
+        return None
+    columns = np.full(matrix.shape[0], -1, dtype=np.int32)
+    levels, which = np.nonzero(matrix)
+    columns[levels] = which
+    return columns
+
+
+def categorical_terms(design_info: patsy.DesignInfo) -> dict[patsy.Term, tuple[patsy.EvalFactor,
+                                                                                 npt.NDArray[np.int32]]]:
+    """The terms stored as a :class:`~glmgen.matrices.CategoricalBlock`: one categorical factor coded by
+    indicators (:func:`indicator_columns`), with the factor and its level-to-column map."""
+    found = {}
+    for term, subterms in design_info.term_codings.items():
+        if len(term.factors) != 1 or len(subterms) != 1:
+            continue
+        factor = term.factors[0]
+        if design_info.factor_infos[factor].type != "categorical":
+            continue
+        columns = indicator_columns(subterms[0].contrast_matrices[factor])
+        if columns is not None:
+            found[term] = (factor, columns)
+    return found
+
+
+def design_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame) -> Matrix:
+    """``X`` for ``data``: a :class:`~glmgen.matrices.ModelMatrix` with a categorical block for each term of
+    :func:`categorical_terms` (and dense blocks for the others, built by :func:`patsy_matrix`), or a plain
+    dense array when there is no such term."""
+    categorical = categorical_terms(design_info)
+    if not categorical:
+        return patsy_matrix(design_info, data)
+    dense_terms = [t for t in design_info.terms if t not in categorical and t.factors]
+    dense = patsy_matrix(design_info.subset(dense_terms), data) if dense_terms else np.empty((len(data), 0))
+    blocks: list[Block] = []
+    start = stop = 0  # the dense columns not yet placed: dense[:, start:stop], a view
+    for term in design_info.terms:
+        if not term.factors:
+            continue
+        if term in categorical:
+            if stop > start:
+                blocks.append(dense[:, start:stop])
+                start = stop
+            factor, columns = categorical[term]
+            blocks.append(CategoricalBlock(columns[_level_codes(design_info, factor, data)],
+                                           int(columns.max(initial=-1)) + 1))
+        else:
+            stop += design_info.term_slices[term].stop - design_info.term_slices[term].start
+    if stop > start:
+        blocks.append(dense[:, start:stop])
+    return ModelMatrix(blocks)
+
+
+def _level_codes(design_info: patsy.DesignInfo, factor: patsy.EvalFactor, data: pd.DataFrame) -> npt.NDArray[np.intp]:
+    """Each row's level of a categorical factor, as its position in the learned levels."""
+    info = design_info.factor_infos[factor]
+    try:
+        values = factor.eval(info.state, data)
+        codes = patsy.categorical.categorical_to_int(values, info.categories, patsy.NAAction(NA_types=[]),
+                                                     origin=factor)
+    except patsy.PatsyError as exc:
+        raise patsy_error(exc, data) from None
+    return np.asarray(codes, dtype=np.intp)

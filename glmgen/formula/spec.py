@@ -27,6 +27,7 @@ from ..errors import (
     ModelFileError,
     UnseenLevelError,
 )
+from ..matrices import Matrix
 from .frame import (
     FloatArray,
     check_column_types,
@@ -39,7 +40,7 @@ from .frame import (
     unknown_name_error,
     used_columns,
 )
-from .matrix import DesignMatrix, column_matrix, patsy_matrix, plain_numeric_columns
+from .matrix import DesignMatrix, column_matrix, design_matrix, plain_numeric_columns
 from .parse import ResponseSpec, q_name, referenced_names, rhs_terms
 from .response import factor_y
 from .safety import (
@@ -193,7 +194,7 @@ class DesignSpec:
     def _assemble(
         self,
         kept: pd.DataFrame,
-        X: FloatArray,
+        X: Matrix,
         arrays: dict[str, Any],
         keep: npt.NDArray[np.bool_],
         need_response: bool,
@@ -223,22 +224,29 @@ class DesignSpec:
             dropped_message=message,
         )
 
-    def _design_matrix(self, data: pd.DataFrame, *, check_levels: bool = True) -> FloatArray:
+    def _design_matrix(self, data: pd.DataFrame, *, check_levels: bool = True) -> Matrix:
         """``X`` for ``data``: plain numeric columns copied from the frame (:func:`column_matrix`), anything
-        else built by patsy without the intercept column (:func:`patsy_matrix`, after :meth:`_check_levels`
-        unless ``check_levels=False``); then :meth:`_checked`."""
+        else built by :func:`design_matrix` (indicator-coded factors as categorical blocks, the rest by patsy,
+        without the intercept column; after :meth:`_check_levels` unless ``check_levels=False``); then
+        :meth:`_checked`."""
         columns = plain_numeric_columns(list(self.design_info.terms), data)
         if columns is not None:
             return self._checked(column_matrix(data, columns), data)
         if check_levels:
             self._check_levels(data)
-        return self._checked(patsy_matrix(self.design_info, data), data)
+        return self._checked(design_matrix(self.design_info, data), data)
 
-    def _checked(self, X: FloatArray, data: pd.DataFrame) -> FloatArray:
-        """``X`` after checking every column is finite (the message names the column and row)."""
-        for j, name in enumerate(self.column_names):
-            check_finite(f"design column {name!r}", X[:, j], data.index,
-                         "Check the data column and any transform in the formula (e.g. log of 0).")
+    def _checked(self, X: Matrix, data: pd.DataFrame) -> Matrix:
+        """``X`` after checking every dense column is finite (the message names the column and row); the
+        columns of a categorical block are 0 and 1 by construction."""
+        names = self.column_names
+        blocks = [(X, slice(0, X.shape[1]))] if isinstance(X, np.ndarray) else list(zip(X.blocks, X.slices()))
+        for block, columns in blocks:
+            if not isinstance(block, np.ndarray):
+                continue
+            for j, name in enumerate(names[columns]):
+                check_finite(f"design column {name!r}", block[:, j], data.index,
+                             "Check the data column and any transform in the formula (e.g. log of 0).")
         return X
 
     def _check_levels(self, data: pd.DataFrame) -> None:
@@ -325,7 +333,7 @@ class DesignSpec:
             y = np.where(trials > 0, successes / np.where(trials > 0, trials, 1.0), 0.0)
         return y, trials
 
-    def transform(self, data: pd.DataFrame) -> FloatArray:
+    def transform(self, data: pd.DataFrame) -> Matrix:
         """Only the design matrix ``X`` for ``data`` (no response needed)."""
         if self.safe:
             self.check_savable()

@@ -141,7 +141,7 @@ def _bias_variance_chunk(engine: Any, resampler: Resampler, test: GLMProblem, pa
             continue
         coefs = np.nan_to_num(coefs, nan=0.0)
         with np.errstate(all="ignore"):
-            mu = test.link.inverse(test.offset[None, :] + coefs[:, :1] + coefs[:, 1:] @ test.X.T)
+            mu = test.link.inverse(test.offset[None, :] + coefs[:, :1] + (test.X @ coefs[:, 1:].T).T)
             unit = test.family.unit_deviance(test.y[None, :], mu)
         sums["mu"] += mu
         sums["mu2"] += mu**2

@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..fit import column_scales, penalty_factors
+from ..matrices import Block, Matrix, ModelMatrix, weighted_gram
 from ..model import Penalty
 from ..results import GLMResult
 from ..solvers import (
@@ -67,10 +68,13 @@ SCREEN_SES = 4.0
 
 # --- unpenalized GLM ---------------------------------------------------------------------------------
 
-def _fisher(X: FloatArray, v: FloatArray, fit_intercept: bool) -> FloatArray:
+def _fisher(X: Matrix, v: FloatArray, fit_intercept: bool) -> FloatArray:
     """``X1' diag(v) X1`` for ``X1 = [1, X]`` (intercept first when fitted)."""
-    Xw = X * np.sqrt(v)[:, None]
-    gram = Xw.T @ Xw
+    if isinstance(X, ModelMatrix):
+        gram = weighted_gram(X, v, np.zeros(X.shape[1]))  # uncentred: block by block
+    else:
+        Xw = X * np.sqrt(v)[:, None]
+        gram = Xw.T @ Xw
     if not fit_intercept:
         return gram
     q = gram.shape[0]
@@ -114,7 +118,7 @@ class GLMEngine:
     """Refits of an unpenalized GLM on resample weights (see the module notes for the iteration)."""
 
     rows: RowData
-    X: FloatArray
+    X: Matrix
     offset: FloatArray
     prior: FloatArray
     trials: FloatArray
@@ -286,16 +290,21 @@ class GLMEngine:
                              self.rows.link, self.fit_intercept)
         u = problem.weights * (problem.y - self.mu0)
         u *= problem.link.inverse_derivative(self.eta0) / problem.family.variance(self.mu0)
-        X1 = np.column_stack([np.ones(self.X.shape[0]), self.X]) if self.fit_intercept else self.X
-        influence = (X1 * u[:, None]) @ np.linalg.inv(self.hessian) * self.X.shape[0]
+        inverse = np.linalg.inv(self.hessian)
+        linear = self.X @ inverse[int(self.fit_intercept):]  # X1 H^-1, one row per observation
+        if self.fit_intercept:
+            linear += inverse[0]
+        influence = linear * (u * self.X.shape[0])[:, None]
         full = np.full((influence.shape[0], len(self.columns)), np.nan)
         keep = np.concatenate([[True] * int(self.fit_intercept), self.kept_columns])
         full[:, keep] = influence
         return full
 
 
-def _sparse_columns(X: FloatArray) -> tuple[IntArray, ...]:
+def _sparse_columns(X: Matrix) -> tuple[IntArray, ...]:
     """For columns with few rows away from their most common value, those rows."""
+    if isinstance(X, ModelMatrix):
+        return tuple(rows for block in X.blocks for rows in _block_sparse_columns(block))
     found = []
     for j in range(X.shape[1]):
         column = X[:, j]
@@ -309,6 +318,24 @@ def _sparse_columns(X: FloatArray) -> tuple[IntArray, ...]:
     return tuple(found)
 
 
+def _block_sparse_columns(block: Block) -> tuple[IntArray, ...]:
+    """:func:`_sparse_columns` of one block of a :class:`ModelMatrix` (a categorical column's rows are its 1s)."""
+    if isinstance(block, np.ndarray):
+        return _sparse_columns(block)
+    csc = block.to_csc()
+    n = csc.shape[0]
+    found = []
+    for j in range(csc.shape[1]):
+        rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]].astype(np.int64)
+        values = csc.data[csc.indptr[j]:csc.indptr[j + 1]]
+        if rows.size == n and np.all(values == values[0]):
+            continue  # constant
+        off = rows if rows.size <= n - rows.size else np.setdiff1d(np.arange(n), rows)  # away from the mode
+        if off.size <= _SPARSE_COLUMN_ROWS:
+            found.append(off)
+    return tuple(found)
+
+
 # --- penalized GLM at one alpha ----------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
@@ -316,7 +343,7 @@ class PenalizedEngine:
     """Refits of a penalized GLM at its alpha, warm-started from the full-data solution."""
 
     rows: RowData
-    X: FloatArray
+    X: Matrix
     offset: FloatArray
     fit_intercept: bool
     columns: list[str]

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..formula import DesignMatrix
+from ..matrices import Matrix, ModelMatrix
 from ..model import Family, Link
 from ..solvers import IRLSControl
 from .resampler import resample_weights
@@ -74,8 +75,10 @@ class RowData:
         return np.flatnonzero(resample_weights(self.weights, counts) > 0)
 
 
-def take_rows(X: FloatArray, rows: IntArray) -> FloatArray:
-    """``X[rows]`` as a column-major array (one copy)."""
+def take_rows(X: Matrix, rows: IntArray) -> Matrix:
+    """``X[rows]`` as a column-major array (one copy), or the rows of each block of a :class:`ModelMatrix`."""
+    if isinstance(X, ModelMatrix):
+        return X.take_rows(rows)
     return X.T.take(rows, axis=1).T if X.flags.f_contiguous else np.asfortranarray(X[rows])
 
 

@@ -17,6 +17,7 @@ from .._validation import check_choice, check_finite, check_level
 from .._version import __version__ as _glmgen_version
 from ..errors import DataError, DataWarning, InvalidParameterError, ModelFileError
 from ..formula import DesignMatrix, DesignSpec
+from ..matrices import Matrix, ModelMatrix
 from ..model import FAMILIES, Family, Link, get_link
 from ..stats import aic, aicc, bic, d_squared, parameter_count, wald_table
 from . import display
@@ -217,7 +218,7 @@ class GLMResult:
 
     # -- new data -----------------------------------------------------------------------------------
 
-    def linear_predictor(self, X: FloatArray, offset: FloatArray) -> FloatArray:
+    def linear_predictor(self, X: Matrix, offset: FloatArray) -> FloatArray:
         """``offset + intercept + X @ coef`` for a design matrix ``X`` ``(n, p)`` of this model's columns."""
         coef = np.nan_to_num(self.params.to_numpy(), nan=0.0)  # aliased columns contribute nothing, as R
         intercept = coef[0] if self.spec.fit_intercept else 0.0
@@ -231,7 +232,8 @@ class GLMResult:
         aliased = np.flatnonzero(np.isnan(self.params.to_numpy()[start:]))
         if not aliased.size:
             return
-        nonzero = design.X[:, aliased] != 0
+        columns = design.X[:, aliased]
+        nonzero = (columns.toarray() if isinstance(columns, ModelMatrix) else columns) != 0  # a few columns
         rows = int(np.count_nonzero(nonzero.any(axis=1)))
         if not rows:
             return

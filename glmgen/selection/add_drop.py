@@ -51,6 +51,7 @@ from ..formula import (
     term_key,
     term_label,
 )
+from ..matrices import take_columns
 from ..results import GLMResult
 from ..solvers import GLMProblem, IRLSControl, irls, solver_controls
 from ..stats import extract_aic
@@ -75,7 +76,7 @@ def _refit_columns(
     """R's ``glm.fit(x[, columns], y, weights, offset)``; solver notices are raised as warnings naming the refit."""
     assert design.y is not None
     problem = GLMProblem(
-        X=np.asfortranarray(design.X[:, columns]), y=design.y, weights=design.weights * design.freq_weights,
+        X=take_columns(design.X, columns), y=design.y, weights=design.weights * design.freq_weights,
         offset=design.offset, family=fit.family, link=fit.link, fit_intercept=fit.spec.fit_intercept,
     )
     output = irls(problem, control=control, covariance=False)

@@ -1,7 +1,7 @@
 """Compiled coordinate-descent kernels: the inner solver of penalized IRLS.
 
-With :mod:`glmgen.model._numerics` (the family kernels) this is the only module of glmgen that imports numba
-(the import contract checks it). Every function is
+With :mod:`glmgen.model._numerics` (the family kernels) and :mod:`glmgen.matrices._kernels` (group sums) one
+of the three modules of glmgen that import numba (the import contract checks it). Every function is
 ``@numba.njit(cache=True)`` and takes float64 / int64 arrays and plain
 scalars only, so that the same code also runs as plain Python under
 ``NUMBA_DISABLE_JIT=1``.
@@ -367,3 +367,128 @@ def active_linear_predictor(
         if c != 0.0:
             for i in range(n):
                 out[i] += c * X[i, j]
+
+
+# --- coordinate descent over a design of blocks (dense columns and CSC columns) -----------------------------
+
+
+@numba.njit(cache=True, fastmath={"reassoc"})
+def _column_residual_dot(
+    dense: npt.NDArray[np.float64],
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    data: npt.NDArray[np.float64],
+    kind: int,
+    column: int,
+    v: npt.NDArray[np.float64],
+    r: npt.NDArray[np.float64],
+) -> float:
+    r"""``sum_i v_i x_ij r_i`` over the stored entries of one column (dense: all rows)."""
+    total = 0.0
+    if kind == 0:
+        for i in range(dense.shape[0]):
+            total += v[i] * dense[i, column] * r[i]
+    else:
+        for k in range(indptr[column], indptr[column + 1]):
+            i = indices[k]
+            total += v[i] * data[k] * r[i]
+    return total
+
+
+@numba.njit(cache=True)
+def _subtract_column(
+    dense: npt.NDArray[np.float64],
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    data: npt.NDArray[np.float64],
+    kind: int,
+    column: int,
+    delta: float,
+    r: npt.NDArray[np.float64],
+) -> None:
+    r"""``r <- r - x_j delta`` over the stored entries of one column."""
+    if kind == 0:
+        for i in range(dense.shape[0]):
+            r[i] -= dense[i, column] * delta
+    else:
+        for k in range(indptr[column], indptr[column + 1]):
+            r[indices[k]] -= data[k] * delta
+
+
+@numba.njit(cache=True)
+def cd_blocks(
+    dense: npt.NDArray[np.float64],
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    data: npt.NDArray[np.float64],
+    kind: npt.NDArray[np.int8],
+    local: npt.NDArray[np.int64],
+    v: npt.NDArray[np.float64],
+    x_mean: npt.NDArray[np.float64],
+    vx: npt.NDArray[np.float64],
+    x_var: npt.NDArray[np.float64],
+    resid: npt.NDArray[np.float64],
+    beta: npt.NDArray[np.float64],
+    l1: npt.NDArray[np.float64],
+    l2: npt.NDArray[np.float64],
+    active: npt.NDArray[np.int64],
+    tol: float,
+    max_sweeps: int,
+) -> int:
+    r""":func:`cd_naive` over a design whose columns are dense or sparse, with the centring kept implicit.
+
+    Column ``j`` is column ``local[j]`` of ``dense`` (``kind[j] == 0``, column-major) or of the CSC
+    structure ``indptr``/``indices``/``data`` (``kind[j] == 1``). ``vx_j = sum_i v_i x_ij``; ``x_mean``,
+    ``x_var``, ``resid``, ``beta``, ``l1``, ``l2``, ``active``, ``tol`` and ``max_sweeps`` are as in
+    :func:`cd_naive`, and so is the problem solved.
+
+    Notes
+    -----
+    A centred column ``x_j - xbar_j`` is dense even when ``x_j`` is sparse, so the centred residual
+    ``e`` is kept as ``e = r + s`` with a scalar shift ``s`` (glmnet's device for sparse ``X``): a change
+    ``delta`` of ``b_j`` updates ``r <- r - x_j delta`` on the column's stored entries only and
+    ``s <- s + xbar_j delta``. With ``sv = sum_i v_i r_i`` (updated by ``- vx_j delta``) the gradient is
+
+    .. math:: g_j = \sum_i v_i x_{ij} r_i + s\, vx_j - \bar x_j (sv + s \sum_i v_i),
+
+    each coordinate costing the column's stored entries, not ``n``. On exit ``resid`` is ``e``.
+    """
+    n = resid.shape[0]
+    total_v = 0.0
+    sv = 0.0
+    for i in range(n):
+        total_v += v[i]
+        sv += v[i] * resid[i]
+    shift = 0.0
+    n_sweeps = 0
+    full_sweep = True
+    while n_sweeps < max_sweeps:
+        max_change = 0.0
+        for j in active:
+            if not full_sweep and beta[j] == 0.0:
+                continue
+            curvature = x_var[j] + l2[j]
+            old = beta[j]
+            if curvature > 0.0:
+                dot = _column_residual_dot(dense, indptr, indices, data, kind[j], local[j], v, resid)
+                gradient = dot + shift * vx[j] - x_mean[j] * (sv + shift * total_v)
+                new = soft_threshold(gradient + x_var[j] * old, l1[j]) / curvature
+            else:
+                new = 0.0
+            delta = new - old
+            if delta != 0.0:
+                beta[j] = new
+                _subtract_column(dense, indptr, indices, data, kind[j], local[j], delta, resid)
+                sv -= vx[j] * delta
+                shift += x_mean[j] * delta
+                max_change = max(max_change, curvature * delta * delta)
+        n_sweeps += 1
+        if max_change < tol:
+            if full_sweep:
+                break
+            full_sweep = True
+        else:
+            full_sweep = False
+    for i in range(n):
+        resid[i] += shift
+    return n_sweeps if n_sweeps < max_sweeps else max_sweeps

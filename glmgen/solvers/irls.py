@@ -28,6 +28,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ConvergenceWarning, SeparationWarning
+from ..matrices import Matrix, ModelMatrix
+from .categorical import CategoricalLeastSquares, CategoricalStep, has_categorical_block
 from .problem import (
     GLMProblem,
     IRLSControl,
@@ -105,7 +107,7 @@ def irls(
 
 def _irls(problem: GLMProblem, start_eta: FloatArray | None, control: IRLSControl, covariance: bool) -> SolverOutput:
     """:func:`irls` on columns already in range."""
-    solver = WeightedLeastSquares(problem.X, problem.fit_intercept)
+    solver = least_squares(problem)
     eta, mu = _start(problem, start_eta)
     deviance = problem.checked_deviance(eta, mu)
     history: dict[str, list[float]] = {"deviance": [], "step": [], "active": [], "seconds": []}
@@ -150,6 +152,15 @@ def _irls(problem: GLMProblem, start_eta: FloatArray | None, control: IRLSContro
     )
 
 
+def least_squares(problem: GLMProblem) -> WeightedLeastSquares | CategoricalLeastSquares:
+    """The weighted least-squares solver for ``problem.X``: with the largest categorical block eliminated
+    (:mod:`~glmgen.solvers.categorical`) when there is one, else over the Gram matrix of all columns."""
+    if has_categorical_block(problem.X):
+        assert isinstance(problem.X, ModelMatrix)
+        return CategoricalLeastSquares(problem.X, problem.fit_intercept)
+    return WeightedLeastSquares(problem.X, problem.fit_intercept)
+
+
 def _start(problem: GLMProblem, start_eta: FloatArray | None) -> tuple[FloatArray, FloatArray]:
     """``(eta, mu)`` to start from: ``start_eta``, else R's ``mustart`` (:meth:`~glmgen.model.Family.starting_mu`)."""
     if start_eta is None:
@@ -158,7 +169,7 @@ def _start(problem: GLMProblem, start_eta: FloatArray | None) -> tuple[FloatArra
     return start_eta, problem.link.inverse(start_eta)
 
 
-def _evaluate(problem: GLMProblem, X: FloatArray, coef: FloatArray, intercept: float) -> _Iterate:
+def _evaluate(problem: GLMProblem, X: Matrix, coef: FloatArray, intercept: float) -> _Iterate:
     """``eta = offset + b0 + X b``, ``mu = g^{-1}(eta)`` and the deviance (``inf`` outside the valid ranges)."""
     eta = problem.offset + intercept + X @ coef
     mu = problem.link.inverse(eta)
@@ -166,7 +177,7 @@ def _evaluate(problem: GLMProblem, X: FloatArray, coef: FloatArray, intercept: f
 
 
 def _halving_step(
-    problem: GLMProblem, X: FloatArray, current: _Iterate | None, deviance: float, solve: WLSStep,
+    problem: GLMProblem, X: Matrix, current: _Iterate | None, deviance: float, solve: WLSStep | CategoricalStep,
     max_halvings: int,
 ) -> tuple[_Iterate, float]:
     """The next iterate and its step size: the weighted least-squares solution, or a point halfway towards
@@ -185,7 +196,8 @@ def _halving_step(
 
 
 def _covariance_step(
-    problem: GLMProblem, solver: WeightedLeastSquares, aliased: BoolArray, current: _Iterate
+    problem: GLMProblem, solver: WeightedLeastSquares | CategoricalLeastSquares, aliased: BoolArray,
+    current: _Iterate
 ) -> tuple[_Iterate, FloatArray]:
     """One more weighted least-squares solve at ``current``'s weights: its factor gives the unscaled
     covariance ``(X1' V X1)^{-1}``, and its solution (a further Newton step, for canonical links) is

@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ConvergenceWarning
+from ..matrices import ColumnLayout, Matrix, ModelMatrix, column_moments, cross_gram
 from ..model import Penalty
 from . import _kernels
 from .problem import (
@@ -84,7 +85,7 @@ class GramCache:
     ``U Xc_m`` sum to zero), so the cache holds no ``n x p`` copy of ``X``.
     """
 
-    X: FloatArray
+    X: Matrix
     u: FloatArray
     q: FloatArray
     x_mean: FloatArray
@@ -117,8 +118,12 @@ class GramCache:
         """``G[index][:, index]``, computing any column not yet cached (all rows of it)."""
         missing = index[~self.have[index]]
         if missing.size:
-            weighted = (self.X[:, missing] - self.x_mean[missing]) * self.u[:, None]
-            self.gram[:, missing] = self.X.T @ weighted
+            if isinstance(self.X, ModelMatrix):
+                self.gram[:, missing] = cross_gram(self.X, self.X[:, missing], self.u, self.x_mean,
+                                                   self.x_mean[missing])
+            else:
+                weighted = (self.X[:, missing] - self.x_mean[missing]) * self.u[:, None]
+                self.gram[:, missing] = self.X.T @ weighted
             self.gram[missing, :] = self.gram[:, missing].T
             self.have[missing] = True
         return self.gram[np.ix_(index, index)]
@@ -162,8 +167,12 @@ def _objective_and_deviance(problem: GLMProblem, penalty: Penalty, state: Penali
 
 
 def _state_from(problem: GLMProblem, coef: FloatArray, intercept: float, active: IntArray) -> PenalizedState:
-    eta = np.empty_like(problem.offset)
-    _kernels.active_linear_predictor(problem.X, coef, active, problem.offset + intercept, eta)
+    """The state at ``coef`` (zero outside ``active``)."""
+    if isinstance(problem.X, ModelMatrix):
+        eta = problem.offset + intercept + problem.X @ coef
+    else:
+        eta = np.empty_like(problem.offset)
+        _kernels.active_linear_predictor(problem.X, coef, active, problem.offset + intercept, eta)
     return PenalizedState(coef, intercept, eta, problem.link.inverse(eta))
 
 
@@ -200,14 +209,25 @@ def _inner_solve(
                                   control.max_sweeps)
         coef[active] = beta
         return coef, z_mean - float(x_mean @ beta), sweeps
-    p = problem.X.shape[1]
-    x_mean, x_var = np.zeros(p), np.zeros(p)
-    _kernels.weighted_column_moments(problem.X, u, active, problem.fit_intercept, x_mean, x_var)
+    X = problem.X
+    if isinstance(X, ModelMatrix):
+        x_mean, x_var, vx = column_moments(X, u, problem.fit_intercept)
+    else:
+        x_mean, x_var = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+        _kernels.weighted_column_moments(X, u, active, problem.fit_intercept, x_mean, x_var)
     # X b is known from eta: X b = eta - offset - b0, so the centred fit needs no matrix product.
     centred_fit = state.eta - problem.offset - state.intercept - float(x_mean @ coef)
     resid = (z - z_mean) - centred_fit
-    sweeps = _kernels.cd_naive(problem.X, u, x_mean, x_var, resid, coef, l1, l2, active, tol, control.max_sweeps)
+    if isinstance(X, ModelMatrix):
+        layout = ColumnLayout.of(X)
+        sweeps = _kernels.cd_blocks(layout.dense, layout.indptr, layout.indices, layout.data, layout.kind,
+                                    layout.local, u, x_mean, vx, x_var, resid, coef, l1, l2, active, tol,
+                                    control.max_sweeps)
+    else:
+        sweeps = _kernels.cd_naive(X, u, x_mean, x_var, resid, coef, l1, l2, active, tol, control.max_sweeps)
     return coef, z_mean - float(x_mean @ coef), sweeps
+
+
 
 
 def _irls_on(

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import SolverError
+from ..matrices import Matrix, ModelMatrix
 from ..model import Family, Link
 
 FloatArray = npt.NDArray[np.float64]
@@ -97,10 +98,11 @@ class SolverOutput:
 
 @dataclass(frozen=True)
 class GLMProblem:
-    """The arrays of one fit: ``X`` ``(n, p)`` without an intercept column; ``y``, ``weights`` (the total
-    fitting weights, prior x frequency) and ``offset`` ``(n,)``; the family and link."""
+    """The arrays of one fit: ``X`` ``(n, p)`` without an intercept column (a dense array, or a
+    :class:`~glmgen.matrices.ModelMatrix` of blocks); ``y``, ``weights`` (the total fitting weights,
+    prior x frequency) and ``offset`` ``(n,)``; the family and link."""
 
-    X: FloatArray
+    X: Matrix
     y: FloatArray
     weights: FloatArray
     offset: FloatArray
@@ -173,14 +175,18 @@ def equilibrated(problem: GLMProblem) -> tuple[GLMProblem, FloatArray | None]:
     X = problem.X
     if X.shape[1] == 0 or X.shape[0] == 0:
         return problem, None
-    largest = np.maximum(np.max(X, axis=0), -np.min(X, axis=0))
+    largest = X.max_abs() if isinstance(X, ModelMatrix) else np.maximum(np.max(X, axis=0), -np.min(X, axis=0))
     nonzero = largest > 0
     bound = 2.0**EQUILIBRATE_EXPONENT
-    if np.all((largest[nonzero] <= bound) & (largest[nonzero] >= 1.0 / bound)):
+    in_range = (largest <= bound) & (largest >= 1.0 / bound)
+    if np.all(in_range[nonzero]):
         return problem, None
     factors = np.ones(X.shape[1])
-    factors[nonzero] = np.ldexp(1.0, -np.frexp(largest[nonzero])[1])
-    return dataclasses.replace(problem, X=np.asfortranarray(X * factors)), factors
+    # A ModelMatrix rescales only the columns out of range: a categorical block's 0/1 columns stay as they are.
+    rescale = nonzero & ~in_range if isinstance(X, ModelMatrix) else nonzero
+    factors[rescale] = np.ldexp(1.0, -np.frexp(largest[rescale])[1])
+    rescaled = X.scaled(factors) if isinstance(X, ModelMatrix) else np.asfortranarray(X * factors)
+    return dataclasses.replace(problem, X=rescaled), factors
 
 
 def unscaled_output(output: SolverOutput, factors: FloatArray, fit_intercept: bool) -> SolverOutput:

@@ -17,16 +17,23 @@ import numpy as np
 import numpy.typing as npt
 import scipy.linalg
 
+from ..matrices import (
+    GRAM_BLOCK_BYTES,
+    Matrix,
+    ModelMatrix,
+    column_means,
+    dense_gram,
+    weighted_gram,
+)
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 #: the Gram matrix rules out aliasing when each column keeps this fraction of its norm orthogonal to the others
 FULL_RANK_SCREEN = 1e-5
-#: size of the row-block workspace in which the weighted Gram matrix is accumulated (32 MiB: 80k rows at p = 50)
-GRAM_BLOCK_BYTES = 32 * 2**20
 
 
-def aliased_columns(X: FloatArray, v: FloatArray, fit_intercept: bool, tol: float) -> BoolArray:
+def aliased_columns(X: Matrix, v: FloatArray, fit_intercept: bool, tol: float) -> BoolArray:
     """Columns that are (numerically) linear combinations of the intercept and earlier columns: R's rule.
 
     R's ``glm.fit`` calls ``dqrdc2`` on ``sqrt(v) [1, X]``: Householder QR
@@ -63,7 +70,7 @@ def aliased_columns(X: FloatArray, v: FloatArray, fit_intercept: bool, tol: floa
     return aliased[offset:]
 
 
-def _r_factor(X: FloatArray, v: FloatArray, fit_intercept: bool) -> FloatArray:
+def _r_factor(X: Matrix, v: FloatArray, fit_intercept: bool) -> FloatArray:
     """R factor of ``sqrt(v) [1, X]`` (``[X]`` without an intercept), by QR over blocks of rows (TSQR)."""
     n, p = X.shape
     columns = p + int(fit_intercept)
@@ -71,7 +78,8 @@ def _r_factor(X: FloatArray, v: FloatArray, fit_intercept: bool) -> FloatArray:
     factor = np.zeros((0, columns))
     for begin in range(0, n, block_rows):
         root_v = np.sqrt(v[begin:begin + block_rows])
-        block = X[begin:begin + block_rows] * root_v[:, None]
+        rows = X.dense_rows(begin, begin + block_rows) if isinstance(X, ModelMatrix) else X[begin:begin + block_rows]
+        block = rows * root_v[:, None]
         if fit_intercept:
             block = np.column_stack([root_v, block])
         stacked = np.vstack([factor, block])
@@ -151,16 +159,17 @@ class WeightedLeastSquares:
     """Repeated solves of ``min sum_i v_i (z_i - b0 - x_i'b)^2`` over one ``X`` with changing weights.
 
     Each solve centres ``X`` at the ``v``-weighted means (with an intercept)
-    and forms the Gram matrix with BLAS ``syrk``, block of rows by block of
-    rows in a workspace of ``block_rows x p`` allocated once (default: about
-    ``GRAM_BLOCK_BYTES``), so no ``n x p`` copy of ``X`` is made; it
-    equilibrates the Gram matrix and factorises it by Cholesky; when the
+    and forms the Gram matrix (:func:`~glmgen.matrices.dense_gram`: BLAS
+    ``syrk`` over blocks of rows in a workspace of ``block_rows x p``
+    allocated once, default about ``GRAM_BLOCK_BYTES``, so no ``n x p`` copy
+    of ``X`` is made; block by block for a :class:`~glmgen.matrices.ModelMatrix`);
+    it equilibrates the Gram matrix and factorises it by Cholesky; when the
     factor shows a condition number beyond about 1e10 it solves by
     Householder QR of ``sqrt(v) Xc`` instead. ``columns`` restricts every
     solve to those columns of ``X``.
     """
 
-    def __init__(self, X: FloatArray, fit_intercept: bool, *, block_rows: int | None = None,
+    def __init__(self, X: Matrix, fit_intercept: bool, *, block_rows: int | None = None,
                  columns: npt.NDArray[np.intp] | npt.NDArray[np.int64] | None = None) -> None:
         self.X = X
         self.fit_intercept = fit_intercept
@@ -168,39 +177,39 @@ class WeightedLeastSquares:
         n = X.shape[0]
         p = X.shape[1] if columns is None else len(columns)
         self.block_rows = max(1, min(n, block_rows or GRAM_BLOCK_BYTES // (8 * max(p, 1))))
-        self.work = np.empty(self.block_rows * p)
+        self.work = np.empty(self.block_rows * p) if isinstance(X, np.ndarray) else np.empty(0)
+        #: the columns solved over, for a ModelMatrix (taken once)
+        self._blocks: Matrix | None = None
+        if isinstance(X, ModelMatrix):
+            self._blocks = X if columns is None else X.take_columns(np.asarray(columns))
 
     def _rows(self, start: int, stop: int) -> FloatArray:
-        """Rows ``start:stop`` of ``X`` (of the chosen ``columns`` only)."""
+        """Rows ``start:stop`` of ``X`` (of the chosen ``columns`` only), dense."""
+        blocks = self._blocks
+        if isinstance(blocks, ModelMatrix):
+            return blocks.dense_rows(start, stop)
+        if blocks is not None:  # the columns of a ModelMatrix that are all dense
+            dense: FloatArray = np.asarray(blocks[start:stop], dtype=np.float64)
+            return dense
+        assert isinstance(self.X, np.ndarray)
         rows = self.X[start:stop]
         return rows if self.columns is None else rows[:, self.columns]
 
     def gram(self, z: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, float, float]:
-        """Centred weighted Gram (symmetric), ``Xc' V (z - zbar)``, ``x_mean``, ``z_mean`` and ``sum(v)``.
-
-        Accumulated over row blocks ``b``: ``G = sum_b B_b' B_b`` and
-        ``q = sum_b B_b' sqrt(v_b) (z_b - zbar)`` with ``B_b = sqrt(v_b) (X_b - xbar)``.
-        """
+        """Centred weighted Gram (symmetric), ``Xc' V (z - zbar)``, ``x_mean``, ``z_mean`` and ``sum(v)``."""
         total = float(v.sum())
-        n = self.X.shape[0]
-        p = self.X.shape[1] if self.columns is None else len(self.columns)
-        if not self.fit_intercept:
-            x_mean = np.zeros(p)
-        else:
-            x_mean = v @ self.X / total
-            x_mean = x_mean if self.columns is None else x_mean[self.columns]
         z_mean = float(v @ z / total) if self.fit_intercept else 0.0
-        upper = np.zeros((p, p), order="F")
-        rhs = np.zeros(p)
-        for start in range(0, n if p else 0, self.block_rows):
-            stop = min(start + self.block_rows, n)
-            block = self.work[: (stop - start) * p].reshape((stop - start, p), order="F")
-            root_v = np.sqrt(v[start:stop])
-            np.subtract(self._rows(start, stop), x_mean, out=block)
-            block *= root_v[:, None]
-            upper = scipy.linalg.blas.dsyrk(1.0, block, beta=1.0, c=upper, trans=1, overwrite_c=True)
-            rhs += block.T @ ((z[start:stop] - z_mean) * root_v)
-        gram = np.triu(upper) + np.triu(upper, 1).T
+        if self._blocks is not None:
+            x_mean = column_means(self._blocks, v, self.fit_intercept)
+            gram = weighted_gram(self._blocks, v, x_mean)
+            rhs = np.asarray((v * (z - z_mean)) @ self._blocks, dtype=float)
+            return gram, rhs, x_mean, z_mean, total
+        assert isinstance(self.X, np.ndarray)
+        x_mean = column_means(self.X, v, self.fit_intercept)
+        x_mean = x_mean if self.columns is None else x_mean[self.columns]
+        gram, rhs = dense_gram(self.X, v, x_mean, z - z_mean,
+                               columns=None if self.columns is None else np.asarray(self.columns, dtype=np.int64),
+                               work=self.work)
         return gram, rhs, x_mean, z_mean, total
 
     def solve(self, z: FloatArray, v: FloatArray) -> WLSStep:
@@ -230,7 +239,7 @@ class WeightedLeastSquares:
             coef = scipy.linalg.cho_solve((factor, False), rhs / scale, check_finite=False) / scale
             return WLSStep(coef, z_mean - float(x_mean @ coef), factor, scale, False, x_mean, total)
         root_v = np.sqrt(v)
-        weighted = (self._rows(0, self.X.shape[0]) - x_mean) * root_v[:, None]
+        weighted = (self._rows(0, self.X.shape[0]) - x_mean) * root_v[:, None]  # dense: the rare ill-conditioned case
         q_factor, r_factor = scipy.linalg.qr(weighted, mode="economic", check_finite=False)
         coef = scipy.linalg.solve_triangular(r_factor, q_factor.T @ ((z - z_mean) * root_v), check_finite=False)
         return WLSStep(coef, z_mean - float(x_mean @ coef), r_factor, scale, True, x_mean, total)
@@ -252,6 +261,8 @@ class WeightedLeastSquares:
             return self.solve_gram(gram, rhs, x_mean, z_mean, total, z=z, v=v), np.zeros(gram.shape[0], bool), self
         aliased = aliased_columns(self.X, v, self.fit_intercept, tol)
         if aliased.any():
-            solver = WeightedLeastSquares(np.asfortranarray(self.X[:, ~aliased]), self.fit_intercept)
+            kept = self.X.take_columns(~aliased) if isinstance(self.X, ModelMatrix) else \
+                np.asfortranarray(self.X[:, ~aliased])
+            solver = WeightedLeastSquares(kept, self.fit_intercept)
             return solver.solve(z, v), aliased, solver
         return self.solve_gram(gram, rhs, x_mean, z_mean, total, z=z, v=v), aliased, self

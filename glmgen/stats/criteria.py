@@ -39,6 +39,7 @@ import numpy.typing as npt
 from scipy import special
 
 from .._validation import check_choice
+from ..matrices import column_means, weighted_gram
 from ..model import Penalty
 from ..solvers import GLMProblem, equilibrated_penalized
 
@@ -130,9 +131,7 @@ def effective_df(problem: GLMProblem, penalty: Penalty, coef: FloatArray, interc
     mu = problem.link.inverse(eta)
     dmu = problem.link.inverse_derivative(eta)
     u = problem.weights * dmu * (dmu / problem.family.variance(mu)) / problem.weights.sum()
-    if problem.fit_intercept:
-        X_active = X_active - u @ X_active / u.sum()
-    gram = (X_active * u[:, None]).T @ X_active
+    gram = weighted_gram(X_active, u, column_means(X_active, u, problem.fit_intercept))
     return float(np.trace(np.linalg.solve(gram + np.diag(l2), gram)))
 
 

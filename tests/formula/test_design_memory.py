@@ -61,17 +61,22 @@ def test_chunked_build_equals_one_patsy_call_bit_for_bit(
     data = _frame(np.random.default_rng(seed), 403)
     kept = data.dropna(subset=["x", "h"])
     reference = patsy.dmatrix(CHUNKED_FORMULA.split("~")[1], kept, NA_action="raise")
-    monkeypatch.setattr(design_module, "DESIGN_CHUNK_CELLS", 47 * reference.shape[1])  # 47 rows per chunk
+    # C(g) is a categorical block (codes, no patsy call); patsy builds the other terms' columns in chunks.
+    categorical = design_module.categorical_terms(reference.design_info)
+    assert [term.name() for term in categorical] == ["C(g)"]
+    dense_terms = [t for t in reference.design_info.terms if t not in categorical and t.factors]
+    dense_width = len(reference.design_info.subset(dense_terms).column_names)
+    monkeypatch.setattr(design_module, "DESIGN_CHUNK_CELLS", 47 * dense_width)  # 47 rows per chunk
     counted_patsy_calls.clear()
     spec, design = build_design(CHUNKED_FORMULA, data)
     assert counted_patsy_calls == [min(47, len(kept) - start) for start in range(0, len(kept), 47)]
-    assert design.X.flags.f_contiguous
+    assert all(block.flags.f_contiguous for block in design.X.blocks if isinstance(block, np.ndarray))
     assert spec.column_names == [c for c in reference.design_info.column_names if c != "Intercept"]
-    np.testing.assert_array_equal(design.X, _patsy_without_intercept(reference))
+    np.testing.assert_array_equal(design.X.toarray(), _patsy_without_intercept(reference))
     # New rows go through the same learned state (center's mean, bs knots, levels), also chunk by chunk.
     new = _frame(np.random.default_rng(seed + 1), 100).dropna(subset=["x", "h"])
     (expected,) = patsy.build_design_matrices([reference.design_info], new, NA_action="raise")
-    np.testing.assert_array_equal(spec.build(new, need_response=False).X, _patsy_without_intercept(expected))
+    np.testing.assert_array_equal(spec.build(new, need_response=False).X.toarray(), _patsy_without_intercept(expected))
 
 
 def test_expression_over_all_rows_is_built_in_one_call(
@@ -83,7 +88,7 @@ def test_expression_over_all_rows_is_built_in_one_call(
     _, design = build_design("y ~ I(x - x.mean()) + C(g)", data)
     assert counted_patsy_calls == [len(data)]
     reference = patsy.dmatrix("I(x - x.mean()) + C(g)", data, NA_action="raise")
-    np.testing.assert_array_equal(design.X, _patsy_without_intercept(reference))
+    np.testing.assert_array_equal(design.X.toarray(), _patsy_without_intercept(reference))
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
@@ -131,12 +136,16 @@ def test_design_build_allocates_at_most_1_3_design() -> None:
     columns["g"] = pd.Categorical.from_codes(rng.integers(0, n_levels, n), categories=labels)
     columns["y"] = rng.standard_normal(n)
     data = pd.DataFrame(columns)
-    design_bytes = n * (n_columns + n_levels - 1) * 8
+    one_hot_bytes = n * (n_columns + n_levels - 1) * 8  # the dense design of earlier versions
     tracemalloc.start()
     try:
         _, design = build_design("y ~ .", data)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert design.X.nbytes == design_bytes
-    assert math.isfinite(peak) and peak <= 1.3 * design_bytes, f"peak {peak / design_bytes:.2f} x design"
+    # g is stored as one int32 code per row, the five numeric columns densely: no one-hot matrix is formed.
+    assert design.X.nbytes == n * 4 + n * n_columns * 8
+    # Besides X: the response, weights, trials, frequency weights and offset (five float vectors) and the codes.
+    budget = 1.3 * design.X.nbytes + 5 * n * 8
+    assert math.isfinite(peak) and peak <= budget, f"peak {peak / design.X.nbytes:.2f} x design"
+    assert peak < 0.25 * one_hot_bytes

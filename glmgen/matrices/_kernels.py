@@ -1,0 +1,59 @@
+"""Compiled loops over categorical codes: group sums without temporaries.
+
+With :mod:`glmgen.model._numerics` and :mod:`glmgen.solvers._kernels` one of the three modules of glmgen
+that import numba. Every function is ``@numba.njit(cache=True)`` over float64 / int arrays, so it also
+runs as plain Python under ``NUMBA_DISABLE_JIT=1``. A code of ``-1`` marks a row with no column.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+
+@numba.njit(cache=True)
+def group_sums(codes: npt.NDArray[np.int32], values: npt.NDArray[np.float64], out: npt.NDArray[np.float64]) -> None:
+    r"""``out[k, j] += sum_{i: codes_i = k} values[i, j]`` for a C-ordered ``values`` ``(n, m)``."""
+    m = values.shape[1]
+    for i in range(codes.shape[0]):
+        k = codes[i]
+        if k >= 0:
+            for j in range(m):
+                out[k, j] += values[i, j]
+
+
+@numba.njit(cache=True)
+def group_sums_centred(
+    codes: npt.NDArray[np.int32],
+    dense: npt.NDArray[np.float64],
+    v: npt.NDArray[np.float64],
+    mean: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+) -> None:
+    r"""``out[k, j] = sum_{i: codes_i = k} v_i (x_ij - mean_j)`` for a column-major ``dense`` ``(n, m)``:
+    the centred cross-products of a categorical block with dense columns (written, not added)."""
+    out[:, :] = 0.0
+    n, m = dense.shape
+    for j in range(m):
+        mean_j = mean[j]
+        for i in range(n):
+            k = codes[i]
+            if k >= 0:
+                out[k, j] += v[i] * (dense[i, j] - mean_j)
+
+
+@numba.njit(cache=True)
+def crosstab(
+    codes_a: npt.NDArray[np.int32],
+    codes_b: npt.NDArray[np.int32],
+    v: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+) -> None:
+    r"""``out[a, b] = sum_{i: codes_a_i = a, codes_b_i = b} v_i``: the weighted cross-table of two factors."""
+    out[:, :] = 0.0
+    for i in range(codes_a.shape[0]):
+        a = codes_a[i]
+        b = codes_b[i]
+        if a >= 0 and b >= 0:
+            out[a, b] += v[i]

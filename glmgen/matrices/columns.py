@@ -1,0 +1,88 @@
+"""Per-column views of a design for coordinate descent: weighted moments, and the columns as a kernel reads them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse
+
+from .blocks import CategoricalBlock
+from .model_matrix import ModelMatrix
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: ``ColumnLayout.kind`` of a column stored densely / sparsely
+DENSE, SPARSE = 0, 1
+
+
+@dataclass(frozen=True)
+class ColumnLayout:
+    """A :class:`ModelMatrix`'s columns as the compiled coordinate-descent kernel reads them.
+
+    Dense columns side by side in one column-major ``dense`` array; categorical
+    and sparse columns in one CSC structure (``indptr``, ``indices``, ``data``;
+    a categorical column's entries are ones). Column ``j`` of the design is
+    column ``local[j]`` of the part ``kind[j]`` (:data:`DENSE` or :data:`SPARSE`).
+    """
+
+    dense: FloatArray
+    indptr: IntArray
+    indices: npt.NDArray[np.int32]
+    data: FloatArray
+    kind: npt.NDArray[np.int8]
+    local: IntArray
+
+    @classmethod
+    def of(cls, X: ModelMatrix) -> ColumnLayout:
+        """The layout of ``X``, built at the first call and kept with ``X`` (a path solves many times)."""
+        cached = X.cache.get("layout")
+        if isinstance(cached, ColumnLayout):
+            return cached
+        layout = cls._build(X)
+        X.cache["layout"] = layout
+        return layout
+
+    @classmethod
+    def _build(cls, X: ModelMatrix) -> ColumnLayout:
+        dense_blocks = [b for b in X.blocks if isinstance(b, np.ndarray)]
+        other = [b.to_csc() for b in X.blocks if not isinstance(b, np.ndarray)]
+        if len(dense_blocks) == 1:
+            dense = dense_blocks[0]  # no copy
+        elif dense_blocks:
+            dense = np.asfortranarray(np.hstack(dense_blocks))
+        else:
+            dense = np.zeros((X.n_rows, 0), order="F")
+        sparse = scipy.sparse.csc_array(scipy.sparse.hstack(other, format="csc")) if other else \
+            scipy.sparse.csc_array((X.n_rows, 0))
+        kind = np.empty(X.shape[1], dtype=np.int8)
+        local = np.empty(X.shape[1], dtype=np.int64)
+        counts = {DENSE: 0, SPARSE: 0}
+        for block, cols in zip(X.blocks, X.slices()):
+            which = DENSE if isinstance(block, np.ndarray) else SPARSE
+            width = cols.stop - cols.start
+            kind[cols] = which
+            local[cols] = counts[which] + np.arange(width)
+            counts[which] += width
+        return cls(dense, sparse.indptr.astype(np.int64), sparse.indices.astype(np.int32),
+                   np.asarray(sparse.data, dtype=np.float64), kind, local)
+
+
+def column_moments(X: ModelMatrix, v: FloatArray, centre: bool) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``(x_mean, x_var, vx)``: ``vx_j = sum_i v_i x_ij``, ``x_mean_j = vx_j / sum(v)`` (0 unless ``centre``) and
+    ``x_var_j = sum_i v_i (x_ij - x_mean_j)^2``; dense columns are centred before squaring."""
+    total = float(v.sum())
+    vx = np.asarray(v @ X, dtype=float)
+    x_mean = vx / total if centre else np.zeros_like(vx)
+    x_var = np.empty_like(vx)
+    for block, cols in zip(X.blocks, X.slices()):
+        if isinstance(block, np.ndarray):
+            for j in range(block.shape[1]):
+                x_var[cols.start + j] = float(v @ np.square(block[:, j] - x_mean[cols.start + j]))
+        else:
+            squares = vx[cols] if isinstance(block, CategoricalBlock) else \
+                np.asarray(block.csc.multiply(block.csc).T @ v, dtype=float)
+            x_var[cols] = np.maximum(squares - total * np.square(x_mean[cols]), 0.0)
+    return x_mean, x_var, vx
