@@ -313,7 +313,7 @@ def test_no_cycles_inside_subpackages() -> None:
 
 
 def test_mypy_strict(monkeypatch: pytest.MonkeyPatch) -> None:
-    """mypy with the --strict flags on glmgen/model, glmgen/formula and glmgen/solvers (pyproject.toml).
+    """mypy with the --strict flags on the lowest layers (model, matrices, formula, solvers; pyproject.toml).
 
     The paths and the cache (.mypy_cache) in the configuration are relative to the repository root;
     a warm cache keeps this to a few seconds.

@@ -134,16 +134,22 @@ def _aliased_notice(spec: DesignSpec, problem: GLMProblem, aliased: np.ndarray) 
     parts = []
     if zero:
         parts.append(f"{len(zero)} column{'s are' if len(zero) > 1 else ' is'} zero on every fitted row (e.g. a "
-                     f"level with no training rows): {', '.join(repr(n) for n in zero)}")
+                     f"level with no training rows): {_listed(zero)}")
     if combined:
         parts.append(f"{len(combined)} column{'s are' if len(combined) > 1 else ' is'} a linear combination of "
-                     f"earlier columns: {', '.join(repr(n) for n in combined)}")
+                     f"earlier columns: {_listed(combined)}")
     return Notice(
         AliasedColumnsWarning,
         f"{'; '.join(parts)}. {'They get' if int(aliased.sum()) > 1 else 'It gets'} NaN coefficients (R's NA) and "
         "contribute nothing to predictions. Remove such terms from the formula (or merge rare levels, e.g. "
         "lump(x, min_count=5)) to silence this warning.",
     )
+
+
+def _listed(names: list[str], shown: int = 10) -> str:
+    """``names`` quoted and joined, the first ``shown`` of them when there are more (a factor can have thousands)."""
+    head = ", ".join(repr(n) for n in names[:shown])
+    return head if len(names) <= shown else f"{head} and {len(names) - shown} more (result.params shows them as NaN)"
 
 
 def penalty_factors(spec: DesignSpec, penalty_factor: dict[str, float] | None) -> np.ndarray:

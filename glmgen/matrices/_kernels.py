@@ -57,3 +57,19 @@ def crosstab(
         b = codes_b[i]
         if a >= 0 and b >= 0:
             out[a, b] += v[i]
+
+
+@numba.njit(cache=True)
+def weighted_squares(
+    indptr: npt.NDArray[np.int32] | npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32] | npt.NDArray[np.int64],
+    data: npt.NDArray[np.float64],
+    v: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+) -> None:
+    r"""``out[j] = sum_i v_i x_ij^2`` over the stored entries of each column of a CSC matrix."""
+    for j in range(out.shape[0]):
+        total = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            total += v[indices[k]] * data[k] * data[k]
+        out[j] = total

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
+from . import _kernels
 from .blocks import CategoricalBlock
 from .model_matrix import ModelMatrix
 
@@ -82,7 +83,10 @@ def column_moments(X: ModelMatrix, v: FloatArray, centre: bool) -> tuple[FloatAr
             for j in range(block.shape[1]):
                 x_var[cols.start + j] = float(v @ np.square(block[:, j] - x_mean[cols.start + j]))
         else:
-            squares = vx[cols] if isinstance(block, CategoricalBlock) else \
-                np.asarray(block.csc.multiply(block.csc).T @ v, dtype=float)
+            if isinstance(block, CategoricalBlock):
+                squares = vx[cols]  # the entries are 0 and 1
+            else:
+                squares = np.empty(cols.stop - cols.start)
+                _kernels.weighted_squares(block.csc.indptr, block.csc.indices, block.csc.data, v, squares)
             x_var[cols] = np.maximum(squares - total * np.square(x_mean[cols]), 0.0)
     return x_mean, x_var, vx
