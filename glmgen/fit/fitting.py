@@ -141,7 +141,7 @@ def _aliased_notice(spec: DesignSpec, problem: GLMProblem, aliased: np.ndarray) 
     return Notice(
         AliasedColumnsWarning,
         f"{'; '.join(parts)}. {'They get' if int(aliased.sum()) > 1 else 'It gets'} NaN coefficients (R's NA) and "
-        "contribute nothing to predictions. Remove such terms from the formula (or merge rare levels, e.g. "
+        f"contribute{'' if int(aliased.sum()) > 1 else 's'} nothing to predictions. Remove such terms from the formula (or merge rare levels, e.g. "
         "lump(x, min_count=5)) to silence this warning.",
     )
 

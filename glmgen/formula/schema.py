@@ -5,8 +5,9 @@ that it has exactly the fields :meth:`DesignSpec.to_dict` writes (each of its
 type and range), that every expression in it passes
 :func:`~glmgen.formula.safety.check_expression_is_safe`, that every encoded
 array lists as many values as its shape claims, and that its parts agree:
-factors, terms and column names, contrasts with their levels, transform state
-with what patsy can learn. Any failure is one :class:`ModelFileError` naming
+factors, terms and column names, contrasts with their levels (a matrix, or
+an indicator list from schema version 4 on), transform state with what patsy
+can learn. Any failure is one :class:`ModelFileError` naming
 the field as a JSON path, e.g. ``design.variables[2].kind``.
 """
 
@@ -39,10 +40,12 @@ from .._schema import (
     text,
 )
 from ..errors import UnsafeFormulaError, UnsafeModelFileError
+from .matrix import indicator_columns
 from .safety import CONTRASTS, MAX_BASIS, check_expression_is_safe
 from .state import (
     ARRAY_DTYPES,
     MAX_ARRAY_RANK,
+    MAX_CONTRAST_CELLS,
     TRANSFORM_CLASSES,
     VARIABLE_KINDS,
     VARIABLE_ROLES,
@@ -50,6 +53,8 @@ from .state import (
 )
 
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+#: levels per patsy call when the treatment suffixes of many levels are computed (patsy codes them densely)
+_SUFFIX_BLOCK = 256
 
 
 # --- encoded values --------------------------------------------------------------------------------
@@ -123,21 +128,35 @@ def _transform(value: Any, path: str) -> None:
 _FACTOR = record({"code": expression, "type": text(("numerical", "categorical")),
                   "num_columns": nullable(number(integer=True, low=1, high=2**31)),
                   "categories": nullable(listing(level, min_len=1)), "transforms": mapping(_transform)})
-_SUBTERM = record({"factors": listing(text()), "num_columns": INDEX,
-                   "contrasts": mapping(record({"matrix": array(rank=2, dtypes=frozenset({"<f8"})),
-                                                "suffixes": listing(text())}))})
-_DESIGN = record({
-    "formula": text(), "rhs": text(),
-    "response": record({"expressions": listing(expression, min_len=1, max_len=2), "is_cbind": flag}),
-    "design_info": record({"column_names": listing(text()), "factors": listing(_FACTOR),
-                           "terms": listing(record({"factors": listing(text()), "subterms": listing(_SUBTERM)}))}),
-    "variables": listing(_VARIABLE, max_len=len(VARIABLE_ROLES)),
-})
+_MATRIX_CONTRAST = record({"matrix": array(rank=2, dtypes=frozenset({"<f8"})), "suffixes": listing(text())})
+_INDICATOR_CONTRAST = record({"indicator": listing(number(integer=True, low=-1, high=2**31)),
+                              "suffixes": listing(text())})
 
 
-def check_design(design: Any, path: str = "design") -> None:
-    """Raise :class:`ModelFileError` unless ``design`` is an intact design spec (``DesignSpec.to_dict`` output)."""
-    _DESIGN(design, path)
+def _any_contrast(value: Any, path: str) -> None:
+    """A saved contrast in either form: ``{"indicator": [...], "suffixes": [...]}`` or ``{"matrix": ..., ...}``."""
+    (_INDICATOR_CONTRAST if isinstance(value, dict) and "indicator" in value else _MATRIX_CONTRAST)(value, path)
+
+
+def _design_schema(contrast: Check) -> Check:
+    """The schema of a saved design whose contrasts ``contrast`` checks."""
+    subterm = record({"factors": listing(text()), "num_columns": INDEX, "contrasts": mapping(contrast)})
+    return record({
+        "formula": text(), "rhs": text(),
+        "response": record({"expressions": listing(expression, min_len=1, max_len=2), "is_cbind": flag}),
+        "design_info": record({"column_names": listing(text()), "factors": listing(_FACTOR),
+                               "terms": listing(record({"factors": listing(text()), "subterms": listing(subterm)}))}),
+        "variables": listing(_VARIABLE, max_len=len(VARIABLE_ROLES)),
+    })
+
+
+_DESIGNS = {True: _design_schema(_any_contrast), False: _design_schema(_MATRIX_CONTRAST)}
+
+
+def check_design(design: Any, path: str = "design", *, indicators: bool = True) -> None:
+    """Raise :class:`ModelFileError` unless ``design`` is an intact design spec (``DesignSpec.to_dict`` output);
+    ``indicators=False`` refuses contrasts saved as indicator lists (files before schema version 4)."""
+    _DESIGNS[indicators](design, path)
     _check_variables(design, path)
     _check_design_info(design["design_info"], f"{path}.design_info")
 
@@ -176,6 +195,7 @@ def _check_design_info(info: dict[str, Any], path: str) -> list[str]:
         distinct = {json.dumps(c, sort_keys=True) for c in factor["categories"] or ()}
         if categorical and len(distinct) != len(factor["categories"]):
             fail(f"{where}.categories", "lists a level twice.")
+    _check_contrast_cells(info, factors, path)
     used: set[str] = set()
     for t, term in enumerate(info["terms"]):
         for s, subterm in enumerate(term["subterms"]):
@@ -189,6 +209,17 @@ def _check_design_info(info: dict[str, Any], path: str) -> list[str]:
     if info["column_names"] != expected_column_names(info):
         fail(f"{path}.column_names", "do not match the terms, factors and contrast suffixes.")
     return list(info["column_names"])
+
+
+def _check_contrast_cells(info: dict[str, Any], factors: dict[str, dict[str, Any]], path: str) -> None:
+    """The contrasts, as patsy holds them (dense levels x columns matrices), have at most ``MAX_CONTRAST_CELLS``
+    entries in all: checked before any is coded or built, so that a small file (an indicator list) cannot make
+    glmgen allocate a large matrix."""
+    cells = sum(len(factors[code]["categories"] or ()) * len(contrast["suffixes"]) for term in info["terms"]
+                for subterm in term["subterms"] for code, contrast in subterm["contrasts"].items() if code in factors)
+    if cells > MAX_CONTRAST_CELLS:
+        fail(f"{path}.terms", f"have contrasts of {cells:,} entries in all (levels x columns); at most "
+                              f"{MAX_CONTRAST_CELLS:,} are allowed.")
 
 
 def _values(encoded: dict[str, Any]) -> np.ndarray:
@@ -285,17 +316,41 @@ def _check_subterm(subterm: dict[str, Any], term_factors: list[str], factors: di
         contrast = subterm["contrasts"].get(code)
         if contrast is None:
             fail(f"{path}.contrasts", f"has no contrast for the categorical factor {code[:80]!r}.")
-        shape = [int(n) for n in contrast["matrix"]["shape"]]
-        if len(shape) != 2 or shape[0] != len(factor["categories"]) or shape[1] != len(contrast["suffixes"]):
-            fail(f"{path}.contrasts.{code}.matrix.shape", f"is {shape}; expected {len(factor['categories'])} rows "
-                 f"(one per level) and {len(contrast['suffixes'])} columns (one per suffix).")
+        _check_contrast_shape(contrast, len(factor["categories"]), f"{path}.contrasts.{code}")
         _check_contrast(code, factor["categories"], contrast, f"{path}.contrasts.{code}")
-        columns *= shape[1]
+        columns *= len(contrast["suffixes"])
     extra = set(subterm["contrasts"]) - {c for c in subterm["factors"] if factors[c]["type"] == "categorical"}
     if extra:
-        fail(f"{path}.contrasts", f"has a contrast for {sorted(extra)[0][:80]!r}, not a categorical factor here.")
+        fail(f"{path}.contrasts", f"has a contrast for {min(extra)[:80]!r}, not a categorical factor here.")
     if subterm["num_columns"] != columns:
         fail(f"{path}.num_columns", f"is {subterm['num_columns']}; its factors give {columns} columns.")
+
+
+def _check_contrast_shape(contrast: dict[str, Any], n_levels: int, path: str) -> None:
+    """A contrast matrix has one row per level and one column per suffix; an indicator list has one entry per
+    level, each a column (one per suffix) or -1 (a level without a column), and gives each column to exactly one
+    level."""
+    width = len(contrast["suffixes"])
+    if "matrix" in contrast:
+        shape = [int(n) for n in contrast["matrix"]["shape"]]
+        if len(shape) != 2 or shape[0] != n_levels or shape[1] != width:
+            fail(f"{path}.matrix.shape", f"is {shape}; expected {n_levels} rows (one per level) and {width} columns "
+                                         "(one per suffix).")
+        return
+    indicator = contrast["indicator"]
+    if len(indicator) != n_levels:
+        fail(f"{path}.indicator", f"has {len(indicator)} entries for {n_levels} levels; expected one per level (the "
+                                  "column of its 1, or -1).")
+    columns = np.asarray(indicator, dtype=np.int64)
+    outside = np.flatnonzero((columns < -1) | (columns >= width))
+    if outside.size:
+        fail(f"{path}.indicator[{outside[0]}]", f"is {indicator[outside[0]]}; expected -1 (a level without a column) "
+                                                f"or a column from 0 to {width - 1} (one per suffix).")
+    uses = np.bincount(columns[columns >= 0], minlength=width)
+    wrong = np.flatnonzero(uses != 1)
+    if wrong.size:
+        fail(f"{path}.indicator", f"gives column {wrong[0]} to {uses[wrong[0]]} levels; each of the {width} columns "
+                                  "(one per suffix) belongs to exactly one level.")
 
 
 def declared_contrast(code: str) -> Any:
@@ -321,27 +376,70 @@ def declared_contrast(code: str) -> Any:
 
 
 def _check_contrast(code: str, categories: list[Any], contrast: dict[str, Any], path: str) -> None:
-    """The saved matrix and suffixes are what the code's contrast gives for the saved levels, in their order
-    (with or without the full-rank coding patsy picks per term): a reordered level list is caught here."""
+    """The saved coding (matrix or indicator list) and suffixes are what the code's contrast gives for the saved
+    levels, in their order (with or without the full-rank coding patsy picks per term): a reordered level list is
+    caught here. Treatment coding in indicator form is compared without patsy's dense levels x levels matrix."""
     levels = [tuple(c["__tuple__"]) if isinstance(c, dict) else c for c in categories]
-    saved = np.asarray(contrast["matrix"]["__ndarray__"], dtype=float).reshape(len(levels), -1)
     try:
         declared = declared_contrast(code)
     except (patsy.PatsyError, ValueError, TypeError) as exc:
         fail(path, f"the contrast of {code[:80]!r} cannot be built ({type(exc).__name__}: {exc}).")
     if declared is None:
         return
-    if saved.shape[1] not in (len(levels), len(levels) - 1):  # before computing a levels x levels coding
-        fail(f"{path}.matrix.shape", f"has {saved.shape[1]} columns for {len(levels)} levels; {code[:80]!r} codes "
-                                     f"{len(levels)} levels with {len(levels) - 1} or {len(levels)} columns.")
+    width = len(contrast["suffixes"])
+    if width not in (len(levels), len(levels) - 1):  # before computing a levels x levels coding
+        fail(f"{path}.{'matrix.shape' if 'matrix' in contrast else 'suffixes'}",
+             f"has {width} columns for {len(levels)} levels; {code[:80]!r} codes {len(levels)} levels with "
+             f"{len(levels) - 1} or {len(levels)} columns.")
+    full_rank = width == len(levels)
     try:
-        codings = [declared.code_with_intercept(levels), declared.code_without_intercept(levels)]
+        if "indicator" in contrast and isinstance(declared, patsy.Treatment):
+            same = _treatment_coding(declared, levels, full_rank) == (contrast["indicator"], contrast["suffixes"])
+        else:
+            coding = declared.code_with_intercept(levels) if full_rank else declared.code_without_intercept(levels)
+            same = _same_coding(coding, contrast)
     except (patsy.PatsyError, ValueError, TypeError, IndexError, KeyError) as exc:  # e.g. no such reference level
         fail(path, f"the contrast of {code[:80]!r} cannot code the saved levels ({type(exc).__name__}: {exc}).")
-    for coding in codings:
-        if (list(coding.column_suffixes) == contrast["suffixes"] and coding.matrix.shape == saved.shape
-                and np.allclose(coding.matrix, saved, rtol=1e-9, atol=1e-12)):
-            return
-    fail(path, f"the matrix and suffixes are not the contrast {code[:80]!r} gives for the saved levels "
-               f"{levels[:6]!r} in that order.")
+    if not same:
+        fail(path, f"the {'matrix' if 'matrix' in contrast else 'indicator columns'} and suffixes are not the "
+                   f"contrast {code[:80]!r} gives for the saved levels {levels[:6]!r} in that order.")
 
+
+def _same_coding(coding: patsy.ContrastMatrix, contrast: dict[str, Any]) -> bool:
+    """Whether a saved contrast (either form) is ``coding``."""
+    if list(coding.column_suffixes) != contrast["suffixes"]:
+        return False
+    if "indicator" in contrast:
+        columns = indicator_columns(coding)
+        return columns is not None and columns.tolist() == contrast["indicator"]
+    saved = np.asarray(contrast["matrix"]["__ndarray__"], dtype=float).reshape(coding.matrix.shape[0], -1)
+    return coding.matrix.shape == saved.shape and bool(np.allclose(coding.matrix, saved, rtol=1e-9, atol=1e-12))
+
+
+def _treatment_coding(contrast: patsy.Treatment, levels: list[Any], full_rank: bool) -> tuple[list[int], list[str]]:
+    """Treatment coding of ``levels`` as an indicator list and suffixes: each level its own column with an
+    intercept-free (full-rank) coding, otherwise every level but the reference, in order."""
+    suffixes = []
+    for start in range(0, len(levels), _SUFFIX_BLOCK):  # patsy's names, a block at a time: its coding is dense
+        block = levels[start:start + _SUFFIX_BLOCK]
+        # without an intercept patsy drops the first level (the default reference): here a copy of block[0]
+        coding = (patsy.Treatment().code_with_intercept(block) if full_rank
+                  else patsy.Treatment().code_without_intercept(block[:1] + block))
+        suffixes += coding.column_suffixes
+    if full_rank:
+        return list(range(len(levels))), suffixes
+    reference = _treatment_reference(contrast.reference, levels)
+    return ([*range(reference), -1, *range(reference, len(levels) - 1)],
+            suffixes[:reference] + suffixes[reference + 1:])
+
+
+def _treatment_reference(reference: Any, levels: list[Any]) -> int:
+    """The position of ``Treatment(reference)``'s reference level, resolved as patsy does: the first level by
+    default, else the level equal to ``reference``, else ``reference`` as a position (negative: from the end)."""
+    if reference is None:
+        return 0
+    if reference in levels:
+        return levels.index(reference)
+    if isinstance(reference, int) and -len(levels) <= reference < len(levels):
+        return reference % len(levels)
+    raise ValueError(f"the reference level {reference!r} is neither a level nor a position")

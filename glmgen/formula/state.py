@@ -3,7 +3,9 @@
 patsy's ``DesignInfo`` refuses to pickle. What it learned from the training
 data is plain data, though: categorical levels, contrast matrices, and the
 attributes of stateful transforms (``center``, ``standardize``, splines, ``lump``).
-:func:`design_info_to_dict` writes exactly that; :func:`design_info_from_dict`
+:func:`design_info_to_dict` writes exactly that (a contrast that codes levels by
+indicators as the column of each level's 1, so that a 5,000-level factor costs
+5,000 numbers, not 25 million); :func:`design_info_from_dict`
 rebuilds an equivalent ``DesignInfo`` from a document that
 :func:`glmgen.formula.check_design` has checked (schema, dtypes, shapes,
 consistency). Every restored expression passes
@@ -24,6 +26,7 @@ import patsy
 from patsy.design_info import FactorInfo, SubtermInfo
 
 from ..errors import ModelFileError
+from .matrix import indicator_columns
 from .safety import check_expression_is_safe
 from .transforms import Lump
 
@@ -33,6 +36,9 @@ VARIABLE_ROLES = ("weights", "freq_weights", "offset", "exposure")
 #: the dtypes :func:`_encode` writes, and the most dimensions an array may have
 ARRAY_DTYPES = frozenset({"<f8", "<i8", "|b1", "longdouble"})
 MAX_ARRAY_RANK = 2
+#: the most contrast-matrix entries (levels x columns, summed over a design's contrasts) a model file may make
+#: glmgen build: 512 MiB of float64, one factor of about 8,000 levels (patsy holds each contrast as a dense matrix)
+MAX_CONTRAST_CELLS = 2**26
 #: the stateful transforms whose learned attributes may be restored
 TRANSFORM_CLASSES: dict[str, type] = {
     cls.__module__ + "." + cls.__qualname__: cls
@@ -84,6 +90,7 @@ def _transform_class_name(obj: object) -> str:
 
 def design_info_to_dict(design_info: patsy.DesignInfo) -> dict[str, Any]:
     """Everything patsy learned from the training data, as JSON-able data."""
+    _check_contrast_cells(design_info)
     factors = []
     for factor, info in design_info.factor_infos.items():
         transforms = {}
@@ -109,17 +116,49 @@ def design_info_to_dict(design_info: patsy.DesignInfo) -> dict[str, Any]:
             "subterms": [
                 {
                     "factors": [factor.code for factor in subterm.factors],
-                    "contrasts": {
-                        factor.code: {"matrix": _encode(np.asarray(contrast.matrix, dtype=float)),
-                                      "suffixes": list(contrast.column_suffixes)}
-                        for factor, contrast in subterm.contrast_matrices.items()
-                    },
+                    "contrasts": {factor.code: _contrast_to_dict(contrast)
+                                  for factor, contrast in subterm.contrast_matrices.items()},
                     "num_columns": subterm.num_columns,
                 }
                 for subterm in subterms
             ],
         })
     return {"column_names": list(design_info.column_names), "factors": factors, "terms": terms}
+
+
+def _check_contrast_cells(design_info: patsy.DesignInfo) -> None:
+    """Refuse to save a design whose contrast matrices a model file may not make glmgen build on loading
+    (more than ``MAX_CONTRAST_CELLS`` entries in all): a model that ``load`` would refuse is not written."""
+    cells = sum(np.asarray(contrast.matrix).size for subterms in design_info.term_codings.values()
+                for subterm in subterms for contrast in subterm.contrast_matrices.values())
+    if cells > MAX_CONTRAST_CELLS:
+        raise ModelFileError(
+            f"this model cannot be saved: its contrast matrices have {cells:,} entries (levels x columns), more than "
+            f"the {MAX_CONTRAST_CELLS:,} a model file may make glmgen build when it is loaded (one factor of about "
+            "8,000 levels). Merge rare levels into one (lump()) and fit again."
+        )
+
+
+def _contrast_to_dict(contrast: patsy.ContrastMatrix) -> dict[str, Any]:
+    """A contrast as saved: ``indicator``, the column of each level's 1 (``-1``: none), when it codes levels by
+    indicators (:func:`~glmgen.formula.matrix.indicator_columns`: treatment, full-rank dummies), else its
+    ``matrix``; with its column ``suffixes``."""
+    columns = indicator_columns(contrast)
+    coding = {"matrix": _encode(np.asarray(contrast.matrix, dtype=float))} if columns is None else {
+        "indicator": columns.tolist()}
+    return coding | {"suffixes": list(contrast.column_suffixes)}
+
+
+def _contrast_from_dict(saved: dict[str, Any]) -> patsy.ContrastMatrix:
+    """The ``ContrastMatrix`` of a checked :func:`_contrast_to_dict` entry (an indicator list becomes the 0/1
+    matrix it stands for)."""
+    if "matrix" in saved:
+        return patsy.ContrastMatrix(_decode(saved["matrix"]), saved["suffixes"])
+    columns = np.asarray(saved["indicator"], dtype=np.intp)
+    matrix = np.zeros((len(columns), len(saved["suffixes"])))
+    levels = np.flatnonzero(columns >= 0)
+    matrix[levels, columns[levels]] = 1.0
+    return patsy.ContrastMatrix(matrix, saved["suffixes"])
 
 
 def expected_column_names(saved: dict[str, Any]) -> list[str]:
@@ -191,10 +230,7 @@ def design_info_from_dict(saved: dict[str, Any], eval_env: patsy.EvalEnvironment
         term_codings[term] = [
             SubtermInfo(
                 [factors[code] for code in subterm["factors"]],
-                {
-                    factors[code]: patsy.ContrastMatrix(_decode(contrast["matrix"]), contrast["suffixes"])
-                    for code, contrast in subterm["contrasts"].items()
-                },
+                {factors[code]: _contrast_from_dict(contrast) for code, contrast in subterm["contrasts"].items()},
                 int(subterm["num_columns"]),
             )
             for subterm in term_entry["subterms"]

@@ -107,8 +107,10 @@ class SparseBlock:
 
     def __post_init__(self) -> None:
         csc = scipy.sparse.csc_array(self.csc, dtype=np.float64)
-        csc.sum_duplicates()
-        csc.sort_indices()
+        if not csc.has_canonical_format:  # sorting and summing work in place: never on the caller's arrays
+            csc = csc.copy()
+            csc.sum_duplicates()
+            csc.sort_indices()
         object.__setattr__(self, "csc", csc)
 
     @property
@@ -136,11 +138,15 @@ class SparseBlock:
         return self.rmatvec(v)
 
     def max_abs(self) -> FloatArray:
+        if self.csc.shape[0] == 0:
+            return np.zeros(self.csc.shape[1])
         return np.asarray(abs(self.csc).max(axis=0).toarray(), dtype=float).ravel()
 
     def is_constant(self, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """Whether each column takes one value on ``rows`` (scipy's minimum and maximum count implicit zeros)."""
         sub = scipy.sparse.csc_array(scipy.sparse.csr_array(self.csc)[rows])
+        if sub.shape[0] == 0:
+            return np.ones(sub.shape[1], dtype=bool)
         low = np.asarray(sub.min(axis=0).toarray(), dtype=float).ravel()
         high = np.asarray(sub.max(axis=0).toarray(), dtype=float).ravel()
         return np.asarray(low == high)

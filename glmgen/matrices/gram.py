@@ -108,10 +108,15 @@ def _blocks(X: Matrix) -> tuple[tuple[Block, ...], list[slice]]:
 def _self_gram(block: Block, v: FloatArray, mean: FloatArray, total: float) -> FloatArray:
     if isinstance(block, np.ndarray):
         return dense_gram(block, v, mean)[0]
-    if isinstance(block, CategoricalBlock):
-        return np.diag(block.column_sums(v)) - total * np.outer(mean, mean)
-    csc = block.csc
-    return np.asarray((csc.T @ (csc * v[:, None])).toarray()) - total * np.outer(mean, mean)
+    sums = block.column_sums(v)
+    gram = np.diag(sums) if isinstance(block, CategoricalBlock) else \
+        np.asarray((block.csc.T @ (block.csc * v[:, None])).toarray())
+    # (a - m)' V (a - m) = a'Va - m h' - h m' with h = s - sum(v) m / 2, for any centre m (s = a'v); in place
+    if np.any(mean):
+        correction = np.outer(mean, sums - 0.5 * total * mean)
+        gram -= correction
+        gram -= correction.T
+    return gram
 
 
 def _pair(a: Block, b: Block, v: FloatArray, mean_a: FloatArray, mean_b: FloatArray, total: float) -> FloatArray:

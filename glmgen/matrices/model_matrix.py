@@ -64,10 +64,6 @@ class ModelMatrix:
         #: derived views kept with the matrix (e.g. the coordinate-descent layout of :mod:`.columns`)
         self.cache: dict[str, Any] = {}
 
-    @classmethod
-    def empty(cls, n_rows: int) -> ModelMatrix:
-        return cls([np.empty((n_rows, 0))]) if n_rows else cls([])
-
     # -- shape and storage ---------------------------------------------------------------------------
 
     @property
@@ -90,6 +86,13 @@ class ModelMatrix:
         kinds = ", ".join(f"{type(b).__name__ if not isinstance(b, np.ndarray) else 'dense'}"
                           f"[{_block_shape(b)[1]}]" for b in self.blocks)
         return f"ModelMatrix({self.n_rows} rows: {kinds})"
+
+    def __array__(self, *args: Any, **kwargs: Any) -> FloatArray:
+        raise TypeError("a ModelMatrix is not converted to a NumPy array implicitly (a categorical block would "
+                        "become a dense one-hot matrix); call X.toarray() if that is what you want.")
+
+    def __iter__(self) -> Any:
+        raise TypeError("a ModelMatrix is not iterable row by row; take rows with X[rows] or X.toarray().")
 
     # -- products ------------------------------------------------------------------------------------
 

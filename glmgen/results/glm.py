@@ -24,10 +24,12 @@ from . import display
 from .held_out import HeldOutResult
 from .model_file import (
     FORMAT,
+    MAX_FILE_BYTES,
     SCHEMA_VERSION,
     STATISTICS,
     check_model_file,
     checksum,
+    pack_covariance,
     read_model_file,
 )
 
@@ -322,7 +324,8 @@ class GLMResult:
         """JSON-able record of the model (not of the training rows); see :func:`glmgen.load`.
 
         Non-finite numbers are written as ``null``; ``params.aliased`` names the coefficients
-        written as ``null`` (aliased columns, R's ``NA``); ``checksum`` is the SHA-256 of the rest.
+        written as ``null`` (aliased columns, R's ``NA``); ``cov_unscaled`` is packed
+        (:func:`~glmgen.results.model_file.pack_covariance`); ``checksum`` is the SHA-256 of the rest.
         """
         self.spec.check_savable()
         values = self.params.to_numpy(dtype=float)
@@ -335,7 +338,7 @@ class GLMResult:
             "link": self.link.name,
             "params": {"names": [str(n) for n in self.params.index], "values": _nan_to_none(values),
                        "aliased": [str(n) for n, v in zip(self.params.index, values) if not np.isfinite(v)]},
-            "cov_unscaled": None if self.cov_unscaled is None else [_nan_to_none(r) for r in self.cov_unscaled],
+            "cov_unscaled": None if self.cov_unscaled is None else pack_covariance(self.cov_unscaled),
             "statistics": {name: _json_scalar(getattr(self, name)) for name in STATISTICS}
             | {"n_iter": int(self.n_iter), "n_dropped": int(self.n_dropped)},
             "penalty": {
@@ -348,15 +351,27 @@ class GLMResult:
         return saved | {"checksum": checksum(saved)}
 
     def save(self, path: str | Path) -> None:
-        """Write the model to exactly ``path`` as JSON (format documented in ``docs/persistence.md``)."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False), encoding="utf-8")
+        """Write the model to exactly ``path`` as JSON (format documented in ``docs/persistence.md``).
+
+        Refuses (:class:`ModelFileError`, nothing written) a model whose file would exceed what
+        :func:`glmgen.load` reads (``MAX_FILE_BYTES``), e.g. the covariance of ~7,000 coefficients.
+        """
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False)
+        size = len(text.encode("utf-8"))
+        if size > MAX_FILE_BYTES:
+            raise ModelFileError(
+                f"the model file would be {size / 2**20:.0f} MiB, more than the {MAX_FILE_BYTES // 2**20} MiB "
+                f"glmgen.load reads ({len(self.params)} coefficients; the covariance matrix grows with their "
+                "square). Merge rare levels (lump(x, min_count=...)) to save a smaller model."
+            )
+        Path(path).write_text(text, encoding="utf-8")
 
     @classmethod
     def from_dict(cls, saved: Any) -> GLMResult:
         """The model of a :meth:`to_dict` document, after :func:`glmgen.results.model_file.check_model_file` has
         proved it intact and consistent; raises :class:`ModelFileError` naming the field otherwise."""
         try:
-            check_model_file(saved)
+            cov_unscaled = check_model_file(saved)
         except RecursionError:
             raise ModelFileError("the model file is nested too deeply to be a glmgen model file.") from None
         family = FAMILIES[saved["family"]]()
@@ -367,13 +382,13 @@ class GLMResult:
         statistics = {name: math.nan if value is None and name != "null_intercept" else value
                       for name, value in saved["statistics"].items()}
         statistics.setdefault("edf", statistics["df_model"])  # schema version 2 counted k with df_model
-        cov = saved["cov_unscaled"]
         return cls(
             spec=DesignSpec.from_dict(saved["design"]),
             family=family,
             link=link,
-            params=pd.Series(_none_to_nan(saved["params"]["values"]), index=saved["params"]["names"], dtype=float),
-            cov_unscaled=None if cov is None else np.array([_none_to_nan(row) for row in cov], dtype=float),
+            params=pd.Series(_none_to_nan(saved["params"]["values"]), index=saved["params"]["names"], dtype=float,
+                             name="coef"),
+            cov_unscaled=cov_unscaled,
             penalty=PenaltySettings(**saved["penalty"]),
             warnings=list(saved["warnings"]),
             training=None,

@@ -8,13 +8,21 @@ field missing, none added, each of its type and range), that its design passes
 long as its shape claims, contrasts, transform state and column names
 consistent), that the rest agrees with the design (coefficient names with
 design columns, missing coefficients with the aliased list, the covariance
-matrix's shape, statistics with the family) and that the checksum matches.
-Any failure is one :class:`ModelFileError` naming the field as a JSON path,
-e.g. ``params.values[3]``.
+matrix's shape and missing entries, statistics with the family) and that the
+checksum matches. Any failure is one :class:`ModelFileError` naming the field
+as a JSON path, e.g. ``params.values[3]``.
+
+From schema version 4 the two fields that grow with the square of the number
+of coefficients or levels are compact: a contrast that codes levels by
+indicators is a list of columns (see :mod:`glmgen.formula.state`), and
+``cov_unscaled`` is its upper triangle as little-endian float64 bytes in
+base64 (:func:`pack_covariance`). Versions 2 and 3 still load.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import math
@@ -22,6 +30,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
+import numpy.typing as npt
 
 from .._schema import (
     INDEX,
@@ -43,9 +52,10 @@ from ..formula import check_design
 from ..model import FAMILIES, LINKS
 
 FORMAT = "glmgen-model"
-SCHEMA_VERSION = 3
-#: versions this release reads: version 2 files (no ``edf`` statistic) load with ``edf = df_model``
-READABLE_VERSIONS = (2, 3)
+SCHEMA_VERSION = 4
+#: versions this release reads: version 2 files (no ``edf`` statistic) load with ``edf = df_model``; versions 2
+#: and 3 write every contrast as a matrix and ``cov_unscaled`` as rows of numbers
+READABLE_VERSIONS = (2, 3, 4)
 #: files larger than this are refused before they are read
 MAX_FILE_BYTES = 256 * 2**20
 
@@ -99,15 +109,24 @@ STATISTICS: dict[str, Check] = {
 }
 
 
-def _file_schema(statistics: dict[str, Check]) -> Check:
-    """The whole file's schema, with the given fit statistics."""
+#: ``cov_unscaled`` from version 4 on (:func:`pack_covariance`), and before (rows of numbers, ``null`` for NaN)
+PACKED_COVARIANCE = record({"upper_float64_base64": text(), "size": INDEX})
+LISTED_COVARIANCE = listing(listing(number(nullable=True)))
+
+
+def _design_before_version_4(value: Any, path: str) -> None:
+    check_design(value, path, indicators=False)
+
+
+def _file_schema(statistics: dict[str, Check], design: Check, covariance: Check) -> Check:
+    """The whole file's schema, with the given fit statistics, design and covariance checks."""
     return record({
         "format": text((FORMAT,)), "schema_version": anything, "glmgen_version": text(),
-        "checksum": text(), "design": check_design, "family": text(frozenset(FAMILIES)),
+        "checksum": text(), "design": design, "family": text(frozenset(FAMILIES)),
         "link": text(frozenset(LINKS)),
         "params": record({"names": listing(text()), "values": listing(number(nullable=True)),
                           "aliased": listing(text())}),
-        "cov_unscaled": nullable(listing(listing(number(nullable=True)))),
+        "cov_unscaled": nullable(covariance),
         "statistics": record(statistics),
         "penalty": record({"alpha": number(low=0), "l1_ratio": number(low=0, high=1), "standardize": flag,
                            "penalty_factor": mapping(number(low=0))}),
@@ -115,13 +134,40 @@ def _file_schema(statistics: dict[str, Check]) -> Check:
     })
 
 
-_SCHEMAS = {3: _file_schema(STATISTICS), 2: _file_schema({k: v for k, v in STATISTICS.items() if k != "edf"})}
+_SCHEMAS = {
+    4: _file_schema(STATISTICS, check_design, PACKED_COVARIANCE),
+    3: _file_schema(STATISTICS, _design_before_version_4, LISTED_COVARIANCE),
+    2: _file_schema({k: v for k, v in STATISTICS.items() if k != "edf"}, _design_before_version_4, LISTED_COVARIANCE),
+}
+
+
+# --- the covariance matrix -------------------------------------------------------------------------
+
+def pack_covariance(matrix: npt.NDArray[np.float64]) -> dict[str, Any]:
+    """``cov_unscaled`` as written: the upper triangle of the symmetric ``(q, q)`` matrix, diagonal included, row
+    by row, as little-endian float64 bytes in base64 (NaN entries, aliased coefficients', kept), and ``q``."""
+    rows = [matrix[i, i:] for i in range(matrix.shape[0])]
+    upper = (np.concatenate(rows) if rows else np.empty(0)).astype("<f8")
+    return {"upper_float64_base64": base64.b64encode(upper.tobytes()).decode("ascii"), "size": int(matrix.shape[0])}
+
+
+def _symmetric(upper: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.float64]:
+    """The symmetric ``(size, size)`` matrix whose upper triangle, row by row, is ``upper``."""
+    matrix = np.empty((size, size))
+    start = 0
+    for i in range(size):
+        matrix[i, i:] = matrix[i:, i] = upper[start:start + size - i]
+        start += size - i
+    return matrix
 
 
 # --- the whole file --------------------------------------------------------------------------------
 
-def check_model_file(saved: Any) -> None:
-    """Raise :class:`ModelFileError` (naming the field) unless ``saved`` is an intact, consistent model file."""
+def check_model_file(saved: Any) -> npt.NDArray[np.float64] | None:
+    """Raise :class:`ModelFileError` (naming the field) unless ``saved`` is an intact, consistent model file.
+
+    Returns its ``cov_unscaled`` matrix (``None`` when the file has none), decoded once, here, to check it.
+    """
     if not isinstance(saved, dict) or saved.get("format") != FORMAT:
         fail("format", f"expected \"{FORMAT}\": this is not a glmgen model file.")
     version = saved.get("schema_version")
@@ -129,13 +175,16 @@ def check_model_file(saved: Any) -> None:
         fail("schema_version", f"expected {SCHEMA_VERSION}, got {version!r}; files of other versions (from another "
                                "glmgen release) cannot be read by this one: refit and save with this release.")
     _SCHEMAS[version](saved, "")
-    _check_params(saved, saved["design"]["design_info"]["column_names"])
+    names = _check_params(saved, saved["design"]["design_info"]["column_names"])
     _check_family(saved)
     if saved["checksum"] != checksum(saved):
         fail("checksum", "does not match the file's content (a value was changed after the file was written).")
+    return _covariance(saved["cov_unscaled"], names, set(saved["params"]["aliased"]))
 
 
-def _check_params(saved: dict[str, Any], column_names: list[str]) -> None:
+def _check_params(saved: dict[str, Any], column_names: list[str]) -> list[str]:
+    """The coefficients are the design's columns (``Intercept`` first), missing exactly where aliased; returns
+    their names."""
     params = saved["params"]
     expected = (["Intercept"] if "Intercept" in column_names else []) + [c for c in column_names if c != "Intercept"]
     if params["names"] != expected:
@@ -152,10 +201,10 @@ def _check_params(saved: dict[str, Any], column_names: list[str]) -> None:
         if (value is None) != (name in aliased):
             fail(f"params.values[{i}]", f"coefficient {name!r} is {'missing' if value is None else 'given'} but "
                                          f"{'not ' if value is None else ''}listed in params.aliased.")
-    for name, _ in saved["penalty"]["penalty_factor"].items():
+    for name in saved["penalty"]["penalty_factor"]:
         if name not in expected:
             fail(f"penalty.penalty_factor.{name}", "is not a coefficient of the model.")
-    _check_covariance(saved["cov_unscaled"], expected, set(aliased))
+    return expected
 
 
 def _check_family(saved: dict[str, Any]) -> None:
@@ -173,16 +222,65 @@ def _check_family(saved: dict[str, Any]) -> None:
         fail("statistics.nobs", f"is {short(statistics['nobs'])}; a fitted model has at least one row.")
 
 
-def _check_covariance(cov: list[list[float | None]] | None, names: list[str], aliased: set[str]) -> None:
+def _covariance(cov: dict[str, Any] | list[list[float | None]] | None, names: list[str],
+                aliased: set[str]) -> npt.NDArray[np.float64] | None:
+    """The ``cov_unscaled`` matrix, after checking it has one row and column per coefficient, is missing (NaN)
+    exactly in the rows and columns of aliased coefficients, finite elsewhere, symmetric, with variances >= 0."""
     if cov is None:
-        return
+        return None
+    if isinstance(cov, list):
+        matrix, field = _listed_covariance(cov, names, aliased), "cov_unscaled"
+    else:
+        matrix, field = _symmetric(_packed_upper(cov, len(names)), len(names)), "cov_unscaled.upper_float64_base64"
+    missing = np.array([name in aliased for name in names], dtype=bool)
+    wrong = np.argwhere(np.isnan(matrix) != (missing[:, None] | missing[None, :]))
+    if wrong.size:
+        i, j = wrong[0]
+        fail(field, f"entry [{i}][{j}] is {'NaN' if np.isnan(matrix[i, j]) else 'a number'}; the covariance is "
+                    f"NaN exactly in the rows and columns of aliased coefficients ({short(sorted(aliased))}).")
+    infinite = np.argwhere(np.isinf(matrix))
+    if infinite.size:
+        i, j = infinite[0]
+        fail(field, f"entry [{i}][{j}] is {matrix[i, j]}; a covariance is finite.")
+    negative = np.flatnonzero(np.diag(matrix) < 0)
+    if negative.size:
+        i = negative[0]
+        fail(field, f"gives the coefficient {names[i]!r} (entry [{i}][{i}]) the variance {matrix[i, i]:g}; a variance "
+                    "is >= 0.")
+    return matrix
+
+
+def _listed_covariance(cov: list[list[float | None]], names: list[str],
+                       aliased: set[str]) -> npt.NDArray[np.float64]:
+    """The matrix of rows of numbers (versions 2 and 3), after checking it has ``len(names)`` rows of
+    ``len(names)``, ``null`` exactly where aliased, and is symmetric."""
     if len(cov) != len(names) or any(len(row) != len(names) for row in cov):
         fail("cov_unscaled", f"expected a {len(names)} x {len(names)} matrix (one row and column per coefficient).")
     for i, row in enumerate(cov):
         for j, value in enumerate(row):
             if (value is None) != (names[i] in aliased or names[j] in aliased):
                 fail(f"cov_unscaled[{i}][{j}]", "must be null exactly in the rows and columns of aliased coefficients.")
-    matrix = np.array([[math.nan if v is None else v for v in row] for row in cov], dtype=float).reshape(len(names), -1)
+    matrix = np.array([[math.nan if v is None else v for v in row] for row in cov], dtype=float)
     scale = float(np.nanmax(np.abs(matrix), initial=0.0))
-    if (np.diag(matrix) < 0).any() or not np.allclose(matrix, matrix.T, rtol=1e-6, atol=1e-9 * scale, equal_nan=True):
+    if not np.allclose(matrix, matrix.T, rtol=1e-6, atol=1e-9 * scale, equal_nan=True):
         fail("cov_unscaled", "is not a covariance matrix (symmetric, with variances >= 0 on the diagonal).")
+    return matrix
+
+
+def _packed_upper(cov: dict[str, Any], size: int) -> npt.NDArray[np.float64]:
+    """The upper triangle in :func:`pack_covariance` output for ``size`` coefficients; its size and length are
+    checked before anything is decoded."""
+    if cov["size"] != size:
+        fail("cov_unscaled.size", f"is {cov['size']}; expected {size}, one row and column per coefficient.")
+    n_bytes = 8 * size * (size + 1) // 2
+    encoded, expected = cov["upper_float64_base64"], 4 * math.ceil(n_bytes / 3)
+    if len(encoded) != expected:
+        fail("cov_unscaled.upper_float64_base64", f"has {len(encoded):,} characters; the upper triangle of a {size} x "
+             f"{size} matrix ({n_bytes:,} bytes of float64) takes {expected:,} in base64.")
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        fail("cov_unscaled.upper_float64_base64", f"is not base64 text ({exc}).")
+    if len(raw) != n_bytes:
+        fail("cov_unscaled.upper_float64_base64", f"decodes to {len(raw):,} bytes; expected {n_bytes:,}.")
+    return np.frombuffer(raw, dtype="<f8")

@@ -4,11 +4,24 @@
 :class:`GLMClassifier` (binomial, two classes) and their cross-validated
 counterparts :class:`GLMRegressorCV` and :class:`GLMClassifierCV`, which
 choose ``alpha`` along a regularization path. All four pass
-``sklearn.utils.estimator_checks`` (the unpenalized classifier excepted on the
-sample-weight check whose data are separable, see
-``tests/sklearn/test_sklearn_compat.py``) and work in ``Pipeline``, ``GridSearchCV``
-and ``cross_validate``. ``fit``, ``predict`` and ``score`` take an ``offset``;
-with metadata routing on, ``set_fit_request(offset=True)`` routes it.
+``sklearn.utils.estimator_checks``, the sparse-input checks included (the
+unpenalized classifier excepted on the two sample-weight checks, dense and
+sparse, whose data are separable, see ``tests/sklearn/test_sklearn_compat.py``)
+and work in ``Pipeline``, ``GridSearchCV`` and ``cross_validate``. ``fit``,
+``predict`` and ``score`` take an ``offset``; with metadata routing on,
+``set_fit_request(offset=True)`` routes it.
+
+Sparse input
+------------
+``X`` may be a ``scipy.sparse`` matrix or array (``*_matrix`` or ``*_array``)
+in every method: CSC, CSR and COO are accepted as they are, other formats are
+converted to CSC. It is never densified: the solvers receive it as a one-block
+:class:`glmgen.matrices.ModelMatrix` in CSC form (shared with the caller when
+already canonical CSC, otherwise a sparse copy), and ``standardize=True``
+takes the column scales from sums over the stored entries. As in glmnet, the
+intercept and the centring of the columns are implicit, never subtracted from
+``X``, so zeros stay zeros and the fit equals the fit on the dense array. A
+dense ``X`` stays a plain column-major array, as before.
 
 Objective
 ---------

@@ -1,7 +1,9 @@
 """What the four estimators share: input checks, the problem they solve, storing a fit, prediction.
 
 :class:`_GLMBase` builds the :class:`~glmgen.solvers.GLMProblem` from validated
-arrays and stores a solver record as scikit-learn attributes;
+arrays (a scipy.sparse ``X`` becomes a one-block
+:class:`~glmgen.matrices.ModelMatrix`, a dense one stays a NumPy array) and
+stores a solver record as scikit-learn attributes;
 :class:`_RegressorBase` adds ``predict`` and the D^2 ``score``,
 :class:`_ClassifierBase` label encoding and the probability methods.
 Family-specific behaviour comes from the family and link objects
@@ -16,10 +18,11 @@ import numbers
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -37,11 +40,17 @@ from ..errors import (
     InvalidParameterError,
 )
 from ..fit import column_scales, emit
+from ..matrices import Matrix, ModelMatrix, SparseBlock
 from ..model import Family, Link, Penalty, resolve_family
 from ..solvers import GLMProblem, Notice, SolverOutput
 from ..stats import d_squared
 
 FloatArray = npt.NDArray[np.float64]
+#: ``X`` after validation: a dense float64 array or a scipy.sparse matrix / array of :data:`SPARSE_FORMATS`
+Input: TypeAlias = "FloatArray | scipy.sparse.sparray | scipy.sparse.spmatrix"
+
+#: scipy.sparse formats kept as they are by validation (others are converted to the first, CSC, the fitting format)
+SPARSE_FORMATS = ("csc", "csr", "coo")
 
 # ----------------------------------------------------------------------------- validation
 
@@ -122,9 +131,18 @@ def _check_offset(offset: Any, n_samples: int) -> FloatArray:
     return values
 
 
-def _writeable(X: FloatArray) -> FloatArray:
-    """``X`` itself, or a Fortran-ordered copy when it is read-only (e.g. a memory map)."""
-    return X if X.flags.writeable else np.array(X, order="F")
+def _design(X: Input) -> Matrix:
+    """The solvers' ``X``: a dense array itself (a column-major copy when it is read-only, e.g. a memory map),
+    a sparse one as a one-block :class:`~glmgen.matrices.ModelMatrix` in CSC, never densified.
+
+    A CSC input in canonical form (sorted indices, no duplicates) is shared, not copied; another CSC input is
+    copied first, because :class:`~glmgen.matrices.SparseBlock` canonicalizes in place.
+    """
+    if isinstance(X, np.ndarray):
+        return X if X.flags.writeable else np.array(X, order="F")
+    if X.format == "csc" and not X.has_canonical_format:
+        X = X.copy()
+    return ModelMatrix([SparseBlock(X)])
 
 
 def _column_label(j: int, feature_names: npt.NDArray[Any] | None) -> str:
@@ -192,12 +210,12 @@ class _GLMBase(BaseEstimator):
                 raise InvalidParameterError(f"{name}={getattr(self, name)!r} must be True or False.")
 
     def _problem(
-        self, X: FloatArray, y: FloatArray, sample_weight: Any, offset: Any, family: Family, link: Link
+        self, X: Input, y: FloatArray, sample_weight: Any, offset: Any, family: Family, link: Link
     ) -> GLMProblem:
         n = X.shape[0]
         family.check_y(y, None, "y")
         return GLMProblem(
-            X=_writeable(X), y=y, weights=_check_sample_weight(sample_weight, n), offset=_check_offset(offset, n),
+            X=_design(X), y=y, weights=_check_sample_weight(sample_weight, n), offset=_check_offset(offset, n),
             family=family, link=link, fit_intercept=bool(self.fit_intercept),
         )
 
@@ -213,11 +231,16 @@ class _GLMBase(BaseEstimator):
     def _linear_predictor(self, X: Any, offset: Any) -> FloatArray:
         check_is_fitted(self)
         with _data_errors("X"):
-            X = validate_data(self, X, reset=False, dtype=np.float64)
-        return _check_offset(offset, X.shape[0]) + X @ self.coef_ + self.intercept_
+            X = validate_data(self, X, reset=False, dtype=np.float64, accept_sparse=SPARSE_FORMATS)
+        return _check_offset(offset, X.shape[0]) + np.asarray(X @ self.coef_) + self.intercept_
 
     def _feature_names(self) -> npt.NDArray[Any] | None:
         return getattr(self, "feature_names_in_", None)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
 
 class _RegressorBase(RegressorMixin, _GLMBase):
@@ -233,9 +256,10 @@ class _RegressorBase(RegressorMixin, _GLMBase):
             )
         return family, link
 
-    def _validate_xy(self, X: Any, y: Any) -> tuple[FloatArray, FloatArray]:
+    def _validate_xy(self, X: Any, y: Any) -> tuple[Input, FloatArray]:
         with _data_errors("X, y"):
-            X, y = validate_data(self, X, y, dtype=np.float64, order="F", y_numeric=True)
+            X, y = validate_data(self, X, y, dtype=np.float64, order="F", y_numeric=True,
+                                 accept_sparse=SPARSE_FORMATS)
             return X, np.asarray(y, dtype=np.float64)
 
     def predict(self, X: Any, offset: Any = None) -> FloatArray:
@@ -243,7 +267,7 @@ class _RegressorBase(RegressorMixin, _GLMBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         offset : array-like of shape (n_samples,) or float, optional
             Added to the linear predictor, e.g. ``log(exposure)`` for a
             poisson rate model with the log link.
@@ -266,7 +290,7 @@ class _RegressorBase(RegressorMixin, _GLMBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
         offset : array-like of shape (n_samples,) or float, optional
@@ -305,9 +329,9 @@ class _ClassifierBase(ClassifierMixin, _GLMBase):
 
     _family_name = "binomial"
 
-    def _validate_xy(self, X: Any, y: Any, sample_weight: Any) -> tuple[FloatArray, FloatArray]:
+    def _validate_xy(self, X: Any, y: Any, sample_weight: Any) -> tuple[Input, FloatArray]:
         with _data_errors("X, y"):
-            X, y = validate_data(self, X, y, dtype=np.float64, order="F")
+            X, y = validate_data(self, X, y, dtype=np.float64, order="F", accept_sparse=SPARSE_FORMATS)
         with _data_errors("y"):
             check_classification_targets(y)
             y_type = type_of_target(y, input_name="y")
@@ -340,7 +364,7 @@ class _ClassifierBase(ClassifierMixin, _GLMBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         offset : array-like of shape (n_samples,) or float, optional
 
         Returns
@@ -379,7 +403,7 @@ class _ClassifierBase(ClassifierMixin, _GLMBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         offset : array-like of shape (n_samples,) or float, optional
 
         Returns
@@ -399,7 +423,7 @@ class _ClassifierBase(ClassifierMixin, _GLMBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         offset : array-like of shape (n_samples,) or float, optional
 
         Returns

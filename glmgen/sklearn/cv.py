@@ -51,6 +51,7 @@ from ..stats import (
 )
 from ._base import (
     FloatArray,
+    Input,
     _check_number,
     _ClassifierBase,
     _GLMBase,
@@ -141,7 +142,7 @@ class _PathCVMixin(_GLMBase):
     criterion: str
     random_state: Any
 
-    def _fit_path_cv(self, X: FloatArray, y: FloatArray, sample_weight: Any, offset: Any,
+    def _fit_path_cv(self, X: Input, y: FloatArray, sample_weight: Any, offset: Any,
                      family: Family, link: Link, labels: npt.NDArray[Any] | None) -> None:
         self._check_common()
         n_alphas = int(_check_number("n_alphas", self.n_alphas, 1, integer=True))
@@ -198,7 +199,7 @@ class _PathCVMixin(_GLMBase):
             return default_alpha_min_ratio(int(np.count_nonzero(problem.weights)), problem.X.shape[1])
         return _check_number("alpha_min_ratio", self.alpha_min_ratio, 0.0, 1.0, low_closed=False)
 
-    def _splits(self, X: FloatArray, labels: npt.NDArray[Any], classifier: bool) -> list[tuple[IntArray, IntArray]]:
+    def _splits(self, X: Input, labels: npt.NDArray[Any], classifier: bool) -> list[tuple[IntArray, IntArray]]:
         cv = self.cv
         n = X.shape[0]
         if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
@@ -332,7 +333,7 @@ class GLMRegressorCV(_PathCVMixin, _RegressorBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
             Prior weights; they also weight each held-out fold's mean deviance.
@@ -397,7 +398,7 @@ class GLMClassifierCV(_PathCVMixin, _ClassifierBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             Two class labels of any type.
         sample_weight : array-like of shape (n_samples,), optional

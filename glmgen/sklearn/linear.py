@@ -17,6 +17,7 @@ from ..model import Family, Link
 from ..solvers import GLMProblem, Notice, SolverOutput, fit_path, irls, solver_controls
 from ._base import (
     FloatArray,
+    Input,
     _aliased_notice,
     _check_number,
     _ClassifierBase,
@@ -56,7 +57,7 @@ class _SingleAlphaMixin(_GLMBase):
 
     alpha: float
 
-    def _fit_single(self, X: FloatArray, y: FloatArray, sample_weight: Any, offset: Any,
+    def _fit_single(self, X: Input, y: FloatArray, sample_weight: Any, offset: Any,
                     family: Family, link: Link) -> None:
         self._check_common()
         alpha = _check_number("alpha", self.alpha, 0.0)
@@ -148,8 +149,8 @@ class GLMRegressor(_SingleAlphaMixin, _RegressorBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Dense numeric predictors (no intercept column).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Numeric predictors (no intercept column); scipy.sparse input is never densified.
         y : array-like of shape (n_samples,)
             Response; ``y >= 0`` for the poisson family.
         sample_weight : array-like of shape (n_samples,), optional
@@ -230,7 +231,7 @@ class GLMClassifier(_SingleAlphaMixin, _ClassifierBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
             Two class labels of any type (numbers, strings, booleans).
         sample_weight : array-like of shape (n_samples,), optional

@@ -1,7 +1,10 @@
 """Arrays in, arrays out: IRLS, penalized coordinate descent, paths, and the settings behind ``tol``.
 
+``X`` is a dense column-major array or a :class:`~glmgen.matrices.ModelMatrix` of blocks.
+
 Modules: :mod:`.problem` (the problem and output records, settings, exact column rescaling),
-:mod:`.wls` (weighted least squares and aliased columns), :mod:`.irls` (unpenalized IRLS),
+:mod:`.wls` (weighted least squares and aliased columns), :mod:`.categorical` (the same with the largest
+categorical block of a :class:`~glmgen.matrices.ModelMatrix` eliminated), :mod:`.irls` (unpenalized IRLS),
 :mod:`.penalized` (penalized IRLS by coordinate descent), :mod:`.path` (regularization paths),
 :mod:`.control` (``tol`` and ``max_iter`` to settings) and :mod:`._kernels` (the compiled kernels).
 """

@@ -38,7 +38,15 @@ import scipy.linalg
 
 from ..errors import SolverError
 from ..matrices import Matrix, ModelMatrix, column_means, cross_gram, weighted_gram
-from .wls import WeightedLeastSquares, WLSStep, aliased_columns, clearly_full_rank
+from .categorical_gram import split_largest_factor
+from .wls import (
+    RCOND_LIMIT,
+    WeightedLeastSquares,
+    WLSStep,
+    aliased_columns,
+    clearly_full_rank,
+    equilibrated_cholesky,
+)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -46,8 +54,6 @@ IntArray = npt.NDArray[np.int64]
 
 #: R's in-order QR over row blocks decides aliasing when n p^2 is below this (a few seconds); else the projected QR
 ROW_QR_FLOPS = 2e10
-#: the equilibrated Cholesky factor of S is ill-conditioned when its diagonal spans more than this (as in wls)
-CONDITION_RATIO = 1e-5
 
 
 def has_categorical_block(X: Matrix) -> bool:
@@ -106,13 +112,8 @@ class CategoricalLeastSquares:
     def __init__(self, X: ModelMatrix, fit_intercept: bool) -> None:
         self.X = X
         self.fit_intercept = fit_intercept
-        start, block = max(X.categorical_blocks(), key=lambda item: item[1].n_columns)
-        self.block = block
-        p = X.shape[1]
-        self.cat_index = np.arange(start, start + block.n_columns, dtype=np.int64)
-        self.rest_index = np.setdiff1d(np.arange(p, dtype=np.int64), self.cat_index)
-        self.rest: Matrix = X.take_columns(self.rest_index)
-        self._block_matrix = ModelMatrix([block])
+        self.block, self.cat_index, self.rest_index, self.rest = split_largest_factor(X)
+        self._block_matrix = ModelMatrix([self.block])
 
     def _normal_equations(self, z: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray,
                                                                         FloatArray, FloatArray, FloatArray]:
@@ -146,7 +147,11 @@ class CategoricalLeastSquares:
         rhs = a - cross.T @ (c / weights)
         scale = np.sqrt(np.diag(schur))
         scale[scale == 0] = 1.0
-        factor = _equilibrated_cholesky(schur, scale)
+        # S = A - B'D^-1B cancels what a column shares with the factor's levels: its entries carry errors of
+        # about eps A_jj, so a solve from S is as accurate as a dense Gram solve only if cond(S) is smaller
+        # by the share of its norm a column keeps (the QR of the projected rows loses nothing).
+        kept = np.min(np.diag(schur) / np.where(np.diag(A) > 0, np.diag(A), 1.0), initial=1.0)
+        factor = equilibrated_cholesky(schur, scale, RCOND_LIMIT / np.sqrt(kept)) if kept > 0 else None
         if schur.shape[0] == 0:
             theta, s_factor = np.zeros(0), np.zeros((0, 0))
         elif factor is not None:
@@ -245,16 +250,3 @@ class CategoricalLeastSquares:
         aliased = np.zeros(self.X.shape[1], dtype=bool)
         aliased[self.rest_index[mask[int(self.fit_intercept):]]] = True
         return aliased
-
-
-def _equilibrated_cholesky(matrix: FloatArray, scale: FloatArray) -> FloatArray | None:
-    """The upper Cholesky factor of ``D^-1 matrix D^-1`` (``D = diag(scale)``), or ``None`` when it fails or its
-    diagonal spans more than ``1 / CONDITION_RATIO`` (condition number beyond ~1e10)."""
-    if matrix.shape[0] == 0:
-        return np.zeros((0, 0))
-    try:
-        factor = scipy.linalg.cholesky(matrix / np.outer(scale, scale), lower=False, check_finite=False)
-    except np.linalg.LinAlgError:
-        return None
-    diag = np.abs(np.diag(factor))
-    return factor if diag.min() > CONDITION_RATIO * diag.max() else None

@@ -30,6 +30,7 @@ from .penalized import (
     CDControl,
     GramCache,
     PenalizedState,
+    categorical_gram_applies,
     equilibrated_penalized,
     fit_penalized_equilibrated,
     objective,
@@ -197,7 +198,8 @@ def _null_output(problem: GLMProblem, start: PenalizedState) -> SolverOutput:
 
 
 def _uses_cache(problem: GLMProblem, control: CDControl) -> bool:
-    return control.mode in ("auto", "gram") and problem.least_squares
+    """The gaussian Gram cache, unless the categorical Gram form serves the design better."""
+    return control.mode in ("auto", "gram") and problem.least_squares and not categorical_gram_applies(problem)
 
 
 def _should_stop(outputs: list[SolverOutput], null_deviance: float) -> bool:

@@ -32,7 +32,8 @@ import numpy.typing as npt
 from ..errors import ConvergenceWarning
 from ..matrices import ColumnLayout, Matrix, ModelMatrix, column_moments, cross_gram
 from ..model import Penalty
-from . import _kernels
+from . import _block_kernels, _kernels
+from .categorical_gram import CategoricalGram, prefers_categorical_gram
 from .problem import (
     GLMProblem,
     Notice,
@@ -200,6 +201,11 @@ def _inner_solve(
     u = v / problem.weights.sum()
     total = u.sum()
     z_mean = float(u @ z / total) if problem.fit_intercept else 0.0
+    if mode == "categorical-gram":
+        assert isinstance(problem.X, ModelMatrix)
+        structured = CategoricalGram.of(problem.X, u, z, problem.fit_intercept)
+        sweeps = structured.solve(coef, l1, l2, active, tol * GRAM_TOL_FACTOR, control.max_sweeps)
+        return coef, structured.z_mean - float(structured.x_mean @ coef), sweeps
     if mode == "gram":
         # Formed over row blocks of the active columns: no n x |active| copy of X.
         gram, q, x_mean, z_mean, _ = WeightedLeastSquares(problem.X, problem.fit_intercept, columns=active).gram(z, u)
@@ -220,7 +226,7 @@ def _inner_solve(
     resid = (z - z_mean) - centred_fit
     if isinstance(X, ModelMatrix):
         layout = ColumnLayout.of(X)
-        sweeps = _kernels.cd_blocks(layout.dense, layout.indptr, layout.indices, layout.data, layout.kind,
+        sweeps = _block_kernels.cd_blocks(layout.dense, layout.indptr, layout.indices, layout.data, layout.kind,
                                     layout.local, u, x_mean, vx, x_var, resid, coef, l1, l2, active, tol,
                                     control.max_sweeps)
     else:
@@ -354,10 +360,25 @@ def fit_penalized_equilibrated(
     return output, working, gradient
 
 
+def categorical_gram_applies(problem: GLMProblem) -> bool:
+    """Whether a design with a categorical block is solved in the categorical Gram form: when it has few other
+    columns (:func:`prefers_categorical_gram`), unless the gaussian Gram cache holds every column."""
+    if problem.least_squares and problem.X.shape[1] <= FULL_GRAM_COLUMNS:
+        return False
+    return prefers_categorical_gram(problem.X)
+
+
 def _choose_mode(problem: GLMProblem, requested: str) -> str:
-    """Gram mode for the gaussian identity case (cached) and when ``n`` dwarfs ``p``; naive otherwise."""
+    """Gram mode for the gaussian identity case (cached) and when ``n`` dwarfs ``p``; for a design with a
+    categorical block and few other columns the categorical Gram form (:mod:`.categorical_gram`); naive
+    otherwise."""
+    categorical = categorical_gram_applies(problem)
+    if requested == "gram" and categorical:
+        return "categorical-gram"
     if requested != "auto":
         return requested
+    if categorical:
+        return "categorical-gram"
     n, p = problem.X.shape
     if problem.least_squares:
         return "gram"

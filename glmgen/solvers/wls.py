@@ -31,6 +31,9 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: the Gram matrix rules out aliasing when each column keeps this fraction of its norm orthogonal to the others
 FULL_RANK_SCREEN = 1e-5
+#: a Cholesky factor of the equilibrated Gram matrix with a smaller reciprocal condition number (cond(G) > 1e10)
+#: sends the solve to a QR of the rows
+RCOND_LIMIT = 1e-5
 
 
 def aliased_columns(X: Matrix, v: FloatArray, fit_intercept: bool, tol: float) -> BoolArray:
@@ -107,6 +110,21 @@ def clearly_full_rank(gram: FloatArray, norms_squared: FloatArray) -> bool:
         return False
     orthogonal_squared = np.square(np.diag(factor) * scale)
     return bool(np.all(orthogonal_squared > FULL_RANK_SCREEN**2 * norms_squared))
+
+
+def equilibrated_cholesky(gram: FloatArray, scale: FloatArray, rcond_limit: float = RCOND_LIMIT) -> FloatArray | None:
+    """The upper Cholesky factor ``R`` of ``D^-1 G D^-1`` (``D = diag(scale)``), or ``None`` when it fails or
+    LAPACK's estimate ``dtrcon`` of ``R``'s reciprocal condition number is below ``rcond_limit`` (by default
+    ``cond(G) = cond(R)^2`` beyond about 1e10). Solving from such a Gram matrix would lose the accuracy a QR
+    of the rows keeps."""
+    if gram.shape[0] == 0:
+        return np.zeros((0, 0))
+    try:
+        factor = scipy.linalg.cholesky(gram / np.outer(scale, scale), lower=False, check_finite=False)
+    except np.linalg.LinAlgError:
+        return None
+    rcond, info = scipy.linalg.lapack.dtrcon(factor, norm="1", uplo="U", diag="N")
+    return factor if info == 0 and rcond > rcond_limit else None
 
 
 @dataclass(frozen=True)
@@ -229,13 +247,8 @@ class WeightedLeastSquares:
             return WLSStep(np.zeros(0), z_mean, np.zeros((0, 0)), np.ones(0), False, x_mean, total)
         scale = np.sqrt(np.diag(gram))
         scale[scale == 0] = 1.0
-        try:
-            factor = scipy.linalg.cholesky(gram / np.outer(scale, scale), lower=False, check_finite=False)
-            diag = np.abs(np.diag(factor))
-            well_conditioned = diag.min() > 1e-5 * diag.max()
-        except np.linalg.LinAlgError:
-            well_conditioned = False
-        if well_conditioned:
+        factor = equilibrated_cholesky(gram, scale)
+        if factor is not None:
             coef = scipy.linalg.cho_solve((factor, False), rhs / scale, check_finite=False) / scale
             return WLSStep(coef, z_mean - float(x_mean @ coef), factor, scale, False, x_mean, total)
         root_v = np.sqrt(v)

@@ -45,13 +45,13 @@ CHECKED = [
 def expected_failed_checks(estimator: BaseEstimator) -> dict[str, str]:
     """Checks that cannot pass for a principled reason (keep minimal)."""
     if isinstance(estimator, GLMClassifier) and estimator.alpha == 0:
-        return {
-            "check_sample_weight_equivalence_on_dense_data": (
-                "the check fits 15 rows with 30 columns: unpenalized logistic regression is then separable and has "
-                "no finite maximum-likelihood estimate, so IRLS stops on diverging coefficients at points that "
-                "differ between the weighted and the repeated data. Penalized instances (alpha > 0) pass."
-            ),
-        }
+        separable = (
+            "the check fits 15 rows with 30 columns: unpenalized logistic regression is then separable and has "
+            "no finite maximum-likelihood estimate, so IRLS stops on diverging coefficients at points that "
+            "differ between the weighted and the repeated data. Penalized instances (alpha > 0) pass."
+        )
+        # the same data, dense and as a CSR array
+        return {f"check_sample_weight_equivalence_on_{kind}_data": separable for kind in ("dense", "sparse")}
     return {}
 
 
