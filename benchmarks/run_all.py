@@ -8,6 +8,12 @@ Usage::
     python benchmarks/run_all.py --only unpen     # scripts whose name contains "unpen"
     python benchmarks/run_all.py --json-dir out/  # each script writes out/<script>.json
     python benchmarks/run_all.py --libs statsmodels,sklearn   # other options pass through
+    python benchmarks/run_all.py --only design    # bench_design.py: factors and sparse designs
+
+``bench_design.py`` is the longest at full size (15 to 25 minutes on 2 cores:
+2,000,000-row factor designs, a 100,000 x 20,000 sparse path); its adelie rows
+need ``python benchmarks/bench_design.py --setup-adelie`` once (adelie's own
+virtual environment), and are reported as skipped until then.
 
 Each script runs in its own process with the same interpreter
 (``sys.executable``), so one library's thread pools, JIT caches or memory do

@@ -5,7 +5,8 @@ Plain numeric columns are copied straight from the frame
 (treatment contrasts, or one column per level without an intercept) becomes a
 :class:`~glmgen.matrices.CategoricalBlock`: one code per row instead of a
 dense column per level (:func:`design_matrix`), with patsy's column names,
-reference level and levels. Everything else goes through
+reference level and levels; so does its product with one numeric column
+(``g:x``, the codes and the column's values). Everything else goes through
 ``patsy.build_design_matrices`` chunk by chunk (:func:`patsy_matrix`), so
 that besides ``X`` only one chunk of rows is alive at a time.
 """
@@ -181,20 +182,27 @@ def indicator_columns(contrast: patsy.ContrastMatrix) -> npt.NDArray[np.int32] |
     return columns
 
 
-def categorical_terms(design_info: patsy.DesignInfo) -> dict[patsy.Term, tuple[patsy.EvalFactor,
-                                                                                 npt.NDArray[np.int32]]]:
+#: a term stored as a categorical block: the factor, its level-to-column map, and the numeric factor whose
+#: values the columns carry (``g:x``) or ``None`` (indicators)
+CategoricalTerm = tuple[patsy.EvalFactor, npt.NDArray[np.int32], "patsy.EvalFactor | None"]
+
+
+def categorical_terms(design_info: patsy.DesignInfo) -> dict[patsy.Term, CategoricalTerm]:
     """The terms stored as a :class:`~glmgen.matrices.CategoricalBlock`: one categorical factor coded by
-    indicators (:func:`indicator_columns`), with the factor and its level-to-column map."""
+    indicators (:func:`indicator_columns`), alone (``g``) or times one numeric column (``g:x``, one slope
+    per level)."""
     found = {}
     for term, subterms in design_info.term_codings.items():
-        if len(term.factors) != 1 or len(subterms) != 1:
+        if len(subterms) != 1 or not 1 <= len(term.factors) <= 2:
             continue
-        factor = term.factors[0]
-        if design_info.factor_infos[factor].type != "categorical":
+        kinds = {factor: design_info.factor_infos[factor] for factor in term.factors}
+        categorical = [f for f, info in kinds.items() if info.type == "categorical"]
+        numeric = [f for f, info in kinds.items() if info.type == "numerical" and info.num_columns == 1]
+        if len(categorical) != 1 or len(categorical) + len(numeric) != len(term.factors):
             continue
-        columns = indicator_columns(subterms[0].contrast_matrices[factor])
+        columns = indicator_columns(subterms[0].contrast_matrices[categorical[0]])
         if columns is not None:
-            found[term] = (factor, columns)
+            found[term] = (categorical[0], columns, numeric[0] if numeric else None)
     return found
 
 
@@ -216,14 +224,24 @@ def design_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame) -> Matrix:
             if stop > start:
                 blocks.append(dense[:, start:stop])
                 start = stop
-            factor, columns = categorical[term]
+            factor, columns, numeric = categorical[term]
+            values = None if numeric is None else _numeric_values(design_info, numeric, data)
             blocks.append(CategoricalBlock(columns[_level_codes(design_info, factor, data)],
-                                           int(columns.max(initial=-1)) + 1))
+                                           int(columns.max(initial=-1)) + 1, values))
         else:
             stop += design_info.term_slices[term].stop - design_info.term_slices[term].start
     if stop > start:
         blocks.append(dense[:, start:stop])
     return ModelMatrix(blocks)
+
+
+def _numeric_values(design_info: patsy.DesignInfo, factor: patsy.EvalFactor, data: pd.DataFrame) -> FloatArray:
+    """The values of a one-column numeric factor on ``data``, through its learned state (e.g. ``center(x)``)."""
+    try:
+        values = factor.eval(design_info.factor_infos[factor].state, data)
+    except patsy.PatsyError as exc:
+        raise patsy_error(exc, data) from None
+    return np.asarray(values, dtype=float).reshape(len(data))
 
 
 def _level_codes(design_info: patsy.DesignInfo, factor: patsy.EvalFactor, data: pd.DataFrame) -> npt.NDArray[np.intp]:

@@ -27,7 +27,7 @@ from ..errors import (
     ModelFileError,
     UnseenLevelError,
 )
-from ..matrices import Matrix
+from ..matrices import CategoricalBlock, Matrix
 from .frame import (
     FloatArray,
     check_column_types,
@@ -237,16 +237,17 @@ class DesignSpec:
         return self._checked(design_matrix(self.design_info, data), data)
 
     def _checked(self, X: Matrix, data: pd.DataFrame) -> Matrix:
-        """``X`` after checking every dense column is finite (the message names the column and row); the
-        columns of a categorical block are 0 and 1 by construction."""
+        """``X`` after checking every dense column, and the values of a factor's product with a numeric
+        column, are finite (the message names the column and row); indicators are 0 and 1 by construction."""
         names = self.column_names
         blocks = [(X, slice(0, X.shape[1]))] if isinstance(X, np.ndarray) else list(zip(X.blocks, X.slices()))
+        hint = "Check the data column and any transform in the formula (e.g. log of 0)."
         for block, columns in blocks:
-            if not isinstance(block, np.ndarray):
-                continue
-            for j, name in enumerate(names[columns]):
-                check_finite(f"design column {name!r}", block[:, j], data.index,
-                             "Check the data column and any transform in the formula (e.g. log of 0).")
+            if isinstance(block, np.ndarray):
+                for j, name in enumerate(names[columns]):
+                    check_finite(f"design column {name!r}", block[:, j], data.index, hint)
+            elif isinstance(block, CategoricalBlock) and block.values is not None:  # g:x: x's values
+                check_finite(f"design columns {names[columns][0]!r}...", block.values, data.index, hint)
         return X
 
     def _check_levels(self, data: pd.DataFrame) -> None:

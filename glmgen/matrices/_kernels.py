@@ -60,16 +60,23 @@ def crosstab(
 
 
 @numba.njit(cache=True)
-def weighted_squares(
+def weighted_sums_and_squares(
     indptr: npt.NDArray[np.int32] | npt.NDArray[np.int64],
     indices: npt.NDArray[np.int32] | npt.NDArray[np.int64],
     data: npt.NDArray[np.float64],
     v: npt.NDArray[np.float64],
-    out: npt.NDArray[np.float64],
+    columns: npt.NDArray[np.int64],
+    sums: npt.NDArray[np.float64],
+    squares: npt.NDArray[np.float64],
 ) -> None:
-    r"""``out[j] = sum_i v_i x_ij^2`` over the stored entries of each column of a CSC matrix."""
-    for j in range(out.shape[0]):
+    r"""For each ``j`` in ``columns`` of a CSC matrix: ``sums[j] = sum_i v_i x_ij`` and ``squares[j] = sum_i v_i
+    x_ij^2`` over its stored entries (the other entries of ``sums`` and ``squares`` are left as they are)."""
+    for j in columns:
         total = 0.0
+        square = 0.0
         for k in range(indptr[j], indptr[j + 1]):
-            total += v[indices[k]] * data[k] * data[k]
-        out[j] = total
+            weighted = v[indices[k]] * data[k]
+            total += weighted
+            square += weighted * data[k]
+        sums[j] = total
+        squares[j] = square

@@ -71,22 +71,39 @@ class ColumnLayout:
                    np.asarray(sparse.data, dtype=np.float64), kind, local)
 
 
-def column_moments(X: ModelMatrix, v: FloatArray, centre: bool) -> tuple[FloatArray, FloatArray, FloatArray]:
+def column_moments(X: ModelMatrix, v: FloatArray, centre: bool,
+                   columns: IntArray | None = None) -> tuple[FloatArray, FloatArray, FloatArray]:
     """``(x_mean, x_var, vx)``: ``vx_j = sum_i v_i x_ij``, ``x_mean_j = vx_j / sum(v)`` (0 unless ``centre``) and
-    ``x_var_j = sum_i v_i (x_ij - x_mean_j)^2``; dense columns are centred before squaring."""
+    ``x_var_j = sum_i v_i (x_ij - x_mean_j)^2``; dense columns are centred before squaring. With ``columns``
+    (increasing indices) only those entries are computed (the others are 0): a sparse block then costs the
+    stored entries of those columns only."""
     total = float(v.sum())
-    vx = np.asarray(v @ X, dtype=float)
-    x_mean = vx / total if centre else np.zeros_like(vx)
-    x_var = np.empty_like(vx)
+    p = X.shape[1]
+    wanted = np.arange(p, dtype=np.int64) if columns is None else np.asarray(columns, dtype=np.int64)
+    vx, squares = np.zeros(p), np.zeros(p)
+    dense_columns = []
     for block, cols in zip(X.blocks, X.slices()):
+        local = wanted[(wanted >= cols.start) & (wanted < cols.stop)] - cols.start
+        if local.size == 0:
+            continue
         if isinstance(block, np.ndarray):
-            for j in range(block.shape[1]):
-                x_var[cols.start + j] = float(v @ np.square(block[:, j] - x_mean[cols.start + j]))
+            vx[cols.start + local] = v @ block[:, local] if local.size < block.shape[1] else v @ block
+            dense_columns.append((block, cols.start, local))
+        elif isinstance(block, CategoricalBlock):
+            vx[cols] = block.column_sums(v)
+            squares[cols] = block.squared_sums(v)
         else:
-            if isinstance(block, CategoricalBlock):
-                squares = vx[cols]  # the entries are 0 and 1
-            else:
-                squares = np.empty(cols.stop - cols.start)
-                _kernels.weighted_squares(block.csc.indptr, block.csc.indices, block.csc.data, v, squares)
-            x_var[cols] = np.maximum(squares - total * np.square(x_mean[cols]), 0.0)
+            part_sums, part_squares = np.zeros(cols.stop - cols.start), np.zeros(cols.stop - cols.start)
+            _kernels.weighted_sums_and_squares(block.csc.indptr, block.csc.indices, block.csc.data, v, local,
+                                               part_sums, part_squares)
+            vx[cols], squares[cols] = part_sums, part_squares
+    x_mean = vx / total if centre else np.zeros(p)
+    x_var = np.maximum(squares - total * np.square(x_mean), 0.0)
+    for block, start, local in dense_columns:
+        for j in local:
+            x_var[start + j] = float(v @ np.square(block[:, j] - x_mean[start + j]))
+    if columns is not None:
+        keep = np.zeros(p, dtype=bool)
+        keep[wanted] = True
+        vx[~keep], x_mean[~keep], x_var[~keep] = 0.0, 0.0, 0.0
     return x_mean, x_var, vx

@@ -109,7 +109,7 @@ def _self_gram(block: Block, v: FloatArray, mean: FloatArray, total: float) -> F
     if isinstance(block, np.ndarray):
         return dense_gram(block, v, mean)[0]
     sums = block.column_sums(v)
-    gram = np.diag(sums) if isinstance(block, CategoricalBlock) else \
+    gram = np.diag(block.squared_sums(v)) if isinstance(block, CategoricalBlock) else \
         np.asarray((block.csc.T @ (block.csc * v[:, None])).toarray())
     # (a - m)' V (a - m) = a'Va - m h' - h m' with h = s - sum(v) m / 2, for any centre m (s = a'v); in place
     if np.any(mean):
@@ -134,7 +134,7 @@ def _pair(a: Block, b: Block, v: FloatArray, mean_a: FloatArray, mean_b: FloatAr
         return _against_dense(b, a, v, mean_b, mean_a, total).T
     if isinstance(a, CategoricalBlock) and isinstance(b, CategoricalBlock):
         table = np.zeros((a.n_columns, b.n_columns))
-        _kernels.crosstab(a.codes, b.codes, v, table)
+        _kernels.crosstab(a.codes, b.codes, b.rows_times(a.rows_times(v)), table)
     else:
         table = np.asarray((a.to_csc().T @ (b.to_csc() * v[:, None])).toarray())
     sums_a, sums_b = a.column_sums(v), b.column_sums(v)
@@ -146,7 +146,7 @@ def _against_dense(block: CategoricalBlock | SparseBlock, dense: FloatArray, v: 
     """``(block - 1 block_mean')' V (dense - 1 mean')``."""
     if isinstance(block, CategoricalBlock):
         out = np.zeros((block.n_columns, dense.shape[1]))
-        _kernels.group_sums_centred(block.codes, np.asfortranarray(dense), v, mean, out)
+        _kernels.group_sums_centred(block.codes, np.asfortranarray(dense), block.rows_times(v), mean, out)
     else:
         out = np.asarray(block.csc.T @ ((dense - mean) * v[:, None]))
     if np.any(block_mean):

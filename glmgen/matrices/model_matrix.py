@@ -195,17 +195,15 @@ class ModelMatrix:
         return np.concatenate(parts or [np.zeros(0, bool)])
 
     def scaled(self, factors: FloatArray) -> ModelMatrix:
-        """``X diag(factors)``; a categorical block's factors must be 1 (its entries are 0 and 1)."""
+        """``X diag(factors)`` (a categorical block then carries values)."""
         blocks: list[Block] = []
         for block, cols in zip(self.blocks, self.slices()):
             f = factors[cols]
             if isinstance(block, np.ndarray):
                 blocks.append(np.asfortranarray(block * f))
-            elif isinstance(block, SparseBlock):
+            elif isinstance(block, SparseBlock) or not np.all(f == 1.0):
                 blocks.append(block.scaled(f))
             else:
-                if not np.all(f == 1.0):
-                    raise ValueError("a categorical block cannot be rescaled.")
                 blocks.append(block)
         return ModelMatrix(blocks)
 

@@ -165,7 +165,7 @@ def cd_categorical_gram(
 
         G = \begin{pmatrix} \operatorname{diag}(c) - T\, m m^\top & B \\ B^\top & G_R \end{pmatrix}
 
-    with ``c`` = ``cat_weight``, ``m`` = ``cat_mean``, ``T`` = ``total`` (0 without centring), ``B`` =
+    with ``c`` = ``cat_weight`` (the diagonal of ``C'UC``), ``m`` = ``cat_mean``, ``T`` = ``total`` (0 without centring), ``B`` =
     ``cross`` ``(k, r)`` and ``G_R`` = ``rest_gram`` ``(r, r)``. ``q``, ``l1``, ``l2``, ``beta``, ``active``,
     ``tol`` and ``max_sweeps`` are indexed by design column, as in ``cd_gram``, and so is the problem solved.
 
@@ -251,3 +251,33 @@ def cd_categorical_gram(
         else:
             full_sweep = False
     return max_sweeps
+
+
+@numba.njit(cache=True)
+def active_linear_predictor(
+    dense: npt.NDArray[np.float64],
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int32],
+    data: npt.NDArray[np.float64],
+    kind: npt.NDArray[np.int8],
+    local: npt.NDArray[np.int64],
+    coef: npt.NDArray[np.float64],
+    active: npt.NDArray[np.int64],
+    base: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+) -> None:
+    r"""``out = base + sum_{j in active, coef_j != 0} coef_j x_j`` over a design's columns as :func:`cd_blocks`
+    reads them: a sparse column costs its stored entries."""
+    for i in range(out.shape[0]):
+        out[i] = base[i]
+    for j in active:
+        c = coef[j]
+        if c == 0.0:
+            continue
+        column = local[j]
+        if kind[j] == 0:
+            for i in range(dense.shape[0]):
+                out[i] += c * dense[i, column]
+        else:
+            for k in range(indptr[column], indptr[column + 1]):
+                out[indices[k]] += c * data[k]

@@ -5,7 +5,7 @@ the other ``m`` columns, and the intercept), the normal equations in the
 parameters ``theta = (b0', b_R)`` and ``b_C`` are
 
     [ A   B' ] [theta]   [a]        A = [1, Rc]' V [1, Rc],   B = C' V [1, Rc],
-    [ B   D  ] [ b_C ] = [c],       D = diag(C' V 1),  a = [1, Rc]' V z,  c = C' V z,
+    [ B   D  ] [ b_C ] = [c],       D = C' V C (diagonal),  a = [1, Rc]' V z,  c = C' V z,
 
 with ``Rc`` centred at the ``v``-weighted means (``b0 = b0' - mean' b_R``).
 ``D`` is diagonal, so ``b_C`` is eliminated: the Schur complement
@@ -133,7 +133,7 @@ class CategoricalLeastSquares:
             cross = np.column_stack([self.block.column_sums(v), cross])
         else:
             A, a = gram, rhs_rest
-        return A, a, cross, self.block.rmatvec(vz), self.block.column_sums(v), rest_mean
+        return A, a, cross, self.block.rmatvec(vz), self.block.squared_sums(v), rest_mean
 
     def solve(self, z: FloatArray, v: FloatArray) -> CategoricalStep:
         """The weighted least-squares fit of ``z`` with weights ``v`` (every categorical column has weight)."""
@@ -170,13 +170,12 @@ class CategoricalLeastSquares:
                                self.cat_index)
 
     def _projected(self, v: FloatArray, columns: FloatArray) -> FloatArray:
-        """``sqrt(v) (columns - level means)``: each row minus the ``v``-weighted mean of its level's rows (rows
-        without a column keep their values), the matrix whose Gram is the Schur complement."""
-        codes = self.block.codes
-        weights = self.block.column_sums(v)
-        sums = self.block.rmatvec(columns * v[:, None])
-        means = np.vstack([sums / np.where(weights > 0, weights, 1.0)[:, None], np.zeros((1, columns.shape[1]))])
-        result: FloatArray = (columns - means[codes]) * np.sqrt(v)[:, None]
+        """``sqrt(v) (columns - C b)`` with ``b`` the weighted least-squares fit of ``columns`` on the block's
+        columns: for indicators each row minus the ``v``-weighted mean of its level's rows (rows without a
+        column keep their values); the matrix whose Gram is the Schur complement."""
+        weights = self.block.squared_sums(v)
+        fitted = self.block.rmatvec(columns * v[:, None]) / np.where(weights > 0, weights, 1.0)[:, None]
+        result: FloatArray = (columns - self.block.matvec(fitted)) * np.sqrt(v)[:, None]
         return result
 
     def _rest_columns(self, rest_mean: FloatArray) -> FloatArray:
@@ -200,10 +199,11 @@ class CategoricalLeastSquares:
         (over the kept columns: this class while a categorical block remains, else weighted least squares).
         """
         aliased = np.zeros(self.X.shape[1], dtype=bool)
-        weights = self.block.column_sums(v)
+        weights = self.block.squared_sums(v)
         aliased[self.cat_index[weights <= 0]] = True
         present = np.flatnonzero(weights > 0)
-        if self.fit_intercept and present.size and float(v[self.block.codes < 0].sum()) <= 0:
+        indicators = self.block.values is None  # then the columns sum to 1 on the rows with a column
+        if indicators and self.fit_intercept and present.size and float(v[self.block.codes < 0].sum()) <= 0:
             aliased[self.cat_index[present[-1]]] = True
         solver = self._without(aliased)
         if isinstance(solver, WeightedLeastSquares):

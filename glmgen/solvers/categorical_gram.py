@@ -4,7 +4,7 @@ For ``X = [C | R]`` (``C`` the largest categorical block, ``k`` levels; ``R``
 the other ``r`` columns, densely or in blocks) and normalised working weights
 ``u``, the centred Gram matrix of one IRLS step is
 
-    G_CC = diag(c) - T m m'   (c = C'u, m = c / T, T = sum(u); no rank-one term without an intercept)
+    G_CC = diag(d) - T m m'   (d = diag(C'UC), m = C'u / T, T = sum(u); no rank-one term without an intercept)
     G_CR = C' U (R - 1 m_R')  (group sums, k x r)
     G_RR = (R - 1 m_R)' U (R - 1 m_R)
 
@@ -84,8 +84,8 @@ class CategoricalGram:
         block, cat_index, rest_index, rest = split_largest_factor(X)
         p = X.shape[1]
         total = float(u.sum())
-        cat_weight = block.column_sums(u)
-        cat_mean = cat_weight / total if fit_intercept else np.zeros(block.n_columns)
+        cat_weight = block.squared_sums(u)
+        cat_mean = block.column_sums(u) / total if fit_intercept else np.zeros(block.n_columns)
         rest_mean = column_means(rest, u, fit_intercept)
         z_mean = float(u @ z / total) if fit_intercept else 0.0
         residual = u * (z - z_mean)

@@ -170,7 +170,11 @@ def _objective_and_deviance(problem: GLMProblem, penalty: Penalty, state: Penali
 def _state_from(problem: GLMProblem, coef: FloatArray, intercept: float, active: IntArray) -> PenalizedState:
     """The state at ``coef`` (zero outside ``active``)."""
     if isinstance(problem.X, ModelMatrix):
-        eta = problem.offset + intercept + problem.X @ coef
+        layout = ColumnLayout.of(problem.X)
+        eta = np.empty_like(problem.offset)
+        _block_kernels.active_linear_predictor(layout.dense, layout.indptr, layout.indices, layout.data,
+                                               layout.kind, layout.local, coef, active,
+                                               problem.offset + intercept, eta)
     else:
         eta = np.empty_like(problem.offset)
         _kernels.active_linear_predictor(problem.X, coef, active, problem.offset + intercept, eta)
@@ -217,7 +221,7 @@ def _inner_solve(
         return coef, z_mean - float(x_mean @ beta), sweeps
     X = problem.X
     if isinstance(X, ModelMatrix):
-        x_mean, x_var, vx = column_moments(X, u, problem.fit_intercept)
+        x_mean, x_var, vx = column_moments(X, u, problem.fit_intercept, active)
     else:
         x_mean, x_var = np.zeros(X.shape[1]), np.zeros(X.shape[1])
         _kernels.weighted_column_moments(X, u, active, problem.fit_intercept, x_mean, x_var)

@@ -61,9 +61,10 @@ def test_chunked_build_equals_one_patsy_call_bit_for_bit(
     data = _frame(np.random.default_rng(seed), 403)
     kept = data.dropna(subset=["x", "h"])
     reference = patsy.dmatrix(CHUNKED_FORMULA.split("~")[1], kept, NA_action="raise")
-    # C(g) is a categorical block (codes, no patsy call); patsy builds the other terms' columns in chunks.
+    # C(g) and its products with x are categorical blocks (codes, and x's values: no patsy call); patsy builds
+    # the other terms' columns in chunks.
     categorical = design_module.categorical_terms(reference.design_info)
-    assert [term.name() for term in categorical] == ["C(g)"]
+    assert [term.name() for term in categorical] == ["C(g)", "x:C(g)", "C(h):x"]
     dense_terms = [t for t in reference.design_info.terms if t not in categorical and t.factors]
     dense_width = len(reference.design_info.subset(dense_terms).column_names)
     monkeypatch.setattr(design_module, "DESIGN_CHUNK_CELLS", 47 * dense_width)  # 47 rows per chunk

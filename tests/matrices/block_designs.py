@@ -3,7 +3,7 @@ not a conftest: ``tests/conftest.py`` is imported as ``conftest`` by other test 
 
 ``build_matrix(rng, kinds, n)`` returns a :class:`~glmgen.matrices.ModelMatrix` whose blocks follow
 ``kinds`` (``"dense"``, ``"cat"``: every row has a column, ``"cat_ref"``: some rows have code -1,
-``"sparse"``) and the same matrix assembled densely from the raw block data: the tests check
+``"cat_values"``: codes with a value per row, ``"sparse"``) and the same matrix assembled densely from the raw block data: the tests check
 ``X.toarray()`` against it, then take ``X.toarray()`` as the reference for every operation.
 """
 
@@ -17,7 +17,7 @@ import scipy.sparse
 from glmgen.matrices import CategoricalBlock, ModelMatrix, SparseBlock
 
 #: the block kinds build_matrix knows
-KINDS = ("dense", "cat", "cat_ref", "sparse")
+KINDS = ("dense", "cat", "cat_ref", "cat_values", "sparse")
 
 
 def random_weights(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -47,6 +47,11 @@ def build_matrix(rng: np.random.Generator, kinds: Sequence[str], n: int) -> tupl
             codes = rng.integers(low, width, n).astype(np.int32)
             blocks.append(CategoricalBlock(codes, width))
             dense.append(one_hot(codes, width))
+        elif kind == "cat_values":  # a factor's interaction with a numeric column: one slope per level
+            codes = rng.integers(-1, width, n).astype(np.int32)
+            values = rng.standard_normal(n) * 2.0 + 1.0
+            blocks.append(CategoricalBlock(codes, width, values))
+            dense.append(one_hot(codes, width) * values[:, None])
         elif kind == "sparse":
             values = scipy.sparse.random_array((n, width), density=0.3, format="csc", rng=rng,
                                                data_sampler=rng.standard_normal)

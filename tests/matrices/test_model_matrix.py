@@ -240,10 +240,11 @@ def test_scaled_equals_dense_times_factors(kinds, seed, n):
     np.testing.assert_array_equal(scaled.toarray(), dense * factors)
 
 
-def test_scaling_a_categorical_block_is_refused():
-    X = ModelMatrix([np.ones((3, 1)), CategoricalBlock(np.array([0, 1, 0]), 2)])
-    with pytest.raises(ValueError, match="categorical"):
-        X.scaled(np.array([2.0, 1.0, 3.0]))
+def test_scaling_a_categorical_block_gives_it_values():
+    X = ModelMatrix([np.ones((3, 1)), CategoricalBlock(np.array([0, -1, 1]), 2)])
+    scaled = X.scaled(np.array([2.0, 0.5, 3.0]))
+    np.testing.assert_array_equal(scaled.toarray(), X.toarray() * [2.0, 0.5, 3.0])
+    assert scaled.blocks[1].values is not None
 
 
 # --------------------------------------------------------------------------- refusals

@@ -38,17 +38,22 @@ BASE = {"gaussian": 1.0, "poisson": 0.5, "binomial": 0.0}  # the true intercept
 
 # --------------------------------------------------------------------------- data
 def make_design(rng: np.random.Generator, n: int, levels: int, *, reference: bool = True,
-                sparse: bool = False) -> tuple[ModelMatrix, np.ndarray]:
-    """Two dense columns, a factor (codes in [-1, levels) with a reference level, else [0, levels)) and
-    optionally a sparse block; with the factor's true effects."""
+                sparse: bool = False, slopes: bool = False) -> tuple[ModelMatrix, np.ndarray]:
+    """Two dense columns, a factor (codes in [-1, levels) with a reference level, else [0, levels)),
+    optionally a sparse block and the factor's interaction with the first dense column (one slope per
+    level, a categorical block with values, as ``g:x``); with the true effects."""
     codes = rng.integers(-1 if reference else 0, levels, n).astype(np.int32)
     dense = rng.standard_normal((n, 2)) * [1.0, 0.5] + [0.5, -1.0]
     blocks = [dense, CategoricalBlock(codes, levels)]
+    effects = [[0.3, -0.2], rng.uniform(-0.4, 0.4, levels)]
     if sparse:
         blocks.append(SparseBlock(scipy.sparse.random_array((n, 3), density=0.2, format="csc", rng=rng,
                                                             data_sampler=rng.uniform)))
-    effects = np.concatenate([[0.3, -0.2], rng.uniform(-0.4, 0.4, levels)] + ([[0.2, 0.1, -0.3]] if sparse else []))
-    return ModelMatrix(blocks), effects
+        effects.append([0.2, 0.1, -0.3])
+    if slopes:
+        blocks.append(CategoricalBlock(np.where(codes < 0, 0, codes).astype(np.int32), levels, dense[:, 0]))
+        effects.append(rng.uniform(-0.2, 0.2, levels))
+    return ModelMatrix(blocks), np.concatenate(effects)
 
 
 def make_problem(X, effects: np.ndarray, family_name: str, link_name: str | None, rng: np.random.Generator,
@@ -98,6 +103,35 @@ def test_irls_on_blocks_equals_dense(seed, family_name, link_name, fit_intercept
     assert blocks.converged and dense.converged
     assert not blocks.aliased.any()
     assert_same_fit(blocks, dense)
+
+
+@pytest.mark.parametrize("family_name, link_name", CASES[:3])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_irls_with_one_slope_per_level_equals_dense(seed, family_name, link_name, fit_intercept):
+    """A factor's interaction with a numeric column (a categorical block with values) beside the factor."""
+    rng = np.random.default_rng([seed, 35])
+    X, effects = make_design(rng, 400, 5, reference=fit_intercept, slopes=True)
+    problem = make_problem(X, effects, family_name, link_name, rng, fit_intercept=fit_intercept)
+    blocks = irls(problem, control=TIGHT)
+    dense = irls(dense_twin(problem), control=TIGHT)
+    assert blocks.converged and dense.converged
+    assert_same_fit(blocks, dense)
+
+
+@pytest.mark.parametrize("mode", ["auto", "naive"])
+@pytest.mark.parametrize("family_name", ["gaussian", "poisson", "binomial"])
+def test_path_with_one_slope_per_level_equals_dense(seed, mode, family_name):
+    rng = np.random.default_rng([seed, 36])
+    X, effects = make_design(rng, 300, 5, slopes=True)
+    problem = make_problem(X, effects, family_name, None, rng)
+    dense = X.toarray()
+    penalty = Penalty(0.0, 1.0, np.ones(X.shape[1]), dense.std(axis=0))
+    control = CDControl(tol=1e-12, inner_tol=1e-14, mode=mode)
+    path_blocks, _ = fit_path(problem, penalty, n_alphas=10, alpha_min_ratio=1e-3, control=control, early_stop=False)
+    path_dense, _ = fit_path(dense_twin(problem), penalty, n_alphas=10, alpha_min_ratio=1e-3, control=control,
+                             early_stop=False)
+    np.testing.assert_allclose(path_blocks.deviances, path_dense.deviances, rtol=1e-8)
+    np.testing.assert_allclose(path_blocks.coefs, path_dense.coefs, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("family_name, link_name", CASES[:3])
