@@ -349,23 +349,3 @@ def weighted_column_moments(
             q += v[i] * d * d
         x_mean[j] = mean
         x_var[j] = q
-
-
-@numba.njit(cache=True)
-def active_linear_predictor(
-    X: npt.NDArray[np.float64],
-    coef: npt.NDArray[np.float64],
-    active: npt.NDArray[np.int64],
-    base: npt.NDArray[np.float64],
-    out: npt.NDArray[np.float64],
-) -> None:
-    r"""``out = base + sum_{j in active, coef_j != 0} coef_j X[:, j]`` (column-major, no copies)."""
-    n = X.shape[0]
-    for i in range(n):
-        out[i] = base[i]
-    for j in active:
-        c = coef[j]
-        if c != 0.0:
-            for i in range(n):
-                out[i] += c * X[i, j]
-

@@ -168,16 +168,12 @@ def _objective_and_deviance(problem: GLMProblem, penalty: Penalty, state: Penali
 
 
 def _state_from(problem: GLMProblem, coef: FloatArray, intercept: float, active: IntArray) -> PenalizedState:
-    """The state at ``coef`` (zero outside ``active``)."""
-    if isinstance(problem.X, ModelMatrix):
-        layout = ColumnLayout.of(problem.X)
-        eta = np.empty_like(problem.offset)
-        _block_kernels.active_linear_predictor(layout.dense, layout.indptr, layout.indices, layout.data,
-                                               layout.kind, layout.local, coef, active,
-                                               problem.offset + intercept, eta)
-    else:
-        eta = np.empty_like(problem.offset)
-        _kernels.active_linear_predictor(problem.X, coef, active, problem.offset + intercept, eta)
+    """The state at ``coef`` (zero outside ``active``): ``eta`` from the active columns only."""
+    X = problem.X
+    layout = ColumnLayout.of(X if isinstance(X, ModelMatrix) else ModelMatrix([X]))
+    eta = np.empty_like(problem.offset)
+    _block_kernels.active_linear_predictor(layout.dense, layout.indptr, layout.indices, layout.data, layout.kind,
+                                           layout.local, coef, active, problem.offset + intercept, eta)
     return PenalizedState(coef, intercept, eta, problem.link.inverse(eta))
 
 

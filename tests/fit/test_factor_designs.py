@@ -280,13 +280,16 @@ MEMORY_CHILD = textwrap.dedent("""
 
 
 def test_large_factor_fits_without_a_dense_one_hot_matrix():
-    """n = 60,000 rows, a 3,000-level factor: peak RSS growth below 400 MB (the one-hot matrix is 1.44 GB)."""
+    """n = 60,000 rows, a 3,000-level factor: peak RSS growth below half the 1.44 GB one-hot matrix."""
     child = subprocess.run([sys.executable, "-c", MEMORY_CHILD], capture_output=True, text=True, timeout=120,
                            check=False)
     assert child.returncode == 0, child.stderr[-3000:]
     report = json.loads(child.stdout.strip().splitlines()[-1])
     assert report["converged"] and report["n_params"] == 1 + 2999 + 1  # intercept, 2,999 level columns, x
     assert abs(report["x"] - 0.2) < 0.05  # the true slope, within sampling error (se ~ 0.005)
-    assert report["growth"] < 400 * 2**20, f"peak RSS grew by {report['growth'] / 2**20:.0f} MiB"
+    # ~230 MB on an idle machine (the covariance of 3,001 coefficients is 72 MB, patsy's contrast matrix as much);
+    # up to ~450 MB seen in a loaded CI run: the bound is half the dense one-hot design, which could not even be
+    # allocated under the address-space cap
+    assert report["growth"] < 720 * 2**20, f"peak RSS grew by {report['growth'] / 2**20:.0f} MiB"
     # about 2 s on an idle core; the bound leaves room for a machine shared with other test processes
     assert report["seconds"] < 20, f"the fit took {report['seconds']:.1f} s"

@@ -20,12 +20,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from glmgen.model._numerics import deviance_binomial, deviance_poisson, working_binomial_logit, working_poisson_log
+from glmgen.model._numerics import (
+    deviance_binomial,
+    deviance_poisson,
+    working_binomial_logit,
+    working_poisson_log,
+)
 from glmgen.model.families import Binomial, Poisson
 from glmgen.model.links import LogitLink, LogLink
 from glmgen.solvers import GLMProblem
+from glmgen.solvers._block_kernels import active_linear_predictor
 from glmgen.solvers._kernels import (
-    _centred_column_dot, active_linear_predictor, cd_gram, cd_naive, soft_threshold, weighted_column_moments,
+    _centred_column_dot,
+    cd_gram,
+    cd_naive,
+    soft_threshold,
+    weighted_column_moments,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -393,7 +403,9 @@ def test_active_linear_predictor_matches_numpy(seed: int) -> None:
     active = np.array([1, 2, 5], dtype=np.int64)
     base = rng.normal(size=150)
     out = np.empty(150)
-    active_linear_predictor(X, coef, active, base, out)
+    empty = np.zeros(1, dtype=np.int64)  # a design without sparse columns
+    active_linear_predictor(X, empty, np.zeros(0, dtype=np.int32), np.zeros(0), np.zeros(6, dtype=np.int8),
+                            np.arange(6, dtype=np.int64), coef, active, base, out)
     np.testing.assert_allclose(out, base + X[:, active] @ coef[active], rtol=0, atol=1e-12)
 
 
