@@ -232,6 +232,8 @@ def design_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame) -> Matrix:
             stop += design_info.term_slices[term].stop - design_info.term_slices[term].start
     if stop > start:
         blocks.append(dense[:, start:stop])
+    if all(block.shape[1] == 0 for block in blocks):  # e.g. one factor of a single level next to an intercept
+        return np.empty((len(data), 0), order="F")
     return ModelMatrix(blocks)
 
 

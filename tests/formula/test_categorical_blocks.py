@@ -47,3 +47,11 @@ def test_factor_times_numeric_stores_the_numeric_values(grunfeld):
     assert isinstance(block, CategoricalBlock)
     np.testing.assert_array_equal(block.values, grunfeld["capital"].to_numpy())
     assert block.nbytes == len(grunfeld) * (4 + 8)  # a code and a value per row, whatever the number of firms
+
+
+def test_a_single_level_factor_alone_leaves_the_intercept_only_model():
+    """R drops nothing silently here either: y ~ g with one level is the intercept-only model (the level gives no
+    column next to an intercept); the fitted mean is the mean of y."""
+    data = pd.DataFrame({"g": ["a"] * 12, "y": np.arange(12.0) % 3})
+    _, design = build_design("y ~ g", data)
+    assert isinstance(design.X, np.ndarray) and design.X.shape == (12, 0)
