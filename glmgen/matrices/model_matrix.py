@@ -52,9 +52,9 @@ class ModelMatrix:
                 block = np.asfortranarray(block, dtype=np.float64)
             elif not isinstance(block, (CategoricalBlock, SparseBlock)):
                 raise TypeError(f"a block must be an array, a CategoricalBlock or a SparseBlock, not {type(block)}.")
-            if _block_shape(block)[1] > 0:
-                checked.append(block)
-        rows = {_block_shape(b)[0] for b in checked}
+            checked.append(block)
+        rows = {_block_shape(b)[0] for b in checked}  # blocks without columns still say how many rows there are
+        checked = [b for b in checked if _block_shape(b)[1] > 0]
         if len(rows) > 1:
             raise ValueError(f"blocks must have the same number of rows, got {sorted(rows)}.")
         self.blocks: tuple[Block, ...] = tuple(checked)
