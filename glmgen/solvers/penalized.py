@@ -13,7 +13,12 @@ working set of columns and hands it to a compiled kernel in
   distributed backend can feed it ``X'WX`` and ``X'Wz`` reduced over partitions.
 - **Naive mode**: residual updates over the columns of ``X``,
   :func:`~glmgen.solvers._kernels.cd_naive`, cheaper when the working set is large
-  relative to the number of coordinate sweeps.
+  relative to the number of coordinate sweeps. For a :class:`~glmgen.matrices.ModelMatrix`,
+  :func:`~glmgen.solvers._block_kernels.cd_blocks` reads dense and sparse columns with the
+  centring kept implicit.
+- **Categorical Gram mode** (a design with one large factor and few other columns):
+  the Gram matrix in its structured form, never formed
+  (:mod:`glmgen.solvers.categorical_gram`).
 
 The working set starts from the caller's strong set (sequential strong rule,
 Tibshirani et al. 2012) and grows until the KKT conditions hold for every
