@@ -10,7 +10,7 @@ import scipy.sparse
 
 from . import _kernels
 from .blocks import CategoricalBlock
-from .model_matrix import ModelMatrix
+from .model_matrix import Matrix, ModelMatrix
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -37,8 +37,13 @@ class ColumnLayout:
     local: IntArray
 
     @classmethod
-    def of(cls, X: ModelMatrix) -> ColumnLayout:
-        """The layout of ``X``, built at the first call and kept with ``X`` (a path solves many times)."""
+    def of(cls, X: Matrix) -> ColumnLayout:
+        """The layout of ``X``, built at the first call and kept with a :class:`ModelMatrix` (a path solves many
+        times); a dense array is its own dense part, with an empty sparse part (a few small arrays, no copy)."""
+        if isinstance(X, np.ndarray):
+            p = X.shape[1]
+            return cls(X, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0),
+                       np.full(p, DENSE, dtype=np.int8), np.arange(p, dtype=np.int64))
         cached = X.cache.get("layout")
         if isinstance(cached, ColumnLayout):
             return cached

@@ -174,8 +174,7 @@ def _objective_and_deviance(problem: GLMProblem, penalty: Penalty, state: Penali
 
 def _state_from(problem: GLMProblem, coef: FloatArray, intercept: float, active: IntArray) -> PenalizedState:
     """The state at ``coef`` (zero outside ``active``): ``eta`` from the active columns only."""
-    X = problem.X
-    layout = ColumnLayout.of(X if isinstance(X, ModelMatrix) else ModelMatrix([X]))
+    layout = ColumnLayout.of(problem.X)
     eta = np.empty_like(problem.offset)
     _block_kernels.active_linear_predictor(layout.dense, layout.indptr, layout.indices, layout.data, layout.kind,
                                            layout.local, coef, active, problem.offset + intercept, eta)
