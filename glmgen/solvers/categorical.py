@@ -37,8 +37,8 @@ import numpy.typing as npt
 import scipy.linalg
 
 from ..errors import SolverError
-from ..matrices import Matrix, ModelMatrix, column_means, cross_gram, weighted_gram
-from .categorical_gram import split_largest_factor
+from ..matrices import Matrix, ModelMatrix
+from .categorical_gram import FactorSplit
 from .wls import (
     RCOND_LIMIT,
     WeightedLeastSquares,
@@ -112,17 +112,16 @@ class CategoricalLeastSquares:
     def __init__(self, X: ModelMatrix, fit_intercept: bool) -> None:
         self.X = X
         self.fit_intercept = fit_intercept
-        self.block, self.cat_index, self.rest_index, self.rest = split_largest_factor(X)
-        self._block_matrix = ModelMatrix([self.block])
+        self.split = FactorSplit.of(X)
+        self.block, self.cat_index, self.rest_index, self.rest = (self.split.block, self.split.cat_index,
+                                                                 self.split.rest_index, self.split.rest)
 
     def _normal_equations(self, z: FloatArray, v: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray,
                                                                         FloatArray, FloatArray, FloatArray]:
         """``A``, ``a``, ``B``, ``c``, ``D`` (as a vector) and the centres of ``R``."""
         total = float(v.sum())
-        rest_mean = column_means(self.rest, v, self.fit_intercept)
-        gram = weighted_gram(self.rest, v, rest_mean)
+        rest_mean, gram, cross = self.split.cross_products(v, self.fit_intercept)
         vz = v * z
-        cross = cross_gram(self._block_matrix, self.rest, v, np.zeros(self.block.n_columns), rest_mean)
         z_centred = vz - v * (float(vz.sum()) / total) if self.fit_intercept else vz
         rhs_rest = np.asarray(z_centred @ self.rest, dtype=float)
         if self.fit_intercept:

@@ -50,23 +50,42 @@ def prefers_categorical_gram(X: Matrix) -> bool:
     return X.shape[1] - largest <= MAX_REST_COLUMNS
 
 
-def split_largest_factor(X: ModelMatrix) -> tuple[CategoricalBlock, IntArray, IntArray, Matrix]:
-    """The largest categorical block of ``X``, its columns, the other columns and those columns as a design
-    (taken once per matrix and kept in ``X.cache``: a path solves on the same ``X`` many times)."""
-    cached = X.cache.get("largest_factor")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    start, block = max(X.categorical_blocks(), key=lambda item: item[1].n_columns)
-    cat_index = np.arange(start, start + block.n_columns, dtype=np.int64)
-    rest_index = np.setdiff1d(np.arange(X.shape[1], dtype=np.int64), cat_index)
-    split = (block, cat_index, rest_index, X.take_columns(rest_index))
-    X.cache["largest_factor"] = split
-    return split
+@dataclass(frozen=True)
+class FactorSplit:
+    """A design ``X = [C | R]`` split at its largest categorical block ``C`` (columns ``cat_index``); ``rest`` is
+    ``R``, the other columns (``rest_index``), as a design of its own."""
+
+    block: CategoricalBlock
+    cat_index: IntArray
+    rest_index: IntArray
+    rest: Matrix
+
+    @classmethod
+    def of(cls, X: ModelMatrix) -> FactorSplit:
+        """The split of ``X``, taken once per matrix and kept in ``X.cache`` (a path solves on ``X`` many times)."""
+        cached = X.cache.get("largest_factor")
+        if isinstance(cached, FactorSplit):
+            return cached
+        start, block = max(X.categorical_blocks(), key=lambda item: item[1].n_columns)
+        cat_index = np.arange(start, start + block.n_columns, dtype=np.int64)
+        rest_index = np.setdiff1d(np.arange(X.shape[1], dtype=np.int64), cat_index)
+        split = cls(block, cat_index, rest_index, X.take_columns(rest_index))
+        X.cache["largest_factor"] = split
+        return split
+
+    def cross_products(self, v: FloatArray, fit_intercept: bool) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``(m_R, G_RR, G_CR)``: the ``v``-weighted centres of ``R`` (zeros without an intercept), the centred
+        Gram matrix of ``R`` and ``C' V (R - 1 m_R')`` ``(k, r)``, the pieces both the weighted least-squares
+        elimination and the categorical Gram form are built from."""
+        rest_mean = column_means(self.rest, v, fit_intercept)
+        rest_gram = weighted_gram(self.rest, v, rest_mean)
+        cross = cross_gram(ModelMatrix([self.block]), self.rest, v, np.zeros(self.block.n_columns), rest_mean)
+        return rest_mean, rest_gram, cross
 
 
 @dataclass(frozen=True)
 class CategoricalGram:
-    """The pieces of ``G`` and ``q = X_c' U (z - zbar)`` (see the module docstring) for columns ``active``."""
+    """The pieces of ``G`` and ``q = X_c' U (z - zbar)`` (see the module docstring), by design column."""
 
     kind: npt.NDArray[np.int8]
     local: IntArray
@@ -81,12 +100,13 @@ class CategoricalGram:
 
     @classmethod
     def of(cls, X: ModelMatrix, u: FloatArray, z: FloatArray, fit_intercept: bool) -> CategoricalGram:
-        block, cat_index, rest_index, rest = split_largest_factor(X)
+        split = FactorSplit.of(X)
+        block, cat_index, rest_index = split.block, split.cat_index, split.rest_index
         p = X.shape[1]
         total = float(u.sum())
         cat_weight = block.squared_sums(u)
         cat_mean = block.column_sums(u) / total if fit_intercept else np.zeros(block.n_columns)
-        rest_mean = column_means(rest, u, fit_intercept)
+        rest_mean, rest_gram, cross = split.cross_products(u, fit_intercept)
         z_mean = float(u @ z / total) if fit_intercept else 0.0
         residual = u * (z - z_mean)
         kind = np.ones(p, dtype=np.int8)
@@ -99,9 +119,7 @@ class CategoricalGram:
         return cls(
             kind=kind, local=local, cat_weight=cat_weight, cat_mean=cat_mean,
             total=total if fit_intercept else 0.0,
-            cross=np.ascontiguousarray(cross_gram(ModelMatrix([block]), rest, u, np.zeros(block.n_columns),
-                                                  rest_mean)),
-            rest_gram=np.ascontiguousarray(weighted_gram(rest, u, rest_mean)),
+            cross=np.ascontiguousarray(cross), rest_gram=np.ascontiguousarray(rest_gram),
             q=np.asarray(residual @ X, dtype=float), x_mean=x_mean, z_mean=z_mean,
         )
 
