@@ -14,7 +14,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from ._kernels import soft_threshold
+from ._kernels import after_sweep, soft_threshold
 
 
 @numba.njit(cache=True, fastmath={"reassoc"})
@@ -128,12 +128,9 @@ def cd_blocks(
                 shift += x_mean[j] * delta
                 max_change = max(max_change, curvature * delta * delta)
         n_sweeps += 1
-        if max_change < tol:
-            if full_sweep:
-                break
-            full_sweep = True
-        else:
-            full_sweep = False
+        converged, full_sweep = after_sweep(max_change, tol, full_sweep)
+        if converged:
+            break
     for i in range(n):
         resid[i] += shift
     return n_sweeps if n_sweeps < max_sweeps else max_sweeps
@@ -244,12 +241,9 @@ def cd_categorical_gram(
                         rho_r[b] -= rest_gram[b, index] * delta
                 max_change = max(max_change, curvature * delta * delta)
         n_sweeps += 1
-        if max_change < tol:
-            if full_sweep:
-                return n_sweeps
-            full_sweep = True
-        else:
-            full_sweep = False
+        converged, full_sweep = after_sweep(max_change, tol, full_sweep)
+        if converged:
+            return n_sweeps
     return max_sweeps
 
 

@@ -66,6 +66,17 @@ def soft_threshold(z: float, t: float) -> float:
 
 
 @numba.njit(cache=True)
+def after_sweep(max_change: float, tol: float, full_sweep: bool) -> tuple[bool, bool]:
+    """glmnet's active-set cycling (steps 1-3 of the module notes) after one sweep whose largest
+    ``curvature * delta**2`` was ``max_change``: ``(converged, full_sweep)`` for the next sweep. A full sweep
+    that converged ends the solve; a partial one that converged is followed by a full sweep; a sweep that
+    did not converge by a partial one (over the non-zero coordinates)."""
+    if max_change < tol:
+        return full_sweep, True
+    return False, False
+
+
+@numba.njit(cache=True)
 def cd_gram(
     G: npt.NDArray[np.float64],
     q: npt.NDArray[np.float64],
@@ -156,12 +167,9 @@ def cd_gram(
                     c[i] -= G[j, i] * delta
                 max_change = max(max_change, curvature * delta * delta)
         n_sweeps += 1
-        if max_change < tol:
-            if full_sweep:
-                return n_sweeps
-            full_sweep = True
-        else:
-            full_sweep = False
+        converged, full_sweep = after_sweep(max_change, tol, full_sweep)
+        if converged:
+            return n_sweeps
     return max_sweeps
 
 
@@ -309,12 +317,9 @@ def cd_naive(
                     resid[i] -= (X[i, j] - mean_j) * delta
                 max_change = max(max_change, curvature * delta * delta)
         n_sweeps += 1
-        if max_change < tol:
-            if full_sweep:
-                return n_sweeps
-            full_sweep = True
-        else:
-            full_sweep = False
+        converged, full_sweep = after_sweep(max_change, tol, full_sweep)
+        if converged:
+            return n_sweeps
     return max_sweeps
 
 
