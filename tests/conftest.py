@@ -29,6 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import xlogy
+
+import glmgen as gg
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 DATA_DIR = REFERENCE_DIR / "data"
@@ -191,3 +194,25 @@ def run_cli(capsys):
         return code, captured.out, captured.err
 
     return run
+
+
+def unit_deviance(family: str, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """The unit deviance of the gaussian, binomial and poisson families, written from their textbook definitions
+    (McCullagh and Nelder, table 2.1): the reference the tests compute objectives and deviances with."""
+    if family == "gaussian":
+        return np.square(y - mu)
+    if family == "binomial":
+        return 2.0 * (xlogy(y, y / mu) + xlogy(1.0 - y, (1.0 - y) / (1.0 - mu)))
+    if family == "poisson":
+        return 2.0 * (xlogy(y, y / mu) - (y - mu))
+    raise ValueError(family)
+
+
+def model_file_refused(saved: Any, *needles: str) -> Exception:
+    """The :class:`glmgen.ModelFileError` that reading the model-file document ``saved`` raises; its message must
+    contain every one of ``needles`` (the field it names)."""
+    with pytest.raises(gg.ModelFileError) as info:
+        gg.GLMResult.from_dict(saved)
+    for needle in needles:
+        assert needle in str(info.value), str(info.value)
+    return info.value

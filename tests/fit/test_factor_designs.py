@@ -25,8 +25,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
-from conftest import load_lbw
-from scipy.special import xlogy
+from conftest import load_lbw, unit_deviance
 
 import glmgen as gg
 
@@ -138,14 +137,6 @@ def indicator_columns(names: list[str], data: pd.DataFrame) -> np.ndarray:
         else:
             columns.append(data[name].to_numpy(dtype=float))
     return np.column_stack(columns)
-
-
-def unit_deviance(family: str, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    if family == "gaussian":
-        return np.square(y - mu)
-    if family == "binomial":
-        return 2.0 * (xlogy(y, y / mu) + xlogy(1.0 - y, (1.0 - y) / (1.0 - mu)))
-    return 2.0 * (xlogy(y, y / mu) - (y - mu))
 
 
 def objective(family: str, X: np.ndarray, y: np.ndarray, intercept: float, coef: np.ndarray, alpha: float,

@@ -22,11 +22,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import model_file_refused as refuses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import glmgen as gg
-from glmgen.errors import DataError, GlmgenError, InvalidParameterError, ModelFileError, UnsafeFormulaError
+from glmgen.errors import (
+    DataError,
+    GlmgenError,
+    InvalidParameterError,
+    ModelFileError,
+    UnsafeFormulaError,
+)
 from glmgen.formula import VariableSpec
 from glmgen.formula.safety import check_expression_is_safe
 from glmgen.results import GLMResult, model_file
@@ -83,14 +90,6 @@ def edited(fit: GLMResult, edit: Any) -> dict[str, Any]:
 def writes(canary: Path) -> str:
     """An allowed-looking expression that creates ``canary`` if it is ever evaluated (and is 0)."""
     return f"len(open({str(canary)!r}, 'w').name) * 0"
-
-
-def refuses(saved: Any, *needles: str) -> ModelFileError:
-    with pytest.raises(ModelFileError) as info:
-        GLMResult.from_dict(saved)
-    for needle in needles:
-        assert needle in str(info.value), str(info.value)
-    return info.value
 
 
 def test_round_trip_predicts_identically(fits, new, tmp_path):

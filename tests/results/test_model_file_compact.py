@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import model_file_refused as refuses
 
 import glmgen as gg
 from glmgen.errors import ModelFileError
@@ -131,14 +132,6 @@ def assert_same_model(loaded: GLMResult, fit: GLMResult, new: pd.DataFrame) -> N
     np.testing.assert_array_equal(loaded.bse.to_numpy(), fit.bse.to_numpy())
     for kind in ("response", "link"):
         np.testing.assert_array_equal(loaded.predict(new, kind=kind).to_numpy(), fit.predict(new, kind=kind).to_numpy())
-
-
-def refuses(saved: Any, *needles: str) -> ModelFileError:
-    with pytest.raises(ModelFileError) as info:
-        GLMResult.from_dict(saved)
-    for needle in needles:
-        assert needle in str(info.value), str(info.value)
-    return info.value
 
 
 # --------------------------------------------------------------------------- round trips

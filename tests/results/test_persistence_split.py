@@ -18,11 +18,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import xlogy
+from conftest import load_cpunish, load_lbw, unit_deviance
 
 import glmgen as gg
-
-from conftest import load_cpunish, load_lbw
 
 
 # --------------------------------------------------------------------------- save / load
@@ -173,14 +171,6 @@ def test_split_stratify_keeps_class_proportions(seed: int, as_array: bool) -> No
 
 
 # --------------------------------------------------------------------------- evaluate / generalization
-def unit_deviance(family: str, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    if family == "gaussian":
-        return (y - mu) ** 2
-    if family == "binomial":
-        return 2.0 * (xlogy(y, y / mu) + xlogy(1.0 - y, (1.0 - y) / (1.0 - mu)))
-    if family == "poisson":
-        return 2.0 * (xlogy(y, y / mu) - (y - mu))
-    raise AssertionError(family)
 
 
 def _sm_glm(sm, y, exog, family: str, **kwargs):

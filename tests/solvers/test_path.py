@@ -26,6 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import unit_deviance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.special import expit, gammaln, xlogy
@@ -63,14 +64,6 @@ def make_data(seed: int, family: str, n: int = 100, p: int = 6) -> pd.DataFrame:
 
 def inverse_link(family: str, eta: np.ndarray) -> np.ndarray:
     return {"gaussian": lambda e: e, "binomial": expit, "poisson": np.exp}[family](eta)
-
-
-def unit_deviance(family: str, y: np.ndarray, mu: np.ndarray) -> np.ndarray:
-    if family == "gaussian":
-        return np.square(y - mu)
-    if family == "binomial":
-        return 2.0 * (xlogy(y, y / mu) + xlogy(1.0 - y, (1.0 - y) / (1.0 - mu)))
-    return 2.0 * (xlogy(y, y / mu) - (y - mu))
 
 
 def column_scales(X: np.ndarray, w: np.ndarray, standardize: bool) -> np.ndarray:
