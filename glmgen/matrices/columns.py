@@ -25,7 +25,7 @@ class ColumnLayout:
 
     Dense columns side by side in one column-major ``dense`` array; categorical
     and sparse columns in one CSC structure (``indptr``, ``indices``, ``data``;
-    a categorical column's entries are ones). Column ``j`` of the design is
+    a categorical column's entries are ones, or its rows' values). Column ``j`` of the design is
     column ``local[j]`` of the part ``kind[j]`` (:data:`DENSE` or :data:`SPARSE`).
     """
 
