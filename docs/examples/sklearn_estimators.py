@@ -34,7 +34,7 @@ states = statecrime.load_pandas().data
 Xs = states[["poverty", "single", "urban", "hs_grad", "white"]]
 high = np.where(states["murder"] > states["murder"].median(), "high", "low")
 alpha = 0.02
-clf = GLMClassifier(alpha=alpha).fit(Xs, high)
+clf = GLMClassifier(alpha=alpha, tol=1e-14).fit(Xs, high)   # tol: the relative objective gap (1e-8 by default)
 lr = LogisticRegression(C=1 / (alpha * len(Xs)), tol=1e-12, max_iter=10_000).fit(Xs, high)
 assert np.allclose(clf.coef_, lr.coef_[0], atol=1e-5)
 print(clf.classes_, clf.predict_proba(Xs)[:2])      # columns follow classes_; classes_[1] is the "success"

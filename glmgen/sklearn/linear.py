@@ -94,9 +94,10 @@ class GLMRegressor(_SingleAlphaMixin, _RegressorBase):
     max_iter : int, default=100
         Maximum number of IRLS iterations.
     tol : float, default=1e-8
-        Convergence tolerance on the relative change of the (penalized)
-        deviance, as in :func:`glmgen.glm` (:func:`glmgen.solvers.solver_controls`
-        says what it sets for each solver).
+        Bound on the relative gap to the optimal (penalized) objective, as in
+        :func:`glmgen.glm`: R's deviance rule when ``alpha=0``, the scaled KKT
+        residual otherwise (:func:`glmgen.solvers.solver_controls` says what it
+        sets for each solver).
 
     Attributes
     ----------

@@ -123,6 +123,26 @@ class CategoricalGram:
             q=np.asarray(residual @ X, dtype=float), x_mean=x_mean, z_mean=z_mean,
         )
 
+    def diagonal(self) -> FloatArray:
+        """``diag(G)`` by design column: ``c_a - total m_a^2`` for a level, ``G_RR[b, b]`` for another column."""
+        values = np.empty(self.kind.size)
+        cat = self.kind == 0
+        values[cat] = (self.cat_weight - self.total * np.square(self.cat_mean))[self.local[cat]]
+        values[~cat] = np.diag(self.rest_gram)[self.local[~cat]]
+        return values
+
+    def dense(self, columns: IntArray) -> FloatArray:
+        """``G`` over ``columns`` as a dense matrix (for a few hundred columns: the optimality check)."""
+        cat = self.kind[columns] == 0
+        levels, others = self.local[columns[cat]], self.local[columns[~cat]]
+        gram = np.empty((columns.size, columns.size))
+        means = self.cat_mean[levels]
+        gram[np.ix_(cat, cat)] = np.diag(self.cat_weight[levels]) - self.total * np.outer(means, means)
+        gram[np.ix_(cat, ~cat)] = self.cross[np.ix_(levels, others)]
+        gram[np.ix_(~cat, cat)] = self.cross[np.ix_(levels, others)].T
+        gram[np.ix_(~cat, ~cat)] = self.rest_gram[np.ix_(others, others)]
+        return gram
+
     def solve(self, beta: FloatArray, l1: FloatArray, l2: FloatArray, active: IntArray, tol: float,
               max_sweeps: int) -> int:
         """Coordinate descent over ``active`` from ``beta`` (updated in place); returns the number of sweeps."""

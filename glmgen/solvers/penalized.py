@@ -39,6 +39,12 @@ from ..matrices import ColumnLayout, Matrix, ModelMatrix, column_moments, cross_
 from ..model import Penalty
 from . import _block_kernels, _kernels
 from .categorical_gram import CategoricalGram, prefers_categorical_gram
+from .optimality import (
+    OBJECTIVE_FLOOR,
+    kkt_residual,
+    min_norm_subgradient,
+    newton_polish,
+)
 from .problem import (
     GLMProblem,
     Notice,
@@ -57,6 +63,14 @@ IntArray = npt.NDArray[np.int64]
 KKT_SLACK = 1e-9
 #: Gram-mode sweeps cost O(|working set|^2), not O(n): solve those 1e4 times tighter
 GRAM_TOL_FACTOR = 1e-4
+#: a categorical Gram form is densified over at most this many active columns for the optimality check
+DENSE_HESSIAN_COLUMNS = 1000
+#: the share of ``tol`` an IRLS step's coordinate descent aims at (:func:`_inner_tolerance`)
+INNER_FRACTION = 10.0
+#: far from the optimum an IRLS step is solved to this fraction of the last KKT residual only ...
+INEXACT_FRACTION = 1e-2
+#: ... but never more loosely than this relative gap
+INEXACT_CAP = 1e-4
 #: up to this many columns the cached gaussian Gram matrix is formed whole, at first use
 FULL_GRAM_COLUMNS = 2000
 
@@ -65,16 +79,13 @@ FULL_GRAM_COLUMNS = 2000
 class CDControl:
     """Settings of the penalized solver.
 
-    ``tol``: IRLS stops when the penalized objective changes by less than
-    ``tol`` relative. ``inner_tol``: coordinate descent stops when no
-    coordinate move lowers the objective by more than ``inner_tol`` times the
-    null objective; the KKT residuals then stay below about
-    ``sqrt(inner_tol * curvature)`` (~5e-7 relative for standardized
-    columns). ``mode``: ``"auto"``, ``"gram"`` or ``"naive"``.
+    ``tol`` bounds the scaled optimality (KKT) residual of the solution, :func:`kkt_residual`: an estimate of
+    the relative gap to the optimal objective from the minimum-norm subgradient. ``max_iter`` bounds the IRLS
+    steps per alpha, ``max_sweeps`` the coordinate-descent sweeps per step. ``mode``: ``"auto"``,
+    ``"gram"`` or ``"naive"``.
     """
 
     tol: float = 1e-8
-    inner_tol: float = 1e-12
     max_iter: int = 100
     max_sweeps: int = 100_000
     mode: str = "auto"
@@ -142,23 +153,39 @@ class GramCache:
 
 @dataclass
 class PenalizedState:
-    """A solution (or warm start): coefficients, intercept, linear predictor and mean."""
+    """A solution (or warm start): coefficients, intercept, linear predictor and mean; ``working`` caches the
+    IRLS working weights and response at ``eta`` (:func:`working_at`)."""
 
     coef: FloatArray
     intercept: float
     eta: FloatArray
     mu: FloatArray
+    working: tuple[FloatArray, FloatArray] | None = field(default=None, repr=False)
+
+
+def working_at(problem: GLMProblem, state: PenalizedState) -> tuple[FloatArray, FloatArray]:
+    """:meth:`GLMProblem.working` at ``state``, computed once per state (the optimality check and the next
+    IRLS step both need it)."""
+    if state.working is None:
+        state.working = problem.working(state.eta, state.mu)
+    return state.working
+
+
+def smooth_gradients(problem: GLMProblem, state: PenalizedState) -> tuple[FloatArray, float]:
+    """Gradient of ``deviance / (2 W)`` with respect to each coefficient, and to the intercept, at ``state``.
+
+    ``-sum_i s_i x_ij`` and ``-sum_i s_i`` with the scores ``s_i = (w_i / W) (y_i - mu_i) dmu/deta_i / V(mu_i)
+    = v_i (z_i - eta_i + offset_i) / W`` from the working weights ``v`` and response ``z``.
+    """
+    v, z = working_at(problem, state)
+    score = v * (z - (state.eta - problem.offset)) / problem.weights.sum()
+    gradient: FloatArray = -np.asarray(problem.X.T @ score, dtype=float)
+    return gradient, -float(score.sum()) if problem.fit_intercept else 0.0
 
 
 def smooth_gradient(problem: GLMProblem, state: PenalizedState) -> FloatArray:
-    """Gradient of ``deviance / (2 W)`` with respect to each coefficient at ``state``.
-
-    ``-sum_i (w_i / W) (y_i - mu_i) / V(mu_i) * dmu/deta_i * x_ij``.
-    """
-    dmu = problem.link.inverse_derivative(state.eta)
-    score = problem.weights * (problem.y - state.mu) * (dmu / problem.family.variance(state.mu))
-    gradient: FloatArray = -(problem.X.T @ score) / problem.weights.sum()
-    return gradient
+    """The coefficients' part of :func:`smooth_gradients`."""
+    return smooth_gradients(problem, state)[0]
 
 
 def objective(problem: GLMProblem, penalty: Penalty, state: PenalizedState) -> float:
@@ -181,6 +208,20 @@ def _state_from(problem: GLMProblem, coef: FloatArray, intercept: float, active:
     return PenalizedState(coef, intercept, eta, problem.link.inverse(eta))
 
 
+@dataclass(frozen=True)
+class InnerStep:
+    """One solved quadratic approximation: the new coefficients and intercept, the sweeps it took, and the
+    curvature of the approximation (``h_j`` without the penalty over the solved coordinates; ``h_0`` of the
+    intercept) for :func:`~glmgen.solvers.optimality.kkt_residual`."""
+
+    coef: FloatArray
+    intercept: float
+    sweeps: int
+    curvature: FloatArray
+    intercept_curvature: float
+    hessian: FloatArray | None = None
+
+
 def _inner_solve(
     problem: GLMProblem,
     penalty: Penalty,
@@ -190,26 +231,33 @@ def _inner_solve(
     control: CDControl,
     mode: str,
     cache: GramCache | None,
-) -> tuple[FloatArray, float, int]:
-    """One IRLS step: minimise the penalized quadratic approximation at ``state`` over ``active``."""
+) -> InnerStep:
+    """One IRLS step: minimise the penalized quadratic approximation at ``state`` over ``active``; coordinate
+    descent stops when no move changes the approximation by more than ``tol / 2``."""
     coef = state.coef.copy()
     l1, l2 = penalty.l1, penalty.l2
     if cache is not None:
         beta = coef[active].copy()
-        sweeps = _kernels.cd_gram(cache.columns(active), cache.q[active], l1[active], l2[active], beta,
+        gram = cache.columns(active)
+        sweeps = _kernels.cd_gram(gram, cache.q[active], l1[active], l2[active], beta,
                                   np.arange(active.size, dtype=np.int64), tol * GRAM_TOL_FACTOR,
                                   control.max_sweeps)
+        newton_polish(gram, cache.q[active], l1[active], l2[active], beta)
         coef[active] = beta
-        return coef, cache.z_mean - float(cache.x_mean[active] @ beta), sweeps
-    v, z = problem.working(state.eta, state.mu)
+        return InnerStep(coef, cache.z_mean - float(cache.x_mean[active] @ beta), sweeps, np.diag(gram).copy(),
+                         0.0, gram)
+    v, z = working_at(problem, state)
     u = v / problem.weights.sum()
-    total = u.sum()
+    total = float(u.sum())
     z_mean = float(u @ z / total) if problem.fit_intercept else 0.0
+    h_0 = total if problem.fit_intercept else 0.0
     if mode == "categorical-gram":
         assert isinstance(problem.X, ModelMatrix)
         structured = CategoricalGram.of(problem.X, u, z, problem.fit_intercept)
         sweeps = structured.solve(coef, l1, l2, active, tol * GRAM_TOL_FACTOR, control.max_sweeps)
-        return coef, structured.z_mean - float(structured.x_mean @ coef), sweeps
+        return InnerStep(coef, structured.z_mean - float(structured.x_mean @ coef), sweeps,
+                         structured.diagonal()[active], h_0,
+                         structured.dense(active) if active.size <= DENSE_HESSIAN_COLUMNS else None)
     if mode == "gram":
         # Formed over row blocks of the active columns: no n x |active| copy of X.
         gram, q, x_mean, z_mean, _ = WeightedLeastSquares(problem.X, problem.fit_intercept, columns=active).gram(z, u)
@@ -217,8 +265,9 @@ def _inner_solve(
         sweeps = _kernels.cd_gram(gram, q, l1[active], l2[active], beta,
                                   np.arange(active.size, dtype=np.int64), tol * GRAM_TOL_FACTOR,
                                   control.max_sweeps)
+        newton_polish(gram, q, l1[active], l2[active], beta)
         coef[active] = beta
-        return coef, z_mean - float(x_mean @ beta), sweeps
+        return InnerStep(coef, z_mean - float(x_mean @ beta), sweeps, np.diag(gram).copy(), h_0, gram)
     X = problem.X
     if isinstance(X, ModelMatrix):
         x_mean, x_var, vx = column_moments(X, u, problem.fit_intercept, active)
@@ -235,9 +284,45 @@ def _inner_solve(
                                     control.max_sweeps)
     else:
         sweeps = _kernels.cd_naive(X, u, x_mean, x_var, resid, coef, l1, l2, active, tol, control.max_sweeps)
-    return coef, z_mean - float(x_mean @ coef), sweeps
+    return InnerStep(coef, z_mean - float(x_mean @ coef), sweeps, x_var[active], h_0)
 
 
+def _inner_tolerance(objective_value: float, null_objective: float, tol: float, previous_kkt: float,
+                     n_active: int) -> float:
+    """The coordinate-descent tolerance of the next IRLS step (in units of the objective).
+
+    A solve that stops when no coordinate move changes the objective by more than ``tau / 2`` leaves a
+    residual of about ``n_active * tau / 2`` (:func:`~glmgen.solvers.optimality.kkt_residual`), so ``tau``
+    aims at ``INNER_FRACTION * tol`` over the active set; far from the optimum (a large KKT residual at the
+    last step) the step is solved only to ``INEXACT_FRACTION`` of that residual: IRLS will move again anyway.
+    """
+    target = INNER_FRACTION * tol / max(n_active, 1)
+    if math.isfinite(previous_kkt):
+        target = max(target, min(INEXACT_FRACTION * previous_kkt, INEXACT_CAP))
+    return 2.0 * max(objective_value, OBJECTIVE_FLOOR * null_objective) * target
+
+
+@dataclass
+class _Optimality:
+    """The gradient at the last accepted state and its scaled KKT residual."""
+
+    gradient: FloatArray
+    kkt: float
+
+
+def _optimality(problem: GLMProblem, penalty: Penalty, state: PenalizedState, active: IntArray, step: InnerStep,
+                cache: GramCache | None, value: float, null_objective: float) -> _Optimality:
+    """The smooth gradient at ``state`` (all columns) and :func:`kkt_residual` over ``active`` and the
+    intercept, with the curvature of the step that led there."""
+    if cache is not None:
+        gradient, gradient_0 = cache.gradient(state.coef, active), 0.0  # the intercept is profiled exactly
+    else:
+        gradient, gradient_0 = smooth_gradients(problem, state)
+    l1, l2 = penalty.l1[active], penalty.l2[active]
+    residual = min_norm_subgradient(gradient[active], state.coef[active], l1, l2)
+    kkt = kkt_residual(residual, step.curvature + l2, value, null_objective, (gradient_0, step.intercept_curvature),
+                       step.hessian, state.coef[active])
+    return _Optimality(gradient, kkt)
 
 
 def _irls_on(
@@ -248,37 +333,41 @@ def _irls_on(
     control: CDControl,
     mode: str,
     cache: GramCache | None,
-    scale: float,
+    null_objective: float,
     history: dict[str, list[float]],
-) -> tuple[PenalizedState, int, bool]:
-    """Penalized IRLS with coordinates outside ``active`` held at zero."""
+) -> tuple[PenalizedState, int, _Optimality | None]:
+    """Penalized IRLS with coordinates outside ``active`` held at zero, until the scaled KKT residual over
+    ``active`` is at most ``control.tol``. Returns the state, the iterations and its optimality (``None``:
+    not reached within ``control.max_iter`` iterations)."""
     current = objective(problem, penalty, state)
-    inner_tol = control.inner_tol * scale
+    kkt = math.inf
     for iteration in range(1, control.max_iter + 1):
         started = time.perf_counter()
-        coef, intercept, sweeps = _inner_solve(problem, penalty, state, active, inner_tol, control, mode, cache)
+        tol = _inner_tolerance(current, null_objective, control.tol, kkt, active.size)
+        step = _inner_solve(problem, penalty, state, active, tol, control, mode, cache)
+        coef, intercept = step.coef, step.intercept
         candidate = _state_from(problem, coef, intercept, active)
         value, deviance = _objective_and_deviance(problem, penalty, candidate)
-        step = 1.0
-        while not value <= current * (1 + 1e-13) + 1e-300 and step > 2.0**-30:
-            step *= 0.5
-            coef = state.coef + step * (candidate.coef - state.coef)
-            intercept = state.intercept + step * (candidate.intercept - state.intercept)
+        shrink = 1.0
+        while not value <= current * (1 + 1e-13) + 1e-300 and shrink > 2.0**-30:
+            shrink *= 0.5
+            coef = state.coef + shrink * (step.coef - state.coef)
+            intercept = state.intercept + shrink * (step.intercept - state.intercept)
             candidate = _state_from(problem, coef, intercept, active)
             value, deviance = _objective_and_deviance(problem, penalty, candidate)
         if not math.isfinite(value):
             raise no_finite_fit(problem, "penalized IRLS")
-        change = abs(current - value)
         state, current = candidate, value
+        optimality = _optimality(problem, penalty, state, active, step, cache, value, null_objective)
+        kkt = optimality.kkt
         history["deviance"].append(deviance)
-        history["step"].append(step)
+        history["step"].append(shrink)
         history["active"].append(float(np.count_nonzero(state.coef)))
+        history["kkt"].append(kkt)
         history["seconds"].append(time.perf_counter() - started)
-        if sweeps >= control.max_sweeps:
-            continue
-        if cache is not None or change <= control.tol * max(abs(value), scale):
-            return state, iteration, True
-    return state, control.max_iter, False
+        if kkt <= control.tol and step.sweeps < control.max_sweeps:
+            return state, iteration, optimality
+    return state, control.max_iter, None
 
 
 def fit_penalized(
@@ -336,24 +425,31 @@ def fit_penalized_equilibrated(
     if cache is None and mode == "gram" and problem.least_squares and control.mode == "auto":
         cache = GramCache.build(problem)
     scale = null_objective if null_objective is not None else objective(problem, penalty.at(0.0), start)
-    history: dict[str, list[float]] = {"deviance": [], "step": [], "active": [], "seconds": []}
+    history: dict[str, list[float]] = {"deviance": [], "step": [], "active": [], "kkt": [], "seconds": []}
     state = start
-    n_iter, converged = 0, True
+    n_iter = 0
     l1 = penalty.l1
     while True:
         active = np.flatnonzero(working).astype(np.int64)
-        state, iterations, ok = _irls_on(problem, penalty, state, active, control, mode, cache, scale, history)
+        state, iterations, optimality = _irls_on(problem, penalty, state, active, control, mode, cache, scale,
+                                                 history)
         n_iter += iterations
-        converged = converged and ok
-        gradient = cache.gradient(state.coef, active) if cache is not None else smooth_gradient(problem, state)
+        if optimality is not None:
+            gradient = optimality.gradient
+        elif cache is not None:
+            gradient = cache.gradient(state.coef, active)
+        else:
+            gradient = smooth_gradient(problem, state)
         violating = ~working & usable & (np.abs(gradient) > l1 * (1 + KKT_SLACK) + KKT_SLACK * scale)
         if not violating.any():
             break
         working |= violating
+    converged = optimality is not None
     notices = () if converged else (Notice(
         ConvergenceWarning,
-        f"penalized IRLS did not converge within {control.max_iter} iterations at alpha={penalty.alpha:.4g}; "
-        "try a larger max_iter, or a larger alpha.",
+        f"penalized IRLS did not reach tol={control.tol:.3g} (the scaled KKT residual is "
+        f"{history['kkt'][-1]:.3g}) within {control.max_iter} iterations at alpha={penalty.alpha:.4g}; "
+        "try a larger max_iter or tol, or a larger alpha.",
     ),)
     output = SolverOutput(
         coef=state.coef, intercept=state.intercept if problem.fit_intercept else 0.0, eta=state.eta, mu=state.mu,

@@ -50,14 +50,14 @@ def fold_case(seed: int) -> dict[str, Any]:
     """A 10-fold CV of the path and the fold holding out 'Capt' (the path's reference level); ``data`` are
     the path's rows (those with an age)."""
     with pytest.warns(gg.DroppedRowsWarning):
-        path = gg.glm_path(FORMULA, titanic_like(seed), family="binomial", n_alphas=20)
+        path = gg.glm_path(FORMULA, titanic_like(seed), family="binomial", n_alphas=20, tol=1e-14)
     data = titanic_like(seed).dropna()
     cv = path.cv(folds=10, seed=seed)
     fold = int(cv.fold_ids[int(np.flatnonzero(data["title"] == "Capt")[0])])
     train = np.flatnonzero(cv.fold_ids != fold)
     test = np.flatnonzero(cv.fold_ids == fold)
     fold_path = gg.glm_path(FORMULA, path.spec.declare_levels(data).iloc[train], family="binomial",
-                            alphas=path.alphas)
+                            alphas=path.alphas, tol=1e-14)
     absent = sorted(set(RARE) - set(data["title"].iloc[train]))
     return {"data": data, "path": path, "cv": cv, "fold": fold, "train": train, "test": test,
             "fold_path": fold_path, "absent": absent}
@@ -78,7 +78,8 @@ def test_levels_without_training_rows_have_zero_coefficients(fold_case: dict[str
     coefs = fold_path.coefs
     absent_columns = [f"title[T.{level}]" for level in absent]
     assert (coefs[absent_columns] == 0.0).all().all()
-    undeclared = gg.glm_path(FORMULA, data.iloc[train], family="binomial", alphas=fold_case["path"].alphas)
+    undeclared = gg.glm_path(FORMULA, data.iloc[train], family="binomial", alphas=fold_case["path"].alphas,
+                             tol=1e-14)
     assert set(coefs.columns) - set(undeclared.coefs.columns) == set(absent_columns)
     np.testing.assert_allclose(coefs[undeclared.coefs.columns], undeclared.coefs, rtol=1e-9, atol=1e-12)
 

@@ -164,7 +164,7 @@ def test_path_with_factors_matches_glmnet(standardize, l1_ratio):
 
     data = fair_sample()
     path = gg.glm_path(PATH_FORMULA, data, family="poisson", l1_ratio=l1_ratio, n_alphas=15,
-                       standardize=standardize, tol=1e-12)
+                       standardize=standardize, tol=1e-16)
     names = [name for name in path.coefs.columns if name != "Intercept"]
     assert any(name.startswith("C(occupation)[T.") for name in names)
     X, y = indicator_columns(names, data), data["n_affairs"].to_numpy(dtype=float)

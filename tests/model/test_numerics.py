@@ -218,7 +218,7 @@ def test_ridge_beyond_alpha_max_matches_sklearn_glm(family: str, seed: int) -> N
     y = (rng.poisson(np.exp(eta)) if family == "poisson" else rng.binomial(1, 1 / (1 + np.exp(-eta))))
     data = frame(X, y.astype(float))
     alpha = 3.0 * float(gg.glm_path(formula(3), data, family=family, l1_ratio=0.0, standardize=False).alphas[0])
-    fit = gg.glm(formula(3), data, family=family, alpha=alpha, l1_ratio=0.0, standardize=False, tol=1e-12)
+    fit = gg.glm(formula(3), data, family=family, alpha=alpha, l1_ratio=0.0, standardize=False, tol=1e-16)
     if family == "poisson":
         model = PoissonRegressor(alpha=alpha, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
     else:

@@ -25,6 +25,7 @@ from glmgen.resampling.engines_glm import GLMEngine
 from glmgen.resampling.engines_path import PathEngine
 from glmgen.resampling.intervals import no_information_deviance
 from glmgen.resampling.refit import resample_design
+from glmgen.solvers import CDControl
 
 sm = pytest.importorskip("statsmodels.api")
 
@@ -103,12 +104,12 @@ def test_replicate_equals_statsmodels_refit_on_resample_counts(logistic):
 def test_penalized_replicate_equals_glm_with_frequency_weights():
     """A penalized refit re-learns the standardization on the resample: equal to gg.glm(freq_weights=counts)."""
     problem = make_problem("poisson", n=400, p=6, seed=4)
-    fit = gg.glm(problem.formula, problem.data, family="poisson", alpha=0.02, l1_ratio=0.7)
-    boot = bootstrap(fit, n_boot=4, seed=1, progress=False)
+    fit = gg.glm(problem.formula, problem.data, family="poisson", alpha=0.02, l1_ratio=0.7, tol=1e-14)
+    boot = bootstrap(fit, n_boot=4, seed=1, progress=False, control=CDControl(tol=1e-14))
     for r in range(2):
         counts = boot.resample_counts(r).astype(float)
         direct = gg.glm(problem.formula, problem.data, family="poisson", alpha=0.02, l1_ratio=0.7,
-                        freq_weights=counts)
+                        freq_weights=counts, tol=1e-14)
         np.testing.assert_allclose(boot.replicates.iloc[r], direct.params, rtol=1e-5, atol=1e-7)
 
 

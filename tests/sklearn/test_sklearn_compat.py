@@ -113,7 +113,7 @@ def test_poisson_matches_poisson_regressor(seed: int, alpha: float) -> None:
     """Ridge poisson: ``deviance / (2 W) + alpha/2 ||b||^2`` is PoissonRegressor's objective."""
     X, y = _poisson_data(seed)
     weights = np.random.default_rng(seed + 1).uniform(0.5, 2.0, size=y.size)
-    ours = GLMRegressor(family="poisson", alpha=alpha).fit(X, y, sample_weight=weights)
+    ours = GLMRegressor(family="poisson", alpha=alpha, tol=1e-14).fit(X, y, sample_weight=weights)
     theirs = PoissonRegressor(alpha=alpha, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(
         X, y, sample_weight=weights)
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-8)
@@ -232,6 +232,7 @@ def test_bad_parameters_are_refused() -> None:
 ], ids=["gaussian-lasso-cv", "poisson-enet-cv1se", "binomial-lasso-standardized-cv"])
 def test_cv_selects_a_grid_alpha_reproducibly(seed: int, estimator: Any, data: Any) -> None:
     X, y = data(seed)
+    estimator = clone(estimator).set_params(tol=1e-14)  # the kept model and the single fit, each to the optimum
     first, second = clone(estimator).fit(X, y), clone(estimator).fit(X, y)
     assert np.all(np.diff(first.alphas_) < 0)
     assert first.alpha_ in first.alphas_
@@ -248,7 +249,7 @@ def test_cv_selects_a_grid_alpha_reproducibly(seed: int, estimator: Any, data: A
     np.testing.assert_array_equal(first.coef_, first.coef_path_[chosen])
     # the kept model is the single fit at alpha_
     single = (GLMClassifier() if is_classifier(estimator) else GLMRegressor(family=first.family))
-    single.set_params(alpha=first.alpha_, l1_ratio=first.l1_ratio, standardize=first.standardize).fit(X, y)
+    single.set_params(alpha=first.alpha_, l1_ratio=first.l1_ratio, standardize=first.standardize, tol=1e-14).fit(X, y)
     np.testing.assert_allclose(single.coef_, first.coef_, rtol=1e-5, atol=1e-7)
 
 

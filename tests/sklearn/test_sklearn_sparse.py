@@ -183,7 +183,7 @@ def test_sparse_poisson_matches_poisson_regressor(seed: int, alpha: float) -> No
     zeros = np.zeros(y.size)
     theirs = PoissonRegressor(alpha=alpha, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(
         X, y, sample_weight=weights)
-    ours = GLMRegressor("poisson", alpha=alpha, tol=1e-12).fit(X, y, sample_weight=weights)
+    ours = GLMRegressor("poisson", alpha=alpha, tol=1e-16).fit(X, y, sample_weight=weights)
     _assert_same_objective(_objective("poisson", X, y, weights, zeros, ours.coef_, ours.intercept_, alpha, 0.0),
                            _objective("poisson", X, y, weights, zeros, theirs.coef_, theirs.intercept_, alpha, 0.0))
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-8)

@@ -126,7 +126,7 @@ def test_path_with_one_slope_per_level_equals_dense(seed, mode, family_name):
     problem = make_problem(X, effects, family_name, None, rng)
     dense = X.toarray()
     penalty = Penalty(0.0, 1.0, np.ones(X.shape[1]), dense.std(axis=0))
-    control = CDControl(tol=1e-12, inner_tol=1e-14, mode=mode)
+    control = CDControl(tol=1e-18, mode=mode)
     path_blocks, _ = fit_path(problem, penalty, n_alphas=10, alpha_min_ratio=1e-3, control=control, early_stop=False)
     path_dense, _ = fit_path(dense_twin(problem), penalty, n_alphas=10, alpha_min_ratio=1e-3, control=control,
                              early_stop=False)
@@ -327,7 +327,7 @@ def test_path_on_blocks_equals_dense_and_satisfies_kkt(seed, mode, family_name, 
     scales = np.sqrt((problem.weights / problem.weights.sum()) @ np.square(dense - problem.weights @ dense
                                                                          / problem.weights.sum()))
     penalty = Penalty(0.0, l1_ratio, factors, scales)
-    control = CDControl(tol=1e-12, inner_tol=1e-14, mode=mode)
+    control = CDControl(tol=1e-18, mode=mode)
     path_blocks, _ = fit_path(problem, penalty, n_alphas=12, alpha_min_ratio=1e-3, control=control, early_stop=False)
     path_dense, _ = fit_path(dense_twin(problem), penalty, n_alphas=12, alpha_min_ratio=1e-3, control=control,
                              early_stop=False)
@@ -369,7 +369,7 @@ def test_path_with_a_large_factor_and_no_standardization(seed, mode):
     problem = make_problem(X, effects, "poisson", None, rng)
     dense = X.toarray()
     penalty = Penalty(0.0, 1.0, np.ones(X.shape[1]), np.ones(X.shape[1]))
-    control = CDControl(tol=1e-12, inner_tol=1e-14, mode=mode)
+    control = CDControl(tol=1e-18, mode=mode)
     path, _ = fit_path(problem, penalty, n_alphas=8, alpha_min_ratio=0.02, control=control, early_stop=False)
     reference, _ = fit_path(dense_twin(problem), penalty, n_alphas=8, alpha_min_ratio=0.02, control=control,
                             early_stop=False)
@@ -392,7 +392,7 @@ def test_fit_penalized_from_the_null_fit(seed, mode, family_name):
     b0, eta, mu = _null_state(problem)
     null_gradient = score_gradient(problem, dense, eta, mu)
     penalty = Penalty(0.2 * np.abs(null_gradient).max(), 0.8, np.ones(p), np.ones(p))
-    control = CDControl(tol=1e-12, inner_tol=1e-14, mode=mode)
+    control = CDControl(tol=1e-18, mode=mode)
     outputs = []
     for design in (problem, dense_twin(problem)):
         start = PenalizedState(coef=np.zeros(p), intercept=b0, eta=eta.copy(), mu=mu.copy())

@@ -41,6 +41,11 @@ SELF_RTOL, SELF_ATOL = 1e-5, 1e-6
 OBJECTIVE_RTOL = 1e-8
 KKT_TOL = 1e-6
 
+#: reference comparisons solve to the rounding floor; at the default ``tol`` a penalized fit stops at a relative
+#: objective gap of about 1e-8 (tests/solvers/test_optimality.py checks that bound)
+TIGHT_TOL = 1e-14
+
+
 
 # --------------------------------------------------------------------------- data and NumPy references
 def make_data(seed: int, family: str, n: int = 100, p: int = 6) -> pd.DataFrame:
@@ -116,7 +121,7 @@ def arrays(data: pd.DataFrame, weighted: bool, columns: list[str] = COLUMNS) -> 
 
 
 def path_of(data: pd.DataFrame, family: str, **kwargs: object) -> gg.PathResult:
-    return gg.glm_path(FORMULA, data, family, **kwargs)
+    return gg.glm_path(FORMULA, data, family, **{"tol": TIGHT_TOL, **kwargs})
 
 
 # --------------------------------------------------------------------------- 4. KKT conditions along the path
@@ -197,10 +202,10 @@ def test_path_start_and_monotone_deviance(seed: int, family: str, standardize: b
     np.testing.assert_allclose(intercepts[0], null_intercept, rtol=1e-8, atol=1e-10)
 
     below = gg.glm(FORMULA, data, family, alpha=alphas[0] * (1 - 1e-6), l1_ratio=l1_ratio,
-                   standardize=standardize, weights=weights)
+                   standardize=standardize, weights=weights, tol=TIGHT_TOL)
     assert np.count_nonzero(below.params[COLUMNS].to_numpy()) >= 1
     above = gg.glm(FORMULA, data, family, alpha=alphas[0] * (1 + 1e-6), l1_ratio=l1_ratio,
-                   standardize=standardize, weights=weights)
+                   standardize=standardize, weights=weights, tol=TIGHT_TOL)
     assert np.all(above.params[COLUMNS].to_numpy() == 0.0)
 
     expected_deviance = np.array([deviance(family, X, y, w, b0, b) for b0, b in zip(intercepts, coefs)])
@@ -270,7 +275,7 @@ def test_ridge_path_is_closed_form(seed: int, standardize: bool, weighted: bool)
         np.testing.assert_allclose(row[COLUMNS].to_numpy(), b, rtol=SELF_RTOL, atol=1e-6)
         np.testing.assert_allclose(row["Intercept"], ybar - xbar @ b, rtol=SELF_RTOL, atol=1e-6)
         fit = gg.glm(FORMULA, data, "gaussian", alpha=alpha, l1_ratio=0.0, standardize=standardize,
-                     weights="w" if weighted else None)
+                     weights="w" if weighted else None, tol=TIGHT_TOL)
         np.testing.assert_allclose(fit.params[COLUMNS].to_numpy(), b, rtol=SELF_RTOL, atol=1e-6)
 
 
@@ -301,7 +306,7 @@ def test_fit_at(seed: int, family: str, l1_ratio: float) -> None:
         np.testing.assert_allclose(at.params.to_numpy(), path.coefs.iloc[index].to_numpy(), rtol=1e-6, atol=1e-6)
         assert_same_solution(family, data, at.params, path.coefs.iloc[index], alpha=alpha, **options)
     for alpha in (float(np.sqrt(path.alphas[3] * path.alphas[4])), float(path.alphas[-1]) * 0.7):
-        single = gg.glm(FORMULA, data, family, alpha=alpha, l1_ratio=l1_ratio, weights="w")
+        single = gg.glm(FORMULA, data, family, alpha=alpha, l1_ratio=l1_ratio, weights="w", tol=TIGHT_TOL)
         assert_same_solution(family, data, path.fit_at(alpha).params, single.params, alpha=alpha, **options)
 
 
@@ -316,7 +321,7 @@ def test_default_alpha_min_ratio(n: int, p: int, ratio: float) -> None:
     data = make_data(0, "gaussian", n=n, p=p)
     data["y"] = data["y"] + np.random.default_rng(1).standard_normal(n) * 3.0  # noisy: no near-perfect fit
     formula = "y ~ " + " + ".join(f"x{j}" for j in range(p))
-    path = gg.glm_path(formula, data, "gaussian", n_alphas=4)
+    path = gg.glm_path(formula, data, "gaussian", n_alphas=4, tol=TIGHT_TOL)
     assert len(path.alphas) == 4
     np.testing.assert_allclose(path.alphas[-1] / path.alphas[0], ratio, rtol=1e-10)
     np.testing.assert_allclose(path.alphas, path.alphas[0] * np.geomspace(1, ratio, 4), rtol=1e-10)
@@ -335,7 +340,7 @@ def test_user_grid_fitted_in_full_and_decreasing(family: str) -> None:
     np.testing.assert_array_equal(path.coefs.index.to_numpy(), np.sort(grid)[::-1])
     assert np.all(path.coefs.iloc[0][COLUMNS].to_numpy() == 0.0)
     for alpha, (_, row) in zip(path.alphas, path.coefs.iterrows()):
-        single = gg.glm(FORMULA, data, family, alpha=float(alpha), l1_ratio=1.0)
+        single = gg.glm(FORMULA, data, family, alpha=float(alpha), l1_ratio=1.0, tol=TIGHT_TOL)
         assert_same_solution(family, data, row, single.params, alpha=float(alpha), l1_ratio=1.0, standardize=True,
                              weighted=False)
 
@@ -354,9 +359,9 @@ def test_penalty_factor_by_term_name(seed: int) -> None:
     data["y"] = data["y"] + data["g"].map({"a": 0.0, "b": 1.0, "c": -0.5, "d": 0.25})
     formula = FORMULA + " + C(g)"
     level_columns = ["C(g)[T.b]", "C(g)[T.c]", "C(g)[T.d]"]
-    by_term = gg.glm_path(formula, data, "gaussian", n_alphas=15, penalty_factor={"C(g)": 0.0, "x1": 2.0})
+    by_term = gg.glm_path(formula, data, "gaussian", n_alphas=15, penalty_factor={"C(g)": 0.0, "x1": 2.0}, tol=TIGHT_TOL)
     by_column = gg.glm_path(formula, data, "gaussian", n_alphas=15,
-                            penalty_factor={**{c: 0.0 for c in level_columns}, "x1": 2.0})
+                            penalty_factor={**{c: 0.0 for c in level_columns}, "x1": 2.0}, tol=TIGHT_TOL)
     assert sorted(by_term.coefs.columns) == sorted(["Intercept"] + COLUMNS + level_columns)
     np.testing.assert_allclose(by_term.alphas, by_column.alphas, rtol=1e-12)
     np.testing.assert_allclose(by_term.coefs.to_numpy(), by_column.coefs[by_term.coefs.columns].to_numpy(),
@@ -383,9 +388,9 @@ def test_penalty_factor_unknown_name(entry: str) -> None:
     data = make_data(0, "gaussian")
     pattern = entry.replace("(", r"\(").replace(")", r"\)")
     with pytest.raises(ValueError, match=pattern):
-        gg.glm_path(FORMULA, data, "gaussian", penalty_factor={entry: 0.0})
+        gg.glm_path(FORMULA, data, "gaussian", penalty_factor={entry: 0.0}, tol=TIGHT_TOL)
     with pytest.raises(ValueError, match=pattern):
-        gg.glm(FORMULA, data, "gaussian", alpha=0.1, l1_ratio=1.0, penalty_factor={entry: 0.0})
+        gg.glm(FORMULA, data, "gaussian", alpha=0.1, l1_ratio=1.0, penalty_factor={entry: 0.0}, tol=TIGHT_TOL)
 
 
 # --------------------------------------------------------------------------- 6. invariances (hypothesis)
@@ -427,8 +432,8 @@ def test_permuting_columns_permutes_solution(order: list[str], seed: int, family
     """The objective is a sum over columns, so reordering the formula's terms reorders the solution."""
     data = small_data(seed, family)
     kwargs = dict(alpha=alpha, l1_ratio=l1_ratio, standardize=standardize, weights="w")
-    base = gg.glm(SMALL_FORMULA, data, family, **kwargs)
-    permuted = gg.glm("y ~ " + " + ".join(order), data, family, **kwargs)
+    base = gg.glm(SMALL_FORMULA, data, family, tol=TIGHT_TOL, **kwargs)
+    permuted = gg.glm("y ~ " + " + ".join(order), data, family, tol=TIGHT_TOL, **kwargs)
     assert list(permuted.params.index) == ["Intercept"] + list(order)
     assert_same_solution(family, data, permuted.params[base.params.index], base.params, alpha=alpha,
                          l1_ratio=l1_ratio, standardize=standardize, weighted=True, columns=SMALL)
@@ -441,9 +446,9 @@ def test_duplicated_rows_equal_freq_weights_two(seed: int, family: str, l1_ratio
     """Every row twice ≡ ``freq_weights=2``: the same deviance sum, W and weighted moments (hence s_j)."""
     data = small_data(seed, family)
     kwargs = dict(alpha=alpha, l1_ratio=l1_ratio, standardize=standardize)
-    doubled = gg.glm(SMALL_FORMULA, pd.concat([data, data], ignore_index=True), family, **kwargs)
+    doubled = gg.glm(SMALL_FORMULA, pd.concat([data, data], ignore_index=True), family, tol=TIGHT_TOL, **kwargs)
     data["fw"] = 2.0
-    counted = gg.glm(SMALL_FORMULA, data, family, freq_weights="fw", **kwargs)
+    counted = gg.glm(SMALL_FORMULA, data, family, freq_weights="fw", tol=TIGHT_TOL, **kwargs)
     assert_same_solution(family, data, counted.params, doubled.params, alpha=alpha, l1_ratio=l1_ratio,
                          standardize=standardize, weighted=False, columns=SMALL)
 
@@ -486,9 +491,9 @@ def test_ridge_on_duplicated_columns(seed: int, family: str, alpha: float, stand
     copies = [f"{c}_copy" for c in SMALL]
     for c, d in zip(SMALL, copies):
         data[d] = data[c]
-    single = gg.glm(SMALL_FORMULA, data, family, alpha=alpha / 2, l1_ratio=0.0, standardize=standardize)
+    single = gg.glm(SMALL_FORMULA, data, family, alpha=alpha / 2, l1_ratio=0.0, standardize=standardize, tol=TIGHT_TOL)
     doubled = gg.glm("y ~ " + " + ".join(SMALL + copies), data, family, alpha=alpha, l1_ratio=0.0,
-                     standardize=standardize)
+                     standardize=standardize, tol=TIGHT_TOL)
     X, y, w = arrays(data, False, SMALL)
     X2 = data[SMALL + copies].to_numpy()
     value_single = objective(family, X, y, w, float(single.params["Intercept"]), single.params[SMALL].to_numpy(),
