@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..formula import VARIABLE_ROLES, DesignMatrix, DesignSpec, FormulaContext
-from ..model import Penalty
+from ..model import Family, Penalty
 from ..results import CVResult, GLMResult, PathResult, PenaltySettings, build_result
 from ..solvers import (
     CDControl,
@@ -102,6 +102,19 @@ class PathRefitter:
         return self._edf
 
 
+def path_log_likelihoods(family: Family, problem: GLMProblem, design: DesignMatrix, path: PathFit) -> FloatArray:
+    """R's log-likelihood at every alpha: evaluated once and shifted by half the deviance changes where the
+    family's likelihood follows its deviance (:meth:`~glmgen.model.Family.log_likelihood_follows_deviance`),
+    else at each alpha."""
+    def exact(mu: FloatArray) -> float:
+        return family.log_likelihood(problem.y, mu, design.weights, design.trials, design.freq_weights)
+
+    if not path.outputs or not family.log_likelihood_follows_deviance(problem.y, design.weights, design.trials):
+        return np.array([exact(o.mu) for o in path.outputs])
+    deviances = path.deviances
+    return exact(path.outputs[0].mu) - 0.5 * (deviances - deviances[0])
+
+
 def build_path_result(
     spec: DesignSpec,
     design: DesignMatrix,
@@ -121,10 +134,7 @@ def build_path_result(
     family = problem.family
     names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
     values = path.coefs if not spec.fit_intercept else np.column_stack([path.intercepts, path.coefs])
-    loglik = np.array([
-        family.log_likelihood(problem.y, o.mu, design.weights, design.trials, design.freq_weights)
-        for o in path.outputs
-    ])
+    loglik = path_log_likelihoods(family, problem, design, path)
     used = design.weights > 0
     null = null_model(problem, IRLSControl())
     refits = PathRefitter(data=data, fit_kwargs=fit_kwargs, context=context, design=design, problem=problem,

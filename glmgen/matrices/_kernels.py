@@ -80,3 +80,17 @@ def weighted_sums_and_squares(
             square += weighted * data[k]
         sums[j] = total
         squares[j] = square
+
+
+@numba.njit(cache=True, fastmath={"reassoc"})
+def weighted_column_sums(
+    X: npt.NDArray[np.float64], v: npt.NDArray[np.float64], columns: npt.NDArray[np.int64],
+    out: npt.NDArray[np.float64],
+) -> None:
+    r"""``out[k] = sum_i v_i X[i, columns[k]]`` for a Fortran-ordered ``X``: only the listed columns are read."""
+    for k in range(columns.shape[0]):
+        j = columns[k]
+        total = 0.0
+        for i in range(X.shape[0]):
+            total += v[i] * X[i, j]
+        out[k] = total

@@ -127,6 +127,12 @@ class Family(Stateless):
         """Maximised log-likelihood as R's ``logLik.glm`` reports it."""
         raise NotImplementedError
 
+    def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
+        """Whether ``log_likelihood(mu) + deviance(mu) / 2`` is the same for every ``mu`` (no dispersion, and
+        the likelihood sees the response the deviance sees): then a path's log-likelihoods follow from its
+        deviances and one exact evaluation."""
+        return False
+
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
         """R's ``mustart``."""
         raise NotImplementedError
@@ -251,6 +257,11 @@ class Binomial(Family):
                         - special.gammaln(size - successes + 1.0))
         return float(np.dot(freq_weights[used] * weights[used] / m_used, log_pmf))
 
+    def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
+        # R's likelihood rounds the successes m y: it follows the deviance when they are whole numbers.
+        m = trials if np.any(trials > 1) else weights
+        return bool(np.all(np.round(m * y) == m * y))
+
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
         return (weights * y + 0.5) / (weights + 1.0)
 
@@ -343,6 +354,9 @@ class Poisson(Family):
         log_pmf[positive] = (-_stirling_error(y_positive) - _bd0(y_positive, np.asarray(mu, dtype=float)[positive])
                              - 0.5 * np.log(2.0 * math.pi * y_positive))
         return float(np.dot(freq_weights * weights, log_pmf))
+
+    def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
+        return True  # log p(y; mu) = -stirlerr(y) - log(2 pi y) / 2 - d(y, mu) / 2
 
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
         return np.asarray(y, dtype=float) + 0.1

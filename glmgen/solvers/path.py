@@ -181,7 +181,7 @@ def _fit_path(
             )
         outputs.append(output)
         notices.extend(output.notices)
-        state = PenalizedState(output.coef, output.intercept, output.eta, output.mu)
+        state = PenalizedState(output.coef, output.intercept, output.eta, output.mu, deviance=output.deviance)
         previous_alpha = alpha
         if early_stop and _should_stop(outputs, null_deviance):
             break

@@ -154,13 +154,14 @@ class GramCache:
 @dataclass
 class PenalizedState:
     """A solution (or warm start): coefficients, intercept, linear predictor and mean; ``working`` caches the
-    IRLS working weights and response at ``eta`` (:func:`working_at`)."""
+    IRLS working weights and response at ``eta`` (:func:`working_at`), ``deviance`` the (checked) deviance."""
 
     coef: FloatArray
     intercept: float
     eta: FloatArray
     mu: FloatArray
     working: tuple[FloatArray, FloatArray] | None = field(default=None, repr=False)
+    deviance: float | None = None
 
 
 def working_at(problem: GLMProblem, state: PenalizedState) -> tuple[FloatArray, FloatArray]:
@@ -194,9 +195,11 @@ def objective(problem: GLMProblem, penalty: Penalty, state: PenalizedState) -> f
 
 
 def _objective_and_deviance(problem: GLMProblem, penalty: Penalty, state: PenalizedState) -> tuple[float, float]:
-    """:func:`objective` and the deviance at ``state`` (both infinite outside the valid ranges)."""
-    deviance = problem.checked_deviance(state.eta, state.mu)
-    return deviance / (2.0 * problem.weights.sum()) + penalty.value(state.coef), deviance
+    """:func:`objective` and the deviance at ``state`` (both infinite outside the valid ranges); the deviance
+    is computed once per state (along a path the next alpha starts from the last state)."""
+    if state.deviance is None:
+        state.deviance = problem.checked_deviance(state.eta, state.mu)
+    return state.deviance / (2.0 * problem.weights.sum()) + penalty.value(state.coef), state.deviance
 
 
 def _state_from(problem: GLMProblem, coef: FloatArray, intercept: float, active: IntArray) -> PenalizedState:
@@ -220,6 +223,8 @@ class InnerStep:
     curvature: FloatArray
     intercept_curvature: float
     hessian: FloatArray | None = None
+    #: the linear predictor at the new coefficients, where the solver knows it without a pass over ``X``
+    eta: FloatArray | None = None
 
 
 def _inner_solve(
@@ -284,7 +289,9 @@ def _inner_solve(
                                     control.max_sweeps)
     else:
         sweeps = _kernels.cd_naive(X, u, x_mean, x_var, resid, coef, l1, l2, active, tol, control.max_sweeps)
-    return InnerStep(coef, z_mean - float(x_mean @ coef), sweeps, x_var[active], h_0)
+    # resid = (z - z_mean) - Xc b, and b0 = z_mean - x_mean' b, so eta = offset + b0 + X b = offset + z - resid.
+    return InnerStep(coef, z_mean - float(x_mean @ coef), sweeps, x_var[active], h_0,
+                     eta=problem.offset + z - resid)
 
 
 def _inner_tolerance(objective_value: float, null_objective: float, tol: float, previous_kkt: float,
@@ -346,14 +353,16 @@ def _irls_on(
         tol = _inner_tolerance(current, null_objective, control.tol, kkt, active.size)
         step = _inner_solve(problem, penalty, state, active, tol, control, mode, cache)
         coef, intercept = step.coef, step.intercept
-        candidate = _state_from(problem, coef, intercept, active)
+        eta = step.eta if step.eta is not None else _state_from(problem, coef, intercept, active).eta
+        candidate = PenalizedState(coef, intercept, eta, problem.link.inverse(eta))
         value, deviance = _objective_and_deviance(problem, penalty, candidate)
         shrink = 1.0
         while not value <= current * (1 + 1e-13) + 1e-300 and shrink > 2.0**-30:
-            shrink *= 0.5
+            shrink *= 0.5  # eta is linear in the coefficients: halve along the same segment
             coef = state.coef + shrink * (step.coef - state.coef)
             intercept = state.intercept + shrink * (step.intercept - state.intercept)
-            candidate = _state_from(problem, coef, intercept, active)
+            partial = state.eta + shrink * (eta - state.eta)
+            candidate = PenalizedState(coef, intercept, partial, problem.link.inverse(partial))
             value, deviance = _objective_and_deviance(problem, penalty, candidate)
         if not math.isfinite(value):
             raise no_finite_fit(problem, "penalized IRLS")

@@ -223,11 +223,9 @@ class WeightedLeastSquares:
             rhs = np.asarray((v * (z - z_mean)) @ self._blocks, dtype=float)
             return gram, rhs, x_mean, z_mean, total
         assert isinstance(self.X, np.ndarray)
-        x_mean = column_means(self.X, v, self.fit_intercept)
-        x_mean = x_mean if self.columns is None else x_mean[self.columns]
-        gram, rhs = dense_gram(self.X, v, x_mean, z - z_mean,
-                               columns=None if self.columns is None else np.asarray(self.columns, dtype=np.int64),
-                               work=self.work)
+        columns = None if self.columns is None else np.asarray(self.columns, dtype=np.int64)
+        x_mean = column_means(self.X, v, self.fit_intercept, columns)
+        gram, rhs = dense_gram(self.X, v, x_mean, z - z_mean, columns=columns, work=self.work)
         return gram, rhs, x_mean, z_mean, total
 
     def solve(self, z: FloatArray, v: FloatArray) -> WLSStep:
