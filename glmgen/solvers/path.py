@@ -69,8 +69,16 @@ class PathFit:
 
 
 def null_state(problem: GLMProblem, penalty: Penalty) -> PenalizedState:
-    """The fit with every penalized coefficient at zero (unpenalized columns and intercept fitted)."""
+    """The fit with every penalized coefficient at zero (unpenalized columns and intercept fitted).
+
+    With nothing but an intercept and no offset it is closed-form: ``mu`` is the weighted mean response.
+    """
     free = penalty.factors == 0
+    if problem.fit_intercept and not free.any() and not np.any(problem.offset):
+        mean = float(np.dot(problem.weights, problem.y) / problem.weights.sum())
+        intercept = float(problem.link.link(np.array([mean]))[0])
+        return PenalizedState(coef=np.zeros(problem.X.shape[1]), intercept=intercept,
+                              eta=np.full_like(problem.y, intercept), mu=np.full_like(problem.y, mean))
     sub = GLMProblem(
         X=problem.X[:, free], y=problem.y, weights=problem.weights, offset=problem.offset,
         family=problem.family, link=problem.link, fit_intercept=problem.fit_intercept,

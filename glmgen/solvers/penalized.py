@@ -63,8 +63,9 @@ IntArray = npt.NDArray[np.int64]
 KKT_SLACK = 1e-9
 #: Gram-mode sweeps cost O(|working set|^2), not O(n): solve those 1e4 times tighter
 GRAM_TOL_FACTOR = 1e-4
-#: a categorical Gram form is densified over at most this many active columns for the optimality check
-DENSE_HESSIAN_COLUMNS = 1000
+#: the optimality check uses the full Hessian of at most this many active columns (a categorical Gram form is
+#: densified for it), the diagonal of larger ones (a p x p solve per IRLS step would cost more than the step)
+DENSE_HESSIAN_COLUMNS = 500
 #: the share of ``tol`` an IRLS step's coordinate descent aims at (:func:`_inner_tolerance`)
 INNER_FRACTION = 10.0
 #: far from the optimum an IRLS step is solved to this fraction of the last KKT residual only ...
@@ -250,7 +251,7 @@ def _inner_solve(
         newton_polish(gram, cache.q[active], l1[active], l2[active], beta)
         coef[active] = beta
         return InnerStep(coef, cache.z_mean - float(cache.x_mean[active] @ beta), sweeps, np.diag(gram).copy(),
-                         0.0, gram)
+                         0.0, gram if active.size <= DENSE_HESSIAN_COLUMNS else None)
     v, z = working_at(problem, state)
     u = v / problem.weights.sum()
     total = float(u.sum())
