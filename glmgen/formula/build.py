@@ -40,6 +40,7 @@ from .parse import (
     check_response_not_predictor,
     check_safe_keywords,
     expand_dot,
+    is_plain_name,
     parse_response,
     referenced_names,
     rhs_terms,
@@ -102,8 +103,8 @@ def _offset_with_terms(offset: VariableInput, codes: list[str], data: pd.DataFra
 def _centred_splines(rhs: str, terms: list[patsy.Term], namespace: Mapping[str, Any]) -> tuple[str, list[patsy.Term]]:
     """``rhs`` and its terms with ``cr()``/``cc()``/``te()`` centred (:func:`center_splines`) when the model
     has an intercept; a function of the caller's named ``cr`` is not patsy's spline and is left alone."""
-    if all(term.factors for term in terms):
-        return rhs, terms
+    if all(term.factors for term in terms) or all(is_plain_name(f.code) for term in terms for f in term.factors):
+        return rhs, terms  # no intercept, or no call at all
     patsy_names = vars(patsy.builtins)
     shadowed = {name for name in ("cr", "cc", "te") if namespace.get(name, patsy_names[name]) is not patsy_names[name]}
     centred = center_splines(rhs, shadowed)

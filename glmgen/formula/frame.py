@@ -11,7 +11,7 @@ with messages that name the column, the row and the fix.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,10 +24,13 @@ from patsy.util import SortAnythingKey
 from .._validation import first_bad, quoted, suggestion
 from ..errors import DataError, FormulaError, InvalidParameterError
 from .context import FormulaContext
-from .parse import numeric_names, q_name, referenced_names
+from .parse import is_plain_name, numeric_names, q_name, referenced_names
 from .safety import restricted_namespace
 
 FloatArray = npt.NDArray[np.float64]
+#: rows x columns of the frame read at once by the whole-block operations (missing values, the numeric matrix):
+#: 16 MiB of float64, so that a tall frame is never copied whole
+CHUNK_CELLS = 2**21
 
 
 # --- the data frame -------------------------------------------------------------------------------
@@ -54,17 +57,60 @@ def check_frame(data: Any) -> pd.DataFrame:
 
 def used_columns(data: pd.DataFrame, codes: Sequence[str]) -> list[Any]:
     """The columns of ``data`` that ``codes`` (expressions, or column names) read, in the data's order."""
+    labels = data.columns.tolist()  # a list and a set: an Index lookup per code is slow for thousands of codes
+    present = set(labels)
     names: set[str] = set()
     for code in codes:
-        names |= {code} if code in data.columns else referenced_names(code)
-    return [c for c in data.columns if str(c) in names]
+        if code in present:
+            names.add(code)
+        else:
+            names |= referenced_names(code)
+    return [c for c in labels if str(c) in names]
+
+
+def column_dtypes(data: pd.DataFrame) -> dict[Any, Any]:
+    """Each column's dtype, read once for the frame (``data[column]`` makes a Series per call)."""
+    return dict(zip(data.columns.tolist(), data.dtypes.tolist()))
+
+
+def is_boolean(dtype: Any) -> bool:
+    """pandas' ``is_bool_dtype``, answered without pandas for a NumPy dtype."""
+    return dtype.kind == "b" if isinstance(dtype, np.dtype) else bool(pd.api.types.is_bool_dtype(dtype))
+
+
+def is_number(dtype: Any) -> bool:
+    """Whether ``dtype`` holds numbers, not booleans (pandas' ``is_numeric_dtype`` and not ``is_bool_dtype``),
+    NumPy's integers and floats answered without pandas."""
+    return (isinstance(dtype, np.dtype) and dtype.kind in "iuf") or (
+        not is_boolean(dtype) and bool(pd.api.types.is_numeric_dtype(dtype)))
+
+
+def is_number_or_boolean(dtype: Any) -> bool:
+    """Whether ``dtype`` holds numbers or booleans (pandas' ``is_numeric_dtype`` or ``is_bool_dtype``), NumPy's
+    integers, floats and booleans answered without pandas."""
+    return (isinstance(dtype, np.dtype) and dtype.kind in "biuf") or bool(
+        pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+
+
+def column_blocks(data: pd.DataFrame, columns: Sequence[Any]) -> Iterator[pd.DataFrame]:
+    """``data[columns]`` in consecutive blocks of about :data:`CHUNK_CELLS` cells, for whole-block work that
+    never copies all the columns of a tall frame at once."""
+    positions = data.columns.get_indexer(columns)
+    step = max(1, CHUNK_CELLS // max(1, len(data)))
+    for start in range(0, len(positions), step):
+        chunk = positions[start:start + step]
+        contiguous = bool(np.all(np.diff(chunk) == 1))  # a slice of the frame is a view, not a copy
+        yield data.iloc[:, slice(chunk[0], chunk[-1] + 1) if contiguous else chunk]
 
 
 def check_column_types(data: pd.DataFrame, columns: Sequence[Any]) -> None:
     """Refuse column types a model cannot use as they are: complex numbers, dates, durations, and object
     columns whose mixed value types make levels ambiguous (:func:`_check_mixed_levels`)."""
+    dtypes = column_dtypes(data)
     for column in columns:
-        name, dtype = str(column), data[column].dtype
+        name, dtype = str(column), dtypes[column]
+        if isinstance(dtype, np.dtype) and dtype.kind in "biuf":  # NumPy's numbers and booleans are all usable
+            continue
         if pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(data[column], skipna=True) in (
                 "mixed", "mixed-integer"):
             _check_mixed_levels(name, data[column])
@@ -117,13 +163,18 @@ def model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str]
     numpy booleans once their NA rows are gone. A pandas Categorical used as a treatment-coded factor
     gets as its reference level the first of its levels that has rows in ``data`` (:func:`with_levels`).
     """
-    categorical = {column: list(data[column].dtype.categories) for column in factor_columns(data, codes, ())
-                   if isinstance(data[column].dtype, pd.CategoricalDtype)}
-    numeric = set().union(*(numeric_names(code) if code not in data.columns else {code} for code in codes))
+    dtypes = column_dtypes(data)
+    has_categorical = any(isinstance(dtypes[column], pd.CategoricalDtype) for column in columns)
+    factors = factor_columns(data, codes, ()) if has_categorical else {}
+    categorical = {column: list(dtypes[column].categories) for column in factors
+                   if isinstance(dtypes[column], pd.CategoricalDtype)}
+    numeric = set().union(*(numeric_names(code) if code not in dtypes else {code} for code in codes))
     converted: dict[Any, npt.NDArray[Any]] = {}
     for column in columns:
+        dtype = dtypes[column]
+        if isinstance(dtype, np.dtype) and dtype.kind in "fb":  # NumPy's floats and booleans stay as they are
+            continue
         series = data[column]
-        dtype = series.dtype
         masked = isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biuf"
         if pd.api.types.is_bool_dtype(dtype):
             if masked and not series.isna().any():
@@ -147,6 +198,8 @@ def _treatment_factor(code: str) -> tuple[str, bool] | None:
     """``(column, wrapped)`` when ``code`` is a column used as a treatment-coded factor as it is: ``col``,
     ``Q("col")``, ``C(col)`` or ``C(col, Treatment(...))`` (``wrapped``: inside ``C``); else ``None``
     (other contrasts, ``levels=``, expressions: their levels stay learned from the rows fitted)."""
+    if is_plain_name(code):
+        return code, False
     try:
         node = ast.parse(code, mode="eval").body
     except SyntaxError:
@@ -175,6 +228,7 @@ def factor_columns(data: pd.DataFrame, factor_codes: Sequence[str], other_codes:
     ``C(column[, Treatment])`` (:func:`_treatment_factor`), and no response, weight or offset expression
     (``other_codes``) reads it. Boolean columns are left out: patsy always gives them both levels."""
     by_name = {str(c): c for c in data.columns}
+    dtypes = column_dtypes(data)
     excluded = set().union(*(referenced_names(code) for code in other_codes))
     uses: dict[str, list[bool | None]] = {}  # per column and term reading it: inside C(), bare, or other (None)
     for code in factor_codes:
@@ -182,7 +236,7 @@ def factor_columns(data: pd.DataFrame, factor_codes: Sequence[str], other_codes:
         for name in referenced_names(code) & by_name.keys():
             uses.setdefault(name, []).append(factor[1] if factor is not None and factor[0] == name else None)
     return {by_name[name]: all(wrapped) for name, wrapped in uses.items()
-            if name not in excluded and None not in wrapped and not pd.api.types.is_bool_dtype(data[by_name[name]])}
+            if name not in excluded and None not in wrapped and not is_boolean(dtypes[by_name[name]])}
 
 
 def factor_levels(
@@ -249,15 +303,18 @@ def rows_to_keep(
     Returns the mask, the number of rows dropped and a message naming the
     columns; with ``na_action="raise"`` any NA raises instead.
     """
-    # Column by column: one n-vector at a time, never a copy of the used columns.
-    masks = {str(c): data[c].isna().to_numpy() for c in columns}
-    masks |= {f"{role} array": pd.isna(np.asarray(values, dtype=float)) for role, values in arrays.items()}
     any_missing = np.zeros(len(data), dtype=bool)
-    for mask in masks.values():
-        any_missing |= mask
+    counts: dict[str, int] = {}
+    for block in column_blocks(data, columns):
+        missing = block.isna().to_numpy()
+        any_missing |= missing.any(axis=1)
+        counts |= dict(zip(map(str, block.columns.tolist()), missing.sum(axis=0).tolist()))
+    for role, values in arrays.items():
+        missing = pd.isna(np.asarray(values, dtype=float))
+        any_missing |= missing
+        counts[f"{role} array"] = int(missing.sum())
     if not any_missing.any():
         return ~any_missing, 0, None
-    counts = {name: int(mask.sum()) for name, mask in masks.items()}
     per_column = ", ".join(f"{c!r} ({n})" for c, n in counts.items() if n > 0)
     n_dropped, first_row = first_bad(any_missing, data.index)
     message = f"{n_dropped} of {len(data)} rows with missing values in {per_column} (first: row {first_row})"

@@ -22,12 +22,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import patsy
+import patsy.builtins
 from patsy.design_info import FactorInfo, SubtermInfo
 
 from ..errors import UnsafeFormulaError
 from ..matrices import Block, CategoricalBlock, Matrix, ModelMatrix
-from .frame import FloatArray, patsy_error
-from .parse import referenced_names
+from .frame import (
+    FloatArray,
+    column_blocks,
+    column_dtypes,
+    is_number,
+    patsy_error,
+)
+from .parse import is_plain_name, referenced_names
 from .safety import GLMGEN_FUNCTIONS, PATSY_FUNCTIONS, check_expression_is_safe
 
 #: rows x columns per patsy call when a design matrix is filled chunk by chunk (16 MiB of float64)
@@ -86,18 +93,56 @@ def numeric_design_info(terms: Sequence[patsy.Term], env: patsy.EvalEnvironment)
     factor_infos = {}
     codings: OrderedDict[patsy.Term, list[SubtermInfo]] = OrderedDict()
     names = []
+    states = FactorStates(env)
     for term in sorted(terms, key=lambda t: len(t.factors)):  # patsy puts the intercept first
         for factor in term.factors:
-            state: dict[str, Any] = {}
-            factor.memorize_passes_needed(state, env)
-            factor_infos[factor] = FactorInfo(factor, "numerical", state, num_columns=1)
+            factor_infos[factor] = FactorInfo(factor, "numerical", states.state(factor), num_columns=1)
         codings[term] = [SubtermInfo(list(term.factors), {}, 1)]
         names.append(term.name())
-    return patsy.DesignInfo(names, factor_infos=factor_infos, term_codings=codings)
+    return _one_column_design_info(names, factor_infos, codings)
+
+
+def _one_column_design_info(names: list[str], factor_infos: dict[patsy.EvalFactor, FactorInfo],
+                            codings: OrderedDict[patsy.Term, list[SubtermInfo]]) -> patsy.DesignInfo:
+    """``patsy.DesignInfo(names, factor_infos=..., term_codings=...)`` for terms of one column each, named
+    ``names`` (consistent by construction), without patsy's consistency checks, which hash every term a
+    dozen times (most of the cost of a 5,000-term design). The same attributes as patsy's object."""
+    design_info = object.__new__(patsy.DesignInfo)
+    design_info.column_name_indexes = OrderedDict(zip(names, range(len(names))))
+    design_info.factor_infos = factor_infos
+    design_info.term_codings = codings
+    design_info.term_slices = OrderedDict((term, slice(i, i + 1)) for i, term in enumerate(codings))
+    design_info.term_name_slices = OrderedDict(zip(names, design_info.term_slices.values()))
+    return design_info
+
+
+class FactorStates:
+    """What ``EvalFactor.memorize_passes_needed`` learns about a factor's code in ``env``, without re-reading
+    a bare column name (thousands of them in ``y ~ .`` on wide data)."""
+
+    def __init__(self, env: patsy.EvalEnvironment) -> None:
+        self._env = env
+        # patsy evaluates a factor in the caller's names and its builtins, keeping only the names the code reads
+        builtins = {name: getattr(patsy.builtins, name) for name in patsy.builtins.__all__}
+        self._visible = env.with_outer_namespace(builtins)
+        self._namespace = self._visible.namespace
+        self._nothing = self._visible.subset([])
+
+    def state(self, factor: patsy.EvalFactor) -> dict[str, Any]:
+        """The state of a bare name that is not one of the visible names (it reads a data column, calls
+        nothing, so it has no transforms and its code is evaluated as it is) as patsy leaves it; patsy's own
+        for any other factor."""
+        state: dict[str, Any] = {}
+        if is_plain_name(factor.code) and factor.code not in self._namespace:
+            state.update(transforms={}, eval_env=self._nothing, eval_code=factor.code, memorize_code={}, pass_bins=[])
+        else:
+            factor.memorize_passes_needed(state, self._env)
+        return state
 
 
 def plain_numeric_columns(terms: Sequence[patsy.Term], data: pd.DataFrame) -> list[str] | None:
     """Column names when every term is one numeric (non-boolean) data column used as is, else ``None``."""
+    dtypes = column_dtypes(data)
     columns = []
     for term in terms:
         if not term.factors:
@@ -105,20 +150,19 @@ def plain_numeric_columns(terms: Sequence[patsy.Term], data: pd.DataFrame) -> li
         if len(term.factors) != 1:
             return None
         code = term.factors[0].code
-        if code not in data.columns:
-            return None
-        dtype = data[code].dtype
-        if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
+        if code not in dtypes or not is_number(dtypes[code]):
             return None
         columns.append(code)
     return columns
 
 
 def column_matrix(data: pd.DataFrame, columns: list[str]) -> FloatArray:
-    """``data[columns]`` as a column-major float matrix."""
+    """``data[columns]`` as a column-major float matrix, filled a block of columns at a time."""
     X = np.empty((len(data), len(columns)), order="F")
-    for j, column in enumerate(columns):
-        X[:, j] = data[column].to_numpy(dtype=float)
+    start = 0
+    for block in column_blocks(data, columns):
+        X[:, start:start + block.shape[1]] = block.to_numpy(dtype=np.float64)
+        start += block.shape[1]
     return X
 
 

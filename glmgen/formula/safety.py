@@ -22,6 +22,7 @@ import patsy
 
 from .._validation import suggestion
 from ..errors import FormulaError, UnsafeFormulaError
+from .parse import is_plain_name
 from .transforms import R_MATHS, lump
 
 #: patsy's formula functions a checked formula (safe=True, the CLI, a saved model) may call
@@ -134,6 +135,8 @@ def check_expression_is_safe(code: str) -> None:
             f"formula expression {code[:60]!r}... has {len(code)} characters; at most {MAX_EXPRESSION_CHARS} are "
             "allowed. Compute long expressions as data columns before fitting."
         )
+    if is_plain_name(code) and not code.startswith("_"):
+        return  # a name alone: it reads one value and runs nothing
     try:
         tree = ast.parse(code, mode="eval")
     except SyntaxError as exc:
@@ -160,6 +163,8 @@ def check_formula_size(formula: str) -> None:
     if len(formula) > MAX_FORMULA_CHARS:
         raise UnsafeFormulaError(f"formula {formula[:60]!r}... has {len(formula):,} characters; at most "
                                  f"{MAX_FORMULA_CHARS:,} are allowed.")
+    if "*" not in formula and ":" not in formula:
+        return  # no products: a term per name or number, at most one per two characters, within the bound
     try:
         tree = patsy.parse_formula.parse_formula(formula)
     except patsy.PatsyError:
@@ -209,6 +214,8 @@ def _term_bound(node: Any) -> int:
 def expression_names(code: str) -> tuple[set[str], set[str]]:
     """The bare names an expression reads as values, and the names it quotes with ``Q('...')``: what must be
     data columns when only the data, NumPy and patsy's functions are meant to be visible."""
+    if is_plain_name(code):
+        return ({code} - _NUMPY_NAMES - CONTRASTS), set()
     tree = ast.parse(code, mode="eval")
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called
@@ -224,10 +231,11 @@ def check_expressions_fit_data(codes: list[str], data: Any) -> None:
     so a loaded model's expressions see only the data, NumPy and patsy's functions (not Python's builtins
     such as ``open``, nor ``Q('__builtins__')``); and :class:`UnsafeFormulaError` if an expression reading a
     text column can make its values more than ``MAX_TEXT_GROWTH`` times longer (``g * 5000``)."""
-    available = {str(c): c for c in data.columns}
+    available = {str(c): c for c in data.columns.tolist()}
+    columns = set(available)
     for code in codes:
         names, quoted = expression_names(code)
-        missing = sorted((names | quoted) - set(available))
+        missing = sorted((names | quoted) - columns)
         if missing:
             shown = ", ".join(repr(c) for c in sorted(available)[:8]) + (", ..." if len(available) > 8 else "")
             raise FormulaError(
@@ -236,10 +244,12 @@ def check_expressions_fit_data(codes: list[str], data: Any) -> None:
                 "CLI, a loaded model) may only name data columns; add the column to the data, or write values into "
                 "the formula (e.g. levels=['a', 'b'])."
             )
+        growth = 1 if is_plain_name(code) else _growth(ast.parse(code, mode="eval"), code)
+        if growth <= MAX_TEXT_GROWTH:
+            continue
         text = [name for name in names | quoted if not (pd.api.types.is_numeric_dtype(data[available[name]])
                                                         or pd.api.types.is_bool_dtype(data[available[name]]))]
-        growth = _growth(ast.parse(code, mode="eval"), code)
-        if text and growth > MAX_TEXT_GROWTH:
+        if text:
             raise UnsafeFormulaError(
                 f"formula expression {code[:80]!r} reads the text column {sorted(text)[0]!r} and can make its values "
                 f"{growth:,} times longer ('*' an integer repeats text, '+' joins it); at most {MAX_TEXT_GROWTH} "

@@ -32,8 +32,11 @@ from .frame import (
     FloatArray,
     check_column_types,
     check_frame,
+    column_dtypes,
     declare_levels,
     evaluate,
+    is_boolean,
+    is_number_or_boolean,
     model_frame,
     rows_to_keep,
     to_float_vector,
@@ -244,8 +247,11 @@ class DesignSpec:
         hint = "Check the data column and any transform in the formula (e.g. log of 0)."
         for block, columns in blocks:
             if isinstance(block, np.ndarray):
-                for j, name in enumerate(names[columns]):
-                    check_finite(f"design column {name!r}", block[:, j], data.index, hint)
+                # A column whose sum is finite has only finite values: look closer at the others only.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    sums = block.sum(axis=0)
+                for j in np.flatnonzero(~np.isfinite(sums)):
+                    check_finite(f"design column {names[columns][j]!r}", block[:, j], data.index, hint)
             elif isinstance(block, CategoricalBlock) and block.values is not None:  # g:x: x's values
                 check_finite(f"design columns {names[columns][0]!r}...", block.values, data.index, hint)
         return X
@@ -352,10 +358,12 @@ class DesignSpec:
         refuses a Categorical whose categories differ in order or number from training's, even when every
         value is a known level; unknown levels are still refused by :meth:`_check_levels`)."""
         converted: dict[str, Any] = {}
+        dtypes = column_dtypes(data)
         for factor, info in self.design_info.factor_infos.items():
             if info.type == "numerical":
                 code = factor.code
-                if code in data.columns and pd.api.types.is_bool_dtype(data[code].dtype) and not data[code].isna().any():
+                if (code in dtypes and is_boolean(dtypes[code])
+                        and not data[code].isna().any()):
                     converted[code] = data[code].to_numpy(dtype=float)
                 continue
             for name in referenced_names(factor.code) & {c for c in data.columns if isinstance(c, str)}:
@@ -366,18 +374,19 @@ class DesignSpec:
     def _check_new_columns(self, data: pd.DataFrame, columns: Sequence[Any]) -> None:
         """Refuse unusable column types, and text where the model was fitted on a numeric column."""
         check_column_types(data, columns)
+        dtypes = column_dtypes(data)
         for factor, info in self.design_info.factor_infos.items():
             if info.type != "numerical":
                 continue
-            name = factor.code if factor.code in data.columns else q_name(ast.parse(factor.code, mode="eval").body)
-            if name not in data.columns:
+            name = factor.code if factor.code in dtypes else q_name(ast.parse(factor.code, mode="eval").body)
+            if name not in dtypes:
                 continue
-            values = data[name]
-            if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
-                example = next(iter(values.dropna()), None)
+            dtype = dtypes[name]
+            if not is_number_or_boolean(dtype):
+                example = next(iter(data[name].dropna()), None)
                 raise DataError(
                     f"column {name!r} was numeric when the model was fitted, but the new data holds "
-                    f"{values.dtype} values (e.g. {example!r}). Convert it: df[{name!r}] = "
+                    f"{dtype} values (e.g. {example!r}). Convert it: df[{name!r}] = "
                     f"pd.to_numeric(df[{name!r}], errors='coerce') (values that are not numbers become missing)."
                 )
 

@@ -26,7 +26,8 @@ import patsy
 from patsy.design_info import FactorInfo, SubtermInfo
 
 from ..errors import ModelFileError
-from .matrix import indicator_columns
+from .matrix import FactorStates, indicator_columns
+from .parse import is_plain_name, name_factor
 from .safety import check_expression_is_safe
 from .transforms import Lump
 
@@ -182,14 +183,13 @@ def expected_column_names(saved: dict[str, Any]) -> list[str]:
     return names
 
 
-def _restore_factor(entry: dict[str, Any], eval_env: patsy.EvalEnvironment,
+def _restore_factor(entry: dict[str, Any], states: FactorStates,
                     path: str) -> tuple[patsy.EvalFactor, FactorInfo]:
     """The factor of a checked file entry, its transforms rebuilt by patsy from the (re-checked) code."""
     check_expression_is_safe(entry["code"])
-    factor = patsy.EvalFactor(entry["code"])
-    state: dict[str, Any] = {}
+    factor = name_factor(entry["code"]) if is_plain_name(entry["code"]) else patsy.EvalFactor(entry["code"])
     try:
-        factor.memorize_passes_needed(state, eval_env)
+        state = states.state(factor)
     except patsy.PatsyError as exc:
         raise ModelFileError(f"model file field '{path}.code': patsy cannot read {entry['code']!r} ({exc}).") from None
     saved = entry["transforms"]
@@ -220,8 +220,9 @@ def design_info_from_dict(saved: dict[str, Any], eval_env: patsy.EvalEnvironment
     checking every expression again first."""
     factors: dict[str, patsy.EvalFactor] = {}
     factor_infos = {}
+    states = FactorStates(eval_env)
     for i, entry in enumerate(saved["factors"]):
-        factor, info = _restore_factor(entry, eval_env, f"{path}.factors[{i}]")
+        factor, info = _restore_factor(entry, states, f"{path}.factors[{i}]")
         factors[entry["code"]] = factor
         factor_infos[factor] = info
     term_codings: OrderedDict[patsy.Term, list[SubtermInfo]] = OrderedDict()

@@ -34,6 +34,7 @@ from patsy.util import SortAnythingKey
 
 from .._validation import suggestion
 from ..errors import FormulaError
+from .parse import is_plain_name
 
 #: R's spelling of NumPy's elementwise maths: ``log(x)`` in a formula is ``np.log(x)``
 R_MATHS: dict[str, Callable[..., Any]] = {
@@ -199,7 +200,7 @@ def split_offset_terms(rhs: str) -> tuple[str, list[str]]:
     an expression) it is refused. ``y ~ offset(z)`` leaves ``1``, the intercept-only model (as R).
     """
     codes: list[str] = []
-    while True:
+    while "offset" in rhs:  # else no offset() call: nothing to tokenize
         tokens = _tokens(rhs)
         calls = _calls(tokens, ("offset",)) if tokens is not None else []
         if not calls or tokens is None:
@@ -224,6 +225,7 @@ def split_offset_terms(rhs: str) -> tuple[str, list[str]]:
         else:
             start, end = tokens[first].start, tokens[close + 1].end if after == "+" else tokens[close].end
         rhs = (rhs[:start] + rhs[end:]).strip() or "1"
+    return rhs, codes
 
 
 def center_splines(rhs: str, shadowed: Collection[str] = ()) -> str:
@@ -257,6 +259,8 @@ def check_called_names(codes: Collection[str], visible: Collection[str]) -> None
     formula's namespace and patsy's functions, nor a Python builtin), saying what to write instead:
     R's ``factor(x)`` is ``C(x)``, NumPy's maths are ``np.<name>``, or the closest known name."""
     for code in codes:
+        if is_plain_name(code):  # a column name calls nothing
+            continue
         try:
             tree = ast.parse(code, mode="eval")
         except (SyntaxError, RecursionError):
