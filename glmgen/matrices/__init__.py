@@ -16,10 +16,17 @@ Modules: :mod:`.blocks` (:class:`CategoricalBlock`, :class:`SparseBlock`),
 
 from .blocks import CategoricalBlock, SparseBlock
 from .columns import DENSE, SPARSE, ColumnLayout, column_moments
-from .gram import GRAM_BLOCK_BYTES, column_means, cross_gram, dense_gram, weighted_gram
+from .gram import (
+    GRAM_BLOCK_BYTES,
+    column_means,
+    column_sums,
+    cross_gram,
+    dense_gram,
+    weighted_gram,
+)
 from .model_matrix import Block, Matrix, ModelMatrix, take_columns
 
 __all__ = [
     "Block", "CategoricalBlock", "ColumnLayout", "DENSE", "GRAM_BLOCK_BYTES", "Matrix", "ModelMatrix", "SPARSE",
-    "SparseBlock", "column_means", "column_moments", "cross_gram", "dense_gram", "take_columns", "weighted_gram",
+    "SparseBlock", "column_means", "column_sums", "column_moments", "cross_gram", "dense_gram", "take_columns", "weighted_gram",
 ]

@@ -36,16 +36,20 @@ def column_means(X: Matrix, v: FloatArray, centre: bool,
                  columns: npt.NDArray[np.int64] | None = None) -> FloatArray:
     """The ``v``-weighted column means ``X' v / sum(v)`` when ``centre``, else zeros; over ``columns`` only
     when given (for a dense ``X`` only those columns are read)."""
-    p = X.shape[1] if columns is None else len(columns)
     if not centre:
-        return np.zeros(p)
+        return np.zeros(X.shape[1] if columns is None else len(columns))
+    return column_sums(X, v, columns) / float(v.sum())
+
+
+def column_sums(X: Matrix, v: FloatArray, columns: npt.NDArray[np.int64] | None = None) -> FloatArray:
+    """``X' v``, over ``columns`` only when given (for a Fortran-ordered dense ``X`` only those are read)."""
     if columns is None:
-        return np.asarray(v @ X, dtype=float) / float(v.sum())
+        return np.asarray(v @ X, dtype=float)
     if isinstance(X, np.ndarray) and X.flags.f_contiguous:
-        sums = np.empty(p)
+        sums = np.empty(len(columns))
         _kernels.weighted_column_sums(X, v, np.asarray(columns, dtype=np.int64), sums)
-        return sums / float(v.sum())
-    return np.asarray(v @ X, dtype=float)[columns] / float(v.sum())
+        return sums
+    return np.asarray(v @ X, dtype=float)[columns]
 
 
 def dense_gram(X: FloatArray, v: FloatArray, x_mean: FloatArray, z: FloatArray | None = None,
