@@ -245,9 +245,11 @@ def _inner_solve(
     control: CDControl,
     mode: str,
     cache: GramCache | None,
+    polish: bool,
 ) -> InnerStep:
     """One IRLS step: minimise the penalized quadratic approximation at ``state`` over ``active``; coordinate
-    descent stops when no move changes the approximation by more than ``tol / 2``."""
+    descent stops when no move changes the approximation by more than ``tol / 2``. With ``polish`` (the last
+    step missed ``tol``) a Gram-form solve ends with :func:`~glmgen.solvers.optimality.newton_polish`."""
     coef = state.coef.copy()
     l1, l2 = penalty.l1, penalty.l2
     if cache is not None:
@@ -256,7 +258,8 @@ def _inner_solve(
         sweeps = _kernels.cd_gram(gram, cache.q[active], l1[active], l2[active], beta,
                                   np.arange(active.size, dtype=np.int64), tol * GRAM_TOL_FACTOR,
                                   control.max_sweeps)
-        newton_polish(gram, cache.q[active], l1[active], l2[active], beta)
+        if polish:
+            newton_polish(gram, cache.q[active], l1[active], l2[active], beta)
         coef[active] = beta
         return InnerStep(coef, cache.z_mean - float(cache.x_mean[active] @ beta), sweeps, np.diag(gram).copy(),
                          0.0, gram if active.size <= DENSE_HESSIAN_COLUMNS else None)
@@ -279,7 +282,8 @@ def _inner_solve(
         sweeps = _kernels.cd_gram(gram, q, l1[active], l2[active], beta,
                                   np.arange(active.size, dtype=np.int64), tol * GRAM_TOL_FACTOR,
                                   control.max_sweeps)
-        newton_polish(gram, q, l1[active], l2[active], beta)
+        if polish:
+            newton_polish(gram, q, l1[active], l2[active], beta)
         coef[active] = beta
         return InnerStep(coef, z_mean - float(x_mean @ beta), sweeps, np.diag(gram).copy(), h_0, gram)
     X = problem.X
@@ -367,7 +371,7 @@ def _irls_on(
     for iteration in range(1, control.max_iter + 1):
         started = time.perf_counter()
         tol = _inner_tolerance(current, null_objective, control.tol, kkt, active.size)
-        step = _inner_solve(problem, penalty, state, active, tol, control, mode, cache)
+        step = _inner_solve(problem, penalty, state, active, tol, control, mode, cache, math.isfinite(kkt))
         coef, intercept = step.coef, step.intercept
         eta = step.eta if step.eta is not None else _state_from(problem, coef, intercept, active).eta
         candidate = PenalizedState(coef, intercept, eta, problem.link.inverse(eta))
