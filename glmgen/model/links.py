@@ -43,6 +43,16 @@ class Interval:
         below = x <= self.high if self.high_closed else x < self.high
         return np.asarray(above & below)
 
+    def contains_all(self, x: FloatArray) -> bool:
+        """Whether every value of ``x`` lies in the interval (NaN never does), from its smallest and largest
+        value: no temporary arrays."""
+        if x.size == 0:
+            return True
+        smallest, largest = float(np.min(x)), float(np.max(x))  # NaN propagates, and fails both tests
+        low_ok = smallest >= self.low if self.low_closed else smallest > self.low
+        high_ok = largest <= self.high if self.high_closed else largest < self.high
+        return bool(low_ok and high_ok)
+
     def __str__(self) -> str:
         return f"{'[' if self.low_closed else '('}{self.low:g}, {self.high:g}{']' if self.high_closed else ')'}"
 

@@ -354,3 +354,22 @@ def weighted_column_moments(
             q += v[i] * d * d
         x_mean[j] = mean
         x_var[j] = q
+
+
+@numba.njit(cache=True)
+def working_scores(
+    v: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    eta: npt.NDArray[np.float64],
+    offset: npt.NDArray[np.float64],
+    scale: float,
+    out: npt.NDArray[np.float64],
+) -> float:
+    r"""The scores ``s_i = scale * v_i (z_i - eta_i + offset_i)`` (``= scale * w_i (y_i - mu_i) mu'_i / V(mu_i)``
+    from the working weights and response) into ``out``, in one pass; returns ``sum_i s_i``."""
+    total = 0.0
+    for i in range(v.shape[0]):
+        s = scale * v[i] * (z[i] - eta[i] + offset[i])
+        out[i] = s
+        total += s
+    return total

@@ -189,8 +189,9 @@ def smooth_gradients(problem: GLMProblem, state: PenalizedState,
     = v_i (z_i - eta_i + offset_i) / W`` from the working weights ``v`` and response ``z``.
     """
     v, z = working_at(problem, state)
-    score = v * (z - (state.eta - problem.offset)) / problem.weights.sum()
-    return -column_sums(problem.X, score, columns), -float(score.sum()) if problem.fit_intercept else 0.0
+    score = np.empty_like(v)
+    total = _kernels.working_scores(v, z, state.eta, problem.offset, 1.0 / problem.weights.sum(), score)
+    return -column_sums(problem.X, score, columns), -total if problem.fit_intercept else 0.0
 
 
 def smooth_gradient(problem: GLMProblem, state: PenalizedState) -> FloatArray:

@@ -14,6 +14,7 @@ Solvers return a :class:`SolverOutput` and report warnings as
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -129,12 +130,18 @@ class GLMProblem:
         with np.errstate(over="ignore"):
             return self.family.deviance(self.y, mu, self.weights)
 
+    @functools.cached_property
+    def weighted_rows(self) -> BoolArray | None:
+        """The rows with positive weight, or ``None`` when that is every row (the common case: no masking)."""
+        positive = self.weights > 0
+        return None if positive.all() else positive
+
     def valid(self, eta: FloatArray, mu: FloatArray) -> bool:
         """Whether ``eta`` lies in the link's range and ``mu`` in the family's, over rows with positive weight."""
-        return bool(
-            np.all(self.link.eta_interval.contains(eta[self.weights > 0]))
-            and np.all(self.family.mu_interval.contains(mu[self.weights > 0]))
-        )
+        rows = self.weighted_rows
+        if rows is not None:
+            eta, mu = eta[rows], mu[rows]
+        return self.link.eta_interval.contains_all(eta) and self.family.mu_interval.contains_all(mu)
 
     def checked_deviance(self, eta: FloatArray, mu: FloatArray) -> float:
         """The deviance at ``mu``, or ``inf`` where ``eta`` or ``mu`` leaves its valid range (:meth:`valid`)."""
