@@ -60,9 +60,9 @@ if str(REPO_ROOT) not in sys.path:  # benchmark the working tree, installed or n
 
 import numpy as np
 
+from benchmarks import _adelie
 from benchmarks._timing import time_call
 
-ADELIE_VENV = HERE / ".venv-adelie"
 CASES = ("factor_glm", "factor_path", "sparse_path")
 LIBRARIES = ("glmgen", "glum", "sklearn", "statsmodels", "glmnet", "adelie")
 CASE_LIBRARIES = {
@@ -545,10 +545,7 @@ def log(message: str) -> None:
 
 
 def _interpreter(library: str) -> str | None:
-    if library != "adelie":
-        return sys.executable
-    python = ADELIE_VENV / "bin" / "python"
-    return str(python) if python.exists() else None
+    return _adelie.interpreter() if library == "adelie" else sys.executable
 
 
 def run_child(library: str, spec: dict[str, Any], timeout: float | None, threads: int | None) -> Row:
@@ -556,7 +553,7 @@ def run_child(library: str, spec: dict[str, Any], timeout: float | None, threads
     row = Row(library, RUNNERS[(spec["case"], library)].call)
     python = _interpreter(library)
     if python is None:
-        row.status, row.result = "skipped", {"notes": [f"no {ADELIE_VENV.name}: run with --setup-adelie first"]}
+        row.status, row.result = "skipped", {"notes": [f"no {_adelie.VENV.name}: run with --setup-adelie first"]}
         return row
     env = dict(os.environ)
     if threads:
@@ -686,14 +683,6 @@ def benchmarks(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     return results
 
 
-def setup_adelie() -> int:
-    """Create ``benchmarks/.venv-adelie`` and install adelie (which pins numpy < 2) and scipy into it."""
-    if not (ADELIE_VENV / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(ADELIE_VENV)], check=True)
-    python = str(ADELIE_VENV / "bin" / "python")
-    return subprocess.run([python, "-m", "pip", "install", "--quiet", "adelie", "scipy"], check=False).returncode
-
-
 def environment() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -704,13 +693,8 @@ def environment() -> str:
             return "not installed"
 
     names = ("numpy", "scipy", "pandas", "scikit-learn", "statsmodels", "glum", "tabmat", "glmstar", "numba")
-    adelie = ADELIE_VENV / "bin" / "python"
-    adelie_version = "no venv"
-    if adelie.exists():
-        adelie_version = subprocess.run([str(adelie), "-c", "import adelie; print(adelie.__version__)"],
-                                        capture_output=True, text=True, check=False).stdout.strip() or "missing"
     versions = ", ".join(f"{name} {installed(name)}" for name in names)
-    return (f"Python {platform.python_version()}, {os.cpu_count()} CPUs; {versions}; adelie {adelie_version} "
+    return (f"Python {platform.python_version()}, {os.cpu_count()} CPUs; {versions}; adelie {_adelie.version()} "
             f"(own venv).")
 
 
@@ -725,7 +709,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="cap BLAS / OpenMP / numba threads in children")
     parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per child process")
     parser.add_argument("--json", type=Path, default=None, help="also write every number here")
-    parser.add_argument("--setup-adelie", action="store_true", help=f"create {ADELIE_VENV} with adelie, then exit")
+    parser.add_argument("--setup-adelie", action="store_true", help=f"create {_adelie.VENV} with adelie, then exit")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.libs = [s for s in args.libs.split(",") if s]
@@ -755,7 +739,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
     if args.setup_adelie:
-        return setup_adelie()
+        return _adelie.setup()
     print("## Design-matrix benchmark: large factors and sparse columns" + (" (quick)" if args.quick else ""))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench_design_") as workdir:

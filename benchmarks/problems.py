@@ -345,6 +345,10 @@ PROBLEMS: dict[str, ProblemFactory] = {
         "binomial_wide_500_5000", "binomial", 500, 5_000, 1.0,
         "wide (p >> n) lasso, binomial",
     ),
+    "poisson_lasso_1m_50": SyntheticFactory(
+        "poisson_lasso_1m_50", "poisson", 1_000_000, 50, 1.0,
+        "tall lasso path, poisson",
+    ),
     # one large fit per family
     "single_gaussian_100k_100": SyntheticFactory(
         "single_gaussian_100k_100", "gaussian", 100_000, 100, None,
