@@ -8,6 +8,7 @@ never enters the median.
 from __future__ import annotations
 
 import gc
+import importlib.metadata
 import statistics
 import time
 from collections.abc import Callable
@@ -109,3 +110,14 @@ def time_call(
     return TimingResult(
         first=first, median=statistics.median(times), all=tuple(times), value=value
     )
+
+
+def package_versions(names: tuple[str, ...]) -> str:
+    """``"numpy 2.4.6, glum not installed, ..."``: the installed version of each distribution in ``names``."""
+    def installed(name: str) -> str:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    return ", ".join(f"{name} {installed(name)}" for name in names)

@@ -61,7 +61,7 @@ if str(REPO_ROOT) not in sys.path:  # benchmark the working tree, installed or n
 import numpy as np
 
 from benchmarks import _adelie
-from benchmarks._timing import time_call
+from benchmarks._timing import package_versions, time_call
 
 CASES = ("factor_glm", "factor_path", "sparse_path")
 LIBRARIES = ("glmgen", "glum", "sklearn", "statsmodels", "glmnet", "adelie")
@@ -684,16 +684,8 @@ def benchmarks(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
 
 
 def environment() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def installed(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    names = ("numpy", "scipy", "pandas", "scikit-learn", "statsmodels", "glum", "tabmat", "glmstar", "numba")
-    versions = ", ".join(f"{name} {installed(name)}" for name in names)
+    versions = package_versions(("numpy", "scipy", "pandas", "scikit-learn", "statsmodels", "glum", "tabmat",
+                                 "glmstar", "numba"))
     return (f"Python {platform.python_version()}, {os.cpu_count()} CPUs; {versions}; adelie {_adelie.version()} "
             f"(own venv).")
 

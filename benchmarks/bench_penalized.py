@@ -68,7 +68,7 @@ if str(REPO_ROOT) not in sys.path:  # benchmark the working tree, installed or n
 import numpy as np  # numpy and the standard library only: the worker also runs under adelie's venv
 
 from benchmarks import _adelie
-from benchmarks._timing import time_call
+from benchmarks._timing import package_versions, time_call
 
 Solution = tuple[np.ndarray, np.ndarray]  # intercepts (k,), coefficients (k, p)
 
@@ -638,16 +638,7 @@ def as_json(results: list[tuple[str, list[Entry]]]) -> list[dict[str, Any]]:
 
 
 def environment() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    def installed(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    names = ("numpy", "scikit-learn", "glum", "glmstar", "skglm", "numba")
-    versions = ", ".join(f"{name} {installed(name)}" for name in names)
+    versions = package_versions(("numpy", "scikit-learn", "glum", "glmstar", "skglm", "numba"))
     return f"Python {platform.python_version()}, {os.cpu_count()} CPUs; {versions}; adelie {_adelie.version()} (own venv)."
 
 
