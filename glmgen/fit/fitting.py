@@ -78,10 +78,9 @@ def null_model(problem: GLMProblem, control: IRLSControl) -> tuple[float, float 
     """
     if not problem.fit_intercept:
         return problem.deviance(problem.link.inverse(problem.offset)), None
-    if not np.any(problem.offset):
-        y_mean = float(np.dot(problem.weights, problem.y) / problem.weights.sum())
-        mu = np.full_like(problem.y, y_mean)
-        return problem.deviance(mu), float(problem.link.link(np.array([y_mean]))[0])
+    y_mean = problem.intercept_only_mean()
+    if y_mean is not None:
+        return problem.deviance(np.full_like(problem.y, y_mean)), float(problem.link.link(np.array([y_mean]))[0])
     empty = GLMProblem(
         X=np.empty((problem.X.shape[0], 0)), y=problem.y, weights=problem.weights, offset=problem.offset,
         family=problem.family, link=problem.link, fit_intercept=True,

@@ -48,10 +48,7 @@ class Interval:
         value: no temporary arrays."""
         if x.size == 0:
             return True
-        smallest, largest = float(np.min(x)), float(np.max(x))  # NaN propagates, and fails both tests
-        low_ok = smallest >= self.low if self.low_closed else smallest > self.low
-        high_ok = largest <= self.high if self.high_closed else largest < self.high
-        return bool(low_ok and high_ok)
+        return bool(np.all(self.contains(np.array([np.min(x), np.max(x)]))))  # NaN propagates, and fails
 
     def __str__(self) -> str:
         return f"{'[' if self.low_closed else '('}{self.low:g}, {self.high:g}{']' if self.high_closed else ')'}"

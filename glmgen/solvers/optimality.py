@@ -46,6 +46,12 @@ def min_norm_subgradient(gradient: FloatArray, coef: FloatArray, l1: FloatArray,
     return np.where(coef != 0.0, smooth + l1 * np.sign(coef), at_zero)
 
 
+def moving_coordinates(coef: FloatArray, subgradient: FloatArray) -> npt.NDArray[np.bool_]:
+    """The coordinates a Newton step would move: non-zero, or zero with a non-zero residual (the others have
+    ``r_j = 0`` and add nothing to the decrement)."""
+    return np.asarray((coef != 0.0) | (subgradient != 0.0), dtype=bool)
+
+
 def kkt_residual(
     subgradient: FloatArray,
     curvature: FloatArray,
@@ -71,7 +77,7 @@ def kkt_residual(
         return np.inf
     decrease = float(np.sum(np.square(subgradient[~flat]) / (2.0 * curvature[~flat])))
     if hessian is not None and coef is not None:
-        moving = ~flat & ((coef != 0.0) | (subgradient != 0.0))
+        moving = ~flat & moving_coordinates(coef, subgradient)
         if np.count_nonzero(moving) > 1:
             matrix = hessian if moving.all() else hessian[np.ix_(moving, moving)]
             decrease = _full_decrement(subgradient[moving], matrix, curvature[moving])

@@ -74,8 +74,8 @@ def null_state(problem: GLMProblem, penalty: Penalty) -> PenalizedState:
     With nothing but an intercept and no offset it is closed-form: ``mu`` is the weighted mean response.
     """
     free = penalty.factors == 0
-    if problem.fit_intercept and not free.any() and not np.any(problem.offset):
-        mean = float(np.dot(problem.weights, problem.y) / problem.weights.sum())
+    mean = problem.intercept_only_mean()
+    if mean is not None and not free.any():
         intercept = float(problem.link.link(np.array([mean]))[0])
         return PenalizedState(coef=np.zeros(problem.X.shape[1]), intercept=intercept,
                               eta=np.full_like(problem.y, intercept), mu=np.full_like(problem.y, mean))

@@ -51,6 +51,7 @@ from .optimality import (
     OBJECTIVE_FLOOR,
     kkt_residual,
     min_norm_subgradient,
+    moving_coordinates,
     newton_polish,
 )
 from .problem import (
@@ -294,7 +295,8 @@ def _inner_solve(
         if polish:
             newton_polish(gram, q, l1[active], l2[active], beta)
         coef[active] = beta
-        return InnerStep(coef, z_mean - float(x_mean @ beta), sweeps, np.diag(gram).copy(), h_0, gram)
+        return InnerStep(coef, z_mean - float(x_mean @ beta), sweeps, np.diag(gram).copy(), h_0,
+                         gram if active.size <= DENSE_HESSIAN_COLUMNS else None)
     X = problem.X
     if isinstance(X, ModelMatrix):
         x_mean, x_var, vx = column_moments(X, u, problem.fit_intercept, active)
@@ -359,7 +361,7 @@ def _optimality(problem: GLMProblem, penalty: Penalty, state: PenalizedState, ac
     residual = min_norm_subgradient(gradient, coef, l1, l2)
     curvature, hessian = step.curvature + l2, step.hessian
     if hessian is None and step.centring is not None:
-        moving = (coef != 0.0) | (residual != 0.0)  # the others have r = 0 and add nothing
+        moving = moving_coordinates(coef, residual)
         hessian = _naive_hessian(problem.X, step.centring, active[moving], 2 * active.size * step.sweeps)
         if hessian is not None:
             residual, curvature, coef = residual[moving], curvature[moving], coef[moving]

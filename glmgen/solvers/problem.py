@@ -130,6 +130,13 @@ class GLMProblem:
         with np.errstate(over="ignore"):
             return self.family.deviance(self.y, mu, self.weights)
 
+    def intercept_only_mean(self) -> float | None:
+        """The mean of the intercept-only fit where it has a closed form (an intercept and no offset): the
+        weighted mean response, the maximum-likelihood mean of every family whatever the link; else ``None``."""
+        if not self.fit_intercept or np.any(self.offset):
+            return None
+        return float(np.dot(self.weights, self.y) / self.weights.sum())
+
     @functools.cached_property
     def weighted_rows(self) -> BoolArray | None:
         """The rows with positive weight, or ``None`` when that is every row (the common case: no masking)."""
