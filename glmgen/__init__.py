@@ -28,7 +28,7 @@ from .evaluation import (
     learning_curve,
     validation_curve,
 )
-from .model import families, links
+from .model import families, links, negative_binomial, tweedie
 from .render import Report
 from .resampling import (
     BiasVarianceResult,
@@ -105,8 +105,10 @@ __all__ = [
     "links",
     "load",
     "lrtest",
+    "negative_binomial",
     "report",
     "split",
     "stepwise",
+    "tweedie",
     "validation_curve",
 ]

@@ -33,12 +33,14 @@ from .errors import DataError, GlmgenError, GLMGenWarning
 from .evaluation import analyse
 from .fit import fit_glm, fit_glm_path
 from .formula import FormulaContext
+from .model import negative_binomial, tweedie
 from .render import Report, build_report
 from .resampling import split
 from .results import GLMResult
 
 SELECT_CHOICES = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
-FAMILY_HELP = "gaussian, binomial or poisson (default: gaussian)"
+FAMILY_HELP = ("gaussian, binomial, poisson, gamma, inverse_gaussian, quasipoisson, quasibinomial, tweedie (with "
+               "--var-power) or negative_binomial (theta estimated unless --theta) (default: gaussian)")
 DEMO_FORMULA = "mdvis ~ ."
 #: held-out share of ``glmgen report`` (``glmgen fit`` holds out rows only when --test-size is given)
 DEFAULT_TEST_SIZE = 0.25
@@ -100,7 +102,7 @@ def load_demo_data() -> pd.DataFrame:
     return randhie.load_pandas().data
 
 
-def _report(formula: str, data: pd.DataFrame, family: str, *, context: FormulaContext, figures: bool = True,
+def _report(formula: str, data: pd.DataFrame, family: Any, *, context: FormulaContext, figures: bool = True,
             title: str | None = None, **options: Any) -> Report:
     """:func:`glmgen.report` with the formula ``context`` captured by :func:`main`."""
     analysis = analyse(formula, data, family, context=context, **options)
@@ -110,6 +112,18 @@ def _report(formula: str, data: pd.DataFrame, family: str, *, context: FormulaCo
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def family_of(args: argparse.Namespace) -> Any:
+    """``--family`` with ``--var-power`` (Tweedie) or ``--theta`` (negative binomial) applied."""
+    if args.family == "tweedie":
+        return tweedie(1.5 if args.var_power is None else args.var_power)
+    if args.family == "negative_binomial":
+        return negative_binomial(args.theta)
+    if args.var_power is not None or args.theta is not None:
+        raise UsageError(f"--var-power goes with --family tweedie and --theta with --family negative_binomial, not "
+                         f"--family {args.family}.")
+    return args.family
 
 
 def _model_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -134,11 +148,11 @@ def fit_model(args: argparse.Namespace, data: pd.DataFrame) -> GLMResult:
               "exposure": args.exposure, "safe": options["safe"]}
     if args.select is None:
         alpha = options["alpha"] or 0.0
-        return fit_glm(args.formula, data, args.family, alpha=alpha,
+        return fit_glm(args.formula, data, family_of(args), alpha=alpha,
                        l1_ratio=options["l1_ratio"] if alpha > 0 else 0.0, **common)
     if args.folds < 2:
         raise UsageError(f"--folds {args.folds} must be at least 2.")
-    path = fit_glm_path(args.formula, data, args.family, l1_ratio=options["l1_ratio"], **common)
+    path = fit_glm_path(args.formula, data, family_of(args), l1_ratio=options["l1_ratio"], **common)
     if args.select in ("cv", "cv_1se"):
         path.cv(folds=args.folds, seed=args.seed, n_jobs=args.n_jobs)
     fit = path.select(args.select)
@@ -221,7 +235,7 @@ def _run_report(args: argparse.Namespace) -> None:
     output = Path(args.output)
     format = _format_of(args, output)
     data = read_table(args.data)
-    result = _report(args.formula, data, args.family, **_model_options(args), n_boot=args.n_boot,
+    result = _report(args.formula, data, family_of(args), **_model_options(args), n_boot=args.n_boot,
                     boot_folds=args.boot_folds, learning_curve=not args.no_learning_curve, title=args.title)
     _write(result, output, format)
 
@@ -248,7 +262,9 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--formula", required=True, help="e.g. 'y ~ x1 + C(region)' or 'y ~ .'")
     parser.add_argument("--family", default="gaussian", help=FAMILY_HELP)
     parser.add_argument("--link", default=None, help="override the canonical link (logit, probit, cloglog, log, "
-                                                     "identity)")
+                                                     "identity, inverse, sqrt, 1/mu^2)")
+    parser.add_argument("--var-power", type=float, default=None, help="Tweedie variance power (default 1.5)")
+    parser.add_argument("--theta", type=float, default=None, help="fixed negative binomial theta")
     penalty = parser.add_mutually_exclusive_group()
     penalty.add_argument("--alpha", type=float, default=None, help="fit at this fixed penalty")
     penalty.add_argument("--select", choices=SELECT_CHOICES, default=None,

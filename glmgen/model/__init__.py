@@ -4,8 +4,17 @@ The modules :mod:`.families` and :mod:`.links` are exported too (``gg.families.P
 """
 
 from . import families, links
-from .families import FAMILIES, Family, resolve_family
+from .families import Family
 from .links import LINKS, Link, get_link
+from .overdispersed import NegativeBinomial, ThetaEstimate, theta_ml
 from .penalties import Penalty
+from .registry import (
+           FAMILIES,
+           family_from_saved,
+           negative_binomial,
+           resolve_family,
+           tweedie,
+)
 
-__all__ = ["FAMILIES", "Family", "LINKS", "Link", "Penalty", "families", "get_link", "links", "resolve_family"]
+__all__ = ["FAMILIES", "Family", "LINKS", "Link", "NegativeBinomial", "Penalty", "ThetaEstimate", "families",
+           "family_from_saved", "get_link", "links", "negative_binomial", "resolve_family", "theta_ml", "tweedie"]

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
-from .._validation import check_choice, first_bad, quoted
+from .._validation import first_bad, quoted
 from ..errors import DataError, InvalidParameterError
 from . import _numerics
 from .links import Interval, Link, Stateless, get_link
@@ -63,6 +63,28 @@ class Family(Stateless):
     canonical_link: str = ""
     #: what ``y`` measures: ``"continuous"``, ``"count"`` (whole numbers) or ``"proportion"`` (of trials)
     response_kind: str = "continuous"
+    #: parameters of the likelihood besides the coefficients, counted by AIC/BIC (R's ``logLik``): the dispersion
+    #: of the gaussian, Gamma and inverse Gaussian families, an estimated negative binomial theta
+    likelihood_parameters: int = 0
+
+    def unknown_shape(self) -> bool:
+        """Whether a parameter of the family is still to be estimated with the coefficients (a negative binomial's
+        theta given as ``None``): the fit then alternates IRLS with its maximum-likelihood estimate."""
+        return False
+
+    def parameters(self) -> dict[str, float]:
+        """The family's own parameters (a Tweedie power, a negative binomial theta), saved in model files."""
+        return {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Family) and type(self) is type(other) and self.parameters() == other.parameters()
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(self.parameters().items()))))
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{name}={value!r}" for name, value in self.parameters().items())
+        return f"{type(self).__name__}({arguments})"
 
     def is_canonical(self, link: Link) -> bool:
         """Whether ``link`` is this family's canonical link (observed and expected information agree)."""
@@ -186,6 +208,7 @@ class Gaussian(Family):
     default_link = "identity"
     canonical_link = "identity"
     estimates_dispersion = True
+    likelihood_parameters = 1
 
     def is_least_squares(self, link: Link) -> bool:
         return link.name == "identity"
@@ -429,51 +452,3 @@ def _stirling_error(x: FloatArray) -> FloatArray:
         series = coefficient - series * inverse_square
     out[~small] = (_STIRLING[0] - series * inverse_square) / x[~small]
     return out
-
-
-FAMILIES: dict[str, type[Family]] = {cls.name: cls for cls in (Gaussian, Binomial, Poisson)}
-
-_STATSMODELS_LINKS = {
-    "identity": "identity",
-    "log": "log",
-    "logit": "logit",
-    "probit": "probit",
-    "cloglog": "cloglog",
-    "inversepower": "inverse",
-    "sqrt": "sqrt",
-}
-
-
-def _from_statsmodels(family: Any) -> tuple[Family, Link]:
-    family_name = type(family).__name__.lower()
-    link_name = type(getattr(family, "link", None)).__name__.lower()
-    if family_name not in FAMILIES:
-        raise InvalidParameterError(
-            f"statsmodels family {type(family).__name__} is not supported; glmgen fits {quoted(FAMILIES)}."
-        )
-    resolved = FAMILIES[family_name]()
-    if link_name not in _STATSMODELS_LINKS:
-        raise InvalidParameterError(
-            f"statsmodels link {type(family.link).__name__} is not supported; "
-            f"allowed for {family_name!r}: {quoted(resolved.allowed_links)}."
-        )
-    return resolved, resolved.check_link(_STATSMODELS_LINKS[link_name])
-
-
-def resolve_family(family: str | Family | Any, link: str | Link | None = None) -> tuple[Family, Link]:
-    """The (family, link) pair from a name, a :class:`Family`, or a statsmodels family object.
-
-    ``link`` overrides the family's default (canonical) link; a statsmodels
-    family carries its own link, which ``link`` may still override.
-    """
-    if isinstance(family, Family):
-        return family, family.check_link(link)
-    if isinstance(family, str):
-        resolved = FAMILIES[check_choice("family", family, FAMILIES)]()
-        return resolved, resolved.check_link(link)
-    if type(family).__module__.startswith("statsmodels."):
-        resolved, family_link = _from_statsmodels(family)
-        return resolved, resolved.check_link(link) if link is not None else family_link
-    raise InvalidParameterError(
-        f"family={family!r} is neither a name ({quoted(FAMILIES)}) nor a family object."
-    )

@@ -248,14 +248,37 @@ class SqrtLink(Link):
         return 2.0 * np.asarray(eta, dtype=float)
 
 
+class InverseSquaredLink(Link):
+    """``eta = 1 / mu^2`` (R's ``"1/mu^2"``, the inverse Gaussian's canonical link); valid for ``eta > 0``:
+    ``mu = eta^(-1/2)``, ``dmu/deta = -eta^(-3/2) / 2``."""
+
+    name = "1/mu^2"
+    eta_interval = Interval(0.0, math.inf, False, False)
+
+    def link(self, mu: FloatArray) -> FloatArray:
+        return np.asarray(1.0 / np.square(np.asarray(mu, dtype=float)), dtype=float)
+
+    def inverse(self, eta: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(1.0 / np.sqrt(np.asarray(eta, dtype=float)), dtype=float)
+
+    def inverse_derivative(self, eta: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -0.5 / (np.asarray(eta, dtype=float) * np.sqrt(eta))
+
+
 LINKS: dict[str, type[Link]] = {
     cls.name: cls
-    for cls in (IdentityLink, LogLink, LogitLink, ProbitLink, CLogLogLink, InverseLink, SqrtLink)
+    for cls in (IdentityLink, LogLink, LogitLink, ProbitLink, CLogLogLink, InverseLink, SqrtLink, InverseSquaredLink)
 }
+#: other spellings of link names (statsmodels' and scikit-learn's)
+LINK_ALIASES = {"inverse_squared": "1/mu^2", "inverse_power": "inverse"}
 
 
 def get_link(link: str | Link) -> Link:
     """A :class:`Link` from its R name (``"logit"``, ``"log"``, ...) or a Link object."""
     if isinstance(link, Link):
         return link
+    if isinstance(link, str) and link in LINK_ALIASES:
+        link = LINK_ALIASES[link]
     return LINKS[check_choice("link", link, LINKS)]()

@@ -114,7 +114,7 @@ class PathResult:
     @property
     def k(self) -> FloatArray:
         """Parameters counted by the criteria: edf + intercept + estimated dispersion."""
-        return np.asarray(parameter_count(self.edf, self.spec.fit_intercept, self.family.estimates_dispersion))
+        return np.asarray(parameter_count(self.edf, self.spec.fit_intercept, self.family.likelihood_parameters))
 
     @property
     def aic(self) -> FloatArray:

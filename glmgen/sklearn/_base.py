@@ -41,7 +41,7 @@ from ..errors import (
 )
 from ..fit import column_scales, emit
 from ..matrices import Matrix, ModelMatrix, SparseBlock
-from ..model import Family, Link, Penalty, resolve_family
+from ..model import Family, Link, Penalty, resolve_family, tweedie
 from ..solvers import GLMProblem, Notice, SolverOutput
 from ..stats import d_squared
 
@@ -171,6 +171,11 @@ def _template_penalty(problem: GLMProblem, l1_ratio: float, standardize: bool) -
     return Penalty(alpha=0.0, l1_ratio=l1_ratio, factors=np.ones(p), scales=column_scales(problem, standardize))
 
 
+#: families whose estimators default to the log link, as scikit-learn's ``GammaRegressor`` (R's default is the
+#: inverse link for the Gamma, 1/mu^2 for the inverse Gaussian)
+SKLEARN_LOG_LINK_FAMILIES = frozenset({"gamma", "inverse_gaussian"})
+
+
 def _needs_positive_y(family: Family, link: Link) -> bool:
     """Whether only ``y > 0`` is sure to fit: the family's range of ``y`` starts at 0, or IRLS's starting
     mean for ``y <= 0`` is outside the link's domain (gaussian fits start at ``mu = y``, as R's, so the
@@ -199,7 +204,22 @@ class _GLMBase(BaseEstimator):
     _family_name: str | None = None  # fixed family of the classifiers
 
     def _resolve(self) -> tuple[Family, Link]:
-        return resolve_family(self._family_name or getattr(self, "family"), self.link)
+        """The family and link: ``family="tweedie"`` takes ``var_power`` (default 1.5); without a ``link``, the
+        positive continuous families use scikit-learn's log link (``GammaRegressor``, ``TweedieRegressor``)
+        rather than R's canonical one."""
+        family = self._family_name or getattr(self, "family")
+        var_power = getattr(self, "var_power", None)
+        if isinstance(family, str) and family == "tweedie":
+            family = tweedie(1.5 if var_power is None else _check_number("var_power", var_power, 0.0))
+        elif var_power is not None:
+            raise InvalidParameterError(
+                f"var_power={var_power!r} applies to family='tweedie' only, not family={family!r}; remove it or "
+                "use family='tweedie'."
+            )
+        link = self.link
+        if link is None and isinstance(family, str) and family in SKLEARN_LOG_LINK_FAMILIES:
+            link = "log"
+        return resolve_family(family, link)
 
     def _check_common(self) -> None:
         _check_number("max_iter", self.max_iter, 1, integer=True)
@@ -251,7 +271,8 @@ class _RegressorBase(RegressorMixin, _GLMBase):
         family, link = self._resolve()
         if family.response_kind == "proportion":
             raise InvalidParameterError(
-                f"{type(self).__name__} fits a measured or counted response (family='gaussian' or 'poisson'), "
+                f"{type(self).__name__} fits a measured or counted response (e.g. family='gaussian', 'poisson', "
+                f"'gamma' or 'tweedie'), "
                 f"but family={family.name!r} models proportions; use GLMClassifier for a binary response."
             )
         return family, link

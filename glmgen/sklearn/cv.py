@@ -111,7 +111,7 @@ def _information_criterion(problem: GLMProblem, penalty: Penalty, path: PathFit,
     loglik = np.array([family.log_likelihood(problem.y, output.mu, problem.weights, ones, ones)
                        for output in path.outputs])
     edf = effective_df_along(problem, penalty, path.alphas, path.coefs, path.intercepts)
-    k = parameter_count(edf, problem.fit_intercept, family.estimates_dispersion)
+    k = parameter_count(edf, problem.fit_intercept, family.likelihood_parameters)
     nobs = float(np.count_nonzero(problem.weights > 0))
     selected = np.count_nonzero(path.coefs, axis=1)
     return np.asarray(criterion_values(name, loglik, k, nobs, n_candidates=problem.X.shape[1], n_selected=selected),
@@ -290,8 +290,11 @@ class GLMRegressorCV(_PathCVMixin, _RegressorBase):
 
     Parameters
     ----------
-    family : {{"gaussian", "poisson"}}, default="gaussian"
+    family : {{"gaussian", "poisson", "gamma", "inverse_gaussian", "tweedie", ...}} or a family, default="gaussian"
+        As :class:`GLMRegressor` (the gamma, inverse Gaussian and Tweedie families default to the log link).
     link : str, optional
+    var_power : float, optional
+        The Tweedie power, ``family="tweedie"`` only (default 1.5).
 {_CV_PARAMETERS}
     Attributes
     ----------
@@ -302,6 +305,7 @@ class GLMRegressorCV(_PathCVMixin, _RegressorBase):
         family: Any = "gaussian",
         link: str | Link | None = None,
         *,
+        var_power: float | None = None,
         l1_ratio: float = 1.0,
         alphas: Any = None,
         n_alphas: int = 100,
@@ -316,6 +320,7 @@ class GLMRegressorCV(_PathCVMixin, _RegressorBase):
     ) -> None:
         self.family = family
         self.link = link
+        self.var_power = var_power
         self.l1_ratio = l1_ratio
         self.alphas = alphas
         self.n_alphas = n_alphas

@@ -68,20 +68,27 @@ class _SingleAlphaMixin(_GLMBase):
 
 
 class GLMRegressor(_SingleAlphaMixin, _RegressorBase):
-    """Gaussian or poisson GLM with an optional elastic-net penalty.
+    """GLM of a measured or counted response (gaussian, poisson, gamma, inverse Gaussian, Tweedie, negative
+    binomial, quasi-Poisson) with an optional elastic-net penalty.
 
     Minimises ``deviance / (2 sum(sample_weight)) + penalty`` (see the module
     notes); with ``standardize=False`` (the default) the coefficients equal
-    scikit-learn's ``ElasticNet`` / ``Ridge``-type and ``PoissonRegressor`` at
-    the same ``alpha`` and ``l1_ratio``.
+    scikit-learn's ``ElasticNet`` / ``Ridge``-type, ``PoissonRegressor``,
+    ``GammaRegressor`` and ``TweedieRegressor`` (log link) at the same ``alpha``
+    and ``l1_ratio``.
 
     Parameters
     ----------
-    family : {"gaussian", "poisson"} or a glmgen / statsmodels family, default="gaussian"
+    family : {"gaussian", "poisson", "gamma", "inverse_gaussian", "tweedie", "negative_binomial", "quasipoisson"} \
+or a glmgen / statsmodels family, default="gaussian"
     link : str, optional
-        Link function; default the canonical link (``"identity"``, ``"log"``).
-        Gaussian allows ``"identity"``, ``"log"``, ``"inverse"``; poisson
-        ``"log"``, ``"identity"``, ``"sqrt"``.
+        Link function; default the canonical link (``"identity"``, ``"log"``)
+        and, as scikit-learn, ``"log"`` for the gamma, inverse Gaussian and
+        Tweedie families. Gaussian allows ``"identity"``, ``"log"``,
+        ``"inverse"``; poisson ``"log"``, ``"identity"``, ``"sqrt"``.
+    var_power : float, optional
+        The Tweedie power (``family="tweedie"`` only; default 1.5): 0 normal,
+        1 Poisson, (1, 2) compound Poisson-gamma, 2 gamma, 3 inverse Gaussian.
     alpha : float, default=0.0
         Penalty strength; ``0`` fits the unpenalized GLM by IRLS.
     l1_ratio : float, default=0.0
@@ -129,6 +136,7 @@ class GLMRegressor(_SingleAlphaMixin, _RegressorBase):
         family: Any = "gaussian",
         link: str | Link | None = None,
         *,
+        var_power: float | None = None,
         alpha: float = 0.0,
         l1_ratio: float = 0.0,
         standardize: bool = False,
@@ -138,6 +146,7 @@ class GLMRegressor(_SingleAlphaMixin, _RegressorBase):
     ) -> None:
         self.family = family
         self.link = link
+        self.var_power = var_power
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.standardize = standardize

@@ -14,10 +14,11 @@ from .irls import irls
 from .path import PathFit, default_alpha_min_ratio, fit_path
 from .penalized import CDControl, PenalizedState, equilibrated_penalized, fit_penalized
 from .problem import GLMProblem, IRLSControl, Notice, SolverOutput, equilibrated
+from .theta import fit_theta
 from .wls import WeightedLeastSquares
 
 __all__ = [
     "CDControl", "DEFAULT_MAX_ITER", "DEFAULT_TOL", "GLMProblem", "IRLSControl", "Notice", "PathFit",
     "PenalizedState", "SolverOutput", "WeightedLeastSquares", "default_alpha_min_ratio", "equilibrated",
-    "equilibrated_penalized", "fit_path", "fit_penalized", "irls", "solver_controls",
+    "equilibrated_penalized", "fit_path", "fit_penalized", "fit_theta", "irls", "solver_controls",
 ]

@@ -51,9 +51,11 @@ CRITERIA = ("aic", "bic", "aicc", "ebic")
 EBIC_GAMMA = 0.5
 
 
-def parameter_count(edf: ArrayOrFloat, fit_intercept: bool, estimates_dispersion: bool) -> ArrayOrFloat:
-    """``k``: effective coefficients, plus the intercept and the dispersion where they are estimated."""
-    return edf + float(fit_intercept) + float(estimates_dispersion)
+def parameter_count(edf: ArrayOrFloat, fit_intercept: bool, likelihood_parameters: int) -> ArrayOrFloat:
+    """``k``: effective coefficients, plus the intercept and the family's other likelihood parameters (the
+    dispersion of the gaussian, Gamma and inverse Gaussian families, an estimated negative binomial theta), as
+    R's ``logLik`` counts them."""
+    return edf + float(fit_intercept) + float(likelihood_parameters)
 
 
 def aic(loglik: ArrayOrFloat, k: ArrayOrFloat) -> ArrayOrFloat:

@@ -41,10 +41,12 @@ def eta_for(link: str, rng: np.random.Generator, n: int) -> FloatArray:
 
 
 def response_for(family: str, rng: np.random.Generator, n: int) -> FloatArray:
-    if family == "binomial":
+    if family in ("binomial", "quasibinomial"):
         return np.concatenate([rng.integers(0, 2, n - 10).astype(float), rng.uniform(size=10)])
-    if family == "poisson":
+    if family in ("poisson", "quasipoisson", "negative_binomial", "tweedie"):
         return np.concatenate([rng.poisson(3.0, n - 10).astype(float), np.zeros(10)])
+    if family in ("gamma", "inverse_gaussian"):
+        return rng.gamma(2.0, 1.0, n)
     return rng.normal(2.0, 1.0, n)
 
 
@@ -112,10 +114,12 @@ def test_deviance_split_reproduces_unit_deviance(family: Family, seed: int) -> N
 @pytest.mark.parametrize(("name", "link"), pairs())
 def test_fused_working_equals_generic_formulas(name: str, link: str, seed: int) -> None:
     """STYLE example 2: a fused kernel gives ``v = w (dmu/deta)^2 / V(mu)`` and
-    ``z = eta - offset + (y - mu) / (dmu/deta)``; exactly the canonical binomial and poisson pairs have one."""
+    ``z = eta - offset + (y - mu) / (dmu/deta)``; exactly the canonical binomial and poisson pairs (and their
+    quasi twins, which share mean and variance) have one."""
     family, resolved = FAMILIES[name](), get_link(link)
     kernel = family.fused_working(resolved)
-    assert (kernel is not None) == ((name, link) in {("binomial", "logit"), ("poisson", "log")})
+    fused = {("binomial", "logit"), ("poisson", "log"), ("quasibinomial", "logit"), ("quasipoisson", "log")}
+    assert (kernel is not None) == ((name, link) in fused)
     if kernel is None:
         return
     rng = np.random.default_rng(seed)

@@ -1,0 +1,213 @@
+"""Counts and proportions that vary more than Poisson or binomial allow: the quasi families and the negative
+binomial (``MASS::negative.binomial`` and ``MASS::glm.nb``'s ``theta.ml``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special, stats
+
+from ..errors import InvalidParameterError
+from .families import (
+    Binomial,
+    CountDistribution,
+    DevianceKernel,
+    FloatArray,
+    Poisson,
+    WorkingKernel,
+)
+from .links import Link
+
+
+class QuasiPoisson(Poisson):
+    """Poisson's mean, variance function and deviance with the dispersion estimated (Pearson chi2 / df_resid, as
+    R's ``quasipoisson``): the same coefficients, standard errors scaled by ``sqrt(scale)``, t tests; no
+    likelihood, so AIC and BIC are NaN."""
+
+    name = "quasipoisson"
+    estimates_dispersion = True
+
+    def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
+                       freq_weights: FloatArray) -> float:
+        return math.nan
+
+    def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
+        return False
+
+    def count_distribution(self, mu: FloatArray) -> CountDistribution | None:
+        return None  # a quasi-likelihood names no distribution
+
+    def sample(self, rng: np.random.Generator, mu: FloatArray, scale: float, weights: FloatArray,
+               trials: FloatArray) -> FloatArray:
+        raise InvalidParameterError(
+            "method='parametric' needs a distribution to draw from, which a quasi-Poisson model does not name; use "
+            "method='case', or fit gg.negative_binomial() and draw from that."
+        )
+
+
+class QuasiBinomial(Binomial):
+    """Binomial's mean, variance function and deviance with the dispersion estimated (R's ``quasibinomial``):
+    the same coefficients, standard errors scaled by ``sqrt(scale)``; AIC and BIC are NaN."""
+
+    name = "quasibinomial"
+    estimates_dispersion = True
+
+    def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
+                       freq_weights: FloatArray) -> float:
+        return math.nan
+
+    def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
+        return False
+
+    def response_warning(self, y: FloatArray, weights: FloatArray, response: str) -> str | None:
+        return None  # non-integer successes are what quasibinomial is for (R does not warn)
+
+    def sample(self, rng: np.random.Generator, mu: FloatArray, scale: float, weights: FloatArray,
+               trials: FloatArray) -> FloatArray:
+        raise InvalidParameterError(
+            "method='parametric' needs a distribution to draw from, which a quasi-binomial model does not name; "
+            "use method='case'."
+        )
+
+
+class NegativeBinomial(Poisson):
+    """Over-dispersed counts: ``V(mu) = mu + mu^2 / theta``,
+    ``d(y, mu) = 2 (y log(y/mu) - (y + theta) log((y + theta)/(mu + theta)))``, dispersion 1.
+
+    ``theta=None`` asks the fit to estimate theta by maximum likelihood, alternating with IRLS as
+    ``MASS::glm.nb``; the fitted model's family then holds the estimate and its standard error
+    (``theta_se``), and theta counts as a parameter in AIC/BIC.
+    """
+
+    name = "negative_binomial"
+    allowed_links = ("log", "sqrt", "identity")
+    canonical_link = ""  # log(mu / (mu + theta)) is the natural parameter, not log(mu)
+    y_hint = "Counts cannot be negative: check the response column."
+
+    def __init__(self, theta: float | None = None, theta_se: float | None = None, estimated: bool | None = None):
+        if theta is not None:
+            value = float(theta)
+            if not (math.isfinite(value) and value > 0):
+                raise InvalidParameterError(
+                    f"theta={theta!r} must be a positive number (the negative binomial's size: variance "
+                    "mu + mu^2/theta), or None to estimate it."
+                )
+            theta = value
+        self.theta = theta
+        self.theta_se = theta_se
+        self.estimated = theta is None if estimated is None else bool(estimated)
+        self.likelihood_parameters = int(self.estimated)
+
+    def parameters(self) -> dict[str, float]:
+        return {} if self.theta is None else {"theta": self.theta}
+
+    def with_theta(self, theta: float, theta_se: float | None) -> NegativeBinomial:
+        """The family at an estimated ``theta`` (what a fitted ``glm.nb`` model carries), same default link."""
+        family = NegativeBinomial(theta, theta_se, estimated=True)
+        family.default_link = self.default_link
+        return family
+
+    def unknown_shape(self) -> bool:
+        return self.theta is None
+
+    def _theta(self) -> float:
+        if self.theta is None:
+            raise InvalidParameterError(
+                "this negative binomial family has no theta yet: fit it (gg.glm estimates theta), or give one, "
+                "e.g. gg.negative_binomial(theta=2.0)."
+            )
+        return self.theta
+
+    def variance(self, mu: FloatArray) -> FloatArray:
+        mu = np.asarray(mu, dtype=float)
+        return mu + np.square(mu) / self._theta()
+
+    def unit_deviance(self, y: FloatArray, mu: FloatArray) -> FloatArray:
+        theta = self._theta()
+        y = np.asarray(y, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray(2.0 * (special.xlogy(y, y / mu) - (y + theta) * np.log((y + theta) / (mu + theta))),
+                              dtype=float)
+
+    def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
+                       freq_weights: FloatArray) -> float:
+        """``sum w log p(y; mu, theta)`` (``MASS::negative.binomial()$aic`` and ``glm.nb``'s ``loglik``)."""
+        return float(np.dot(weights * freq_weights, nb_log_pmf(np.asarray(y, dtype=float), mu, self._theta())))
+
+    def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
+        return False
+
+    def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
+        """``y + (y == 0) / 6`` (``MASS::negative.binomial``'s ``mustart``)."""
+        y = np.asarray(y, dtype=float)
+        return np.asarray(y + (y == 0) / 6.0, dtype=float)
+
+    def fused_working(self, link: Link) -> WorkingKernel | None:
+        return None  # Poisson's kernels assume V(mu) = mu
+
+    def fused_deviance(self) -> DevianceKernel | None:
+        return None
+
+    def sample(self, rng: np.random.Generator, mu: FloatArray, scale: float, weights: FloatArray,
+               trials: FloatArray) -> FloatArray:
+        """Negative binomial counts with mean ``mu`` and size ``theta`` (``MASS::rnegbin``)."""
+        theta = self._theta()
+        return np.asarray(rng.negative_binomial(theta, theta / (theta + mu)), dtype=float)
+
+    def deviance_split(self, y: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+        theta = self._theta()
+        y = np.asarray(y, dtype=float)
+        a = 2.0 * (special.xlogy(y, y) - (y + theta) * np.log(y + theta))
+        return a, 2.0 * theta * np.log(mu + theta), 2.0 * (np.log(mu + theta) - np.log(mu))
+
+    def count_distribution(self, mu: FloatArray) -> CountDistribution | None:
+        theta = self._theta()
+        distribution: CountDistribution = stats.nbinom(theta, theta / (theta + np.asarray(mu, dtype=float)))
+        return distribution
+
+
+def nb_log_pmf(y: FloatArray, mu: FloatArray, theta: float) -> FloatArray:
+    """``log p(y; mu, theta) = lgamma(theta + y) - lgamma(theta) - lgamma(y + 1) + theta log(theta)
+    + y log(mu) - (theta + y) log(theta + mu)`` (``y log(mu)`` is 0 at ``y = 0``)."""
+    return np.asarray(special.gammaln(theta + y) - special.gammaln(theta) - special.gammaln(y + 1.0)
+                      + theta * math.log(theta) + special.xlogy(y, mu) - (theta + y) * np.log(theta + mu), dtype=float)
+
+
+@dataclass(frozen=True)
+class ThetaEstimate:
+    """``MASS::theta.ml``'s result: the estimate, its standard error ``1/sqrt(information)`` and a warning, if any."""
+
+    theta: float
+    se: float
+    warning: str | None
+
+
+def theta_ml(y: FloatArray, mu: FloatArray, weights: FloatArray, limit: int = 25,
+             eps: float = float(np.finfo(float).eps) ** 0.25) -> ThetaEstimate:
+    """Maximum-likelihood theta of a negative binomial with means ``mu``, by Newton's method on the score with the
+    observed information, from the moment estimate ``sum(w) / sum(w (y/mu - 1)^2)`` (``MASS::theta.ml``, same
+    steps and stopping rule, so the same digits).
+
+    score ``sum w (psi(theta + y) - psi(theta) + log(theta) + 1 - log(theta + mu) - (y + theta)/(mu + theta))``,
+    information ``sum w (-psi'(theta + y) + psi'(theta) - 1/theta + 2/(mu + theta) - (y + theta)/(mu + theta)^2)``.
+    """
+    n = float(weights.sum())
+    theta = n / float(np.dot(weights, np.square(y / mu - 1.0)))
+    information = math.nan
+    step, iteration = 1.0, 0
+    while (iteration := iteration + 1) < limit and abs(step) > eps:
+        theta = abs(theta)
+        score = float(np.dot(weights, special.digamma(theta + y) - special.digamma(theta) + math.log(theta) + 1.0
+                             - np.log(theta + mu) - (y + theta) / (mu + theta)))
+        information = float(np.dot(weights, -special.polygamma(1, theta + y) + special.polygamma(1, theta)
+                                   - 1.0 / theta + 2.0 / (mu + theta) - (y + theta) / np.square(mu + theta)))
+        step = score / information
+        theta += step
+    warning = None
+    if theta < 0:
+        theta, warning = 0.0, "the estimate of theta was truncated at zero"
+    if iteration == limit:
+        warning = f"the estimate of theta did not converge in {limit} Newton steps"
+    return ThetaEstimate(theta, math.sqrt(1.0 / information) if information > 0 else math.nan, warning)
