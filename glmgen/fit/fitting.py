@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings as warnings_module
+from dataclasses import replace
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from ..solvers import (
     Notice,
     equilibrated,
     fit_path,
+    fit_theta,
     irls,
 )
 from ..stats import effective_df
@@ -109,7 +111,11 @@ def fit_unpenalized(
     check_design(design, spec, family)
     problem = problem_of(design, spec, family, link)
     notices = dropped_rows_notices(design)
-    output = irls(problem, control=control)
+    if family.unknown_shape():  # a negative binomial's theta, estimated with the coefficients (MASS::glm.nb)
+        output, family = fit_theta(problem, control)
+        problem = replace(problem, family=family)
+    else:
+        output = irls(problem, control=control)
     if output.aliased.any():
         notices.append(_aliased_notice(spec, problem, output.aliased))
     notices.extend(output.notices)
@@ -213,10 +219,14 @@ def prepare_penalized(
 ) -> tuple[GLMProblem, Penalty]:
     """The arrays and the penalty (alpha still 0) of a penalized fit or path.
 
-    Refuses a response that leaves no path (all-zero counts, an all-0 or all-1 binomial response).
+    Refuses a response that leaves no path (all-zero counts, an all-0 or all-1 binomial response). A family
+    shape still to be estimated (``gg.negative_binomial()``) is estimated once from the unpenalized fit on these
+    rows and held fixed: the problem's family carries it.
     """
     check_design(design, spec, family)
     problem = problem_of(design, spec, family, link)
+    if family.unknown_shape():  # estimated once, unpenalized, then held fixed along the path (and in CV folds)
+        problem = replace(problem, family=fit_theta(problem, IRLSControl())[1])
     degenerate = family.degenerate_response(problem.y, problem.weights, spec.response.label)
     if degenerate:
         raise DataError(degenerate)
@@ -248,7 +258,7 @@ def fit_penalized_at(
     settings = PenaltySettings(alpha=float(alpha), l1_ratio=float(l1_ratio), standardize=bool(standardize),
                                penalty_factor=dict(penalty_factor or {}))
     output = path.outputs[0]
-    return build_result(spec, design, family, link, output, penalty=settings,
+    return build_result(spec, design, problem.family, link, output, penalty=settings,
                         null_deviance=null_deviance, null_intercept=null_intercept,
                         edf=effective_df(problem, penalty.at(alpha), output.coef, output.intercept),
                         warnings=emit(notices, stacklevel + 1))

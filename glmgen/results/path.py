@@ -194,6 +194,11 @@ class PathResult:
             result = self.refits.last_cv if self.refits.last_cv is not None else self.cv()
             return result.index_min if criterion == "cv" else result.index_1se
         values = getattr(self, criterion)
+        if np.all(np.isnan(values)):
+            raise InvalidParameterError(
+                f"criterion={criterion!r} needs a likelihood, which the {self.family.name} family does not have "
+                f"({criterion} is NaN along the path); choose alpha by cross-validation: criterion='cv'."
+            )
         return int(np.nanargmin(values))
 
     def select(self, criterion: str = "cv") -> GLMResult:
@@ -208,6 +213,8 @@ class PathResult:
         for criterion in SELECTION_CRITERIA:
             if criterion.startswith("cv") and cv_result is None:
                 continue
+            if not criterion.startswith("cv") and np.all(np.isnan(getattr(self, criterion))):
+                continue  # no likelihood (quasi families): the information criteria choose nothing
             k = self.selected_index(criterion)
             rows[criterion] = {
                 "alpha": self.alphas[k], "df": self.df[k], "edf": self.edf[k], "train_deviance": self.deviance[k],
