@@ -127,3 +127,23 @@ def deviance_poisson(
     for i in range(y.shape[0]):
         total += weights[i] * bd0(y[i], mu[i])
     return 2.0 * total
+
+
+@numba.njit(cache=True)
+def working_log_power(
+    eta: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+    offset: npt.NDArray[np.float64],
+    power: float,
+    v: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+) -> None:
+    r"""Fused IRLS working weights and response for a log link and variance ``mu^power`` (Gamma: 2, inverse
+    Gaussian: 3, Tweedie: p): ``mu = exp(eta)``, ``d = max(mu, eps)``, ``v = w d (d / mu^power)``,
+    ``z = eta - offset + (y - mu) / d``."""
+    for i in range(eta.shape[0]):
+        mu = np.exp(eta[i])
+        d = max(mu, _EPS)
+        v[i] = weights[i] * d * (d / mu**power)
+        z[i] = eta[i] - offset[i] + (y[i] - mu) / d

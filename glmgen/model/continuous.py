@@ -14,11 +14,20 @@ import numpy as np
 from scipy import special
 
 from ..errors import InvalidParameterError
-from .families import BoolArray, Family, FloatArray, Gaussian, Poisson
-from .links import REAL_LINE, Interval
+from . import _numerics
+from .families import BoolArray, Family, FloatArray, Gaussian, Poisson, WorkingKernel
+from .links import REAL_LINE, Interval, Link
 
 _POSITIVE = Interval(0.0, math.inf, False, False)
 _NON_NEGATIVE = Interval(0.0, math.inf, True, False)
+
+
+def _log_power_kernel(power: float) -> WorkingKernel:
+    """The fused working kernel for the log link and variance ``mu^power``."""
+    def kernel(eta: FloatArray, y: FloatArray, weights: FloatArray, offset: FloatArray, v: FloatArray,
+               z: FloatArray) -> None:
+        _numerics.working_log_power(eta, y, weights, offset, power, v, z)
+    return kernel
 
 
 def _ml_dispersion(y: FloatArray, mu: FloatArray, weights: FloatArray, unit_deviance: FloatArray) -> tuple[
@@ -64,6 +73,9 @@ class Gamma(Family):
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
         return np.asarray(y, dtype=float).copy()
 
+    def fused_working(self, link: Link) -> WorkingKernel | None:
+        return _log_power_kernel(2.0) if link.name == "log" else None
+
     def sample(self, rng: np.random.Generator, mu: FloatArray, scale: float, weights: FloatArray,
                trials: FloatArray) -> FloatArray:
         """Gamma with mean ``mu`` and variance ``scale mu^2 / w``: shape ``w / scale``, scale ``mu scale / w``."""
@@ -106,6 +118,9 @@ class InverseGaussian(Family):
 
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
         return np.asarray(y, dtype=float).copy()
+
+    def fused_working(self, link: Link) -> WorkingKernel | None:
+        return _log_power_kernel(3.0) if link.name == "log" else None
 
     def sample(self, rng: np.random.Generator, mu: FloatArray, scale: float, weights: FloatArray,
                trials: FloatArray) -> FloatArray:
@@ -179,6 +194,9 @@ class Tweedie(Family):
         """``y``, moved to 0.1 where it is 0 (``statmod::tweedie``'s ``mustart``)."""
         y = np.asarray(y, dtype=float)
         return y if self.var_power == 0 else y + 0.1 * (y == 0)
+
+    def fused_working(self, link: Link) -> WorkingKernel | None:
+        return _log_power_kernel(self.var_power) if link.name == "log" else None
 
     def sample(self, rng: np.random.Generator, mu: FloatArray, scale: float, weights: FloatArray,
                trials: FloatArray) -> FloatArray:

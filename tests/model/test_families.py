@@ -115,10 +115,11 @@ def test_deviance_split_reproduces_unit_deviance(family: Family, seed: int) -> N
 def test_fused_working_equals_generic_formulas(name: str, link: str, seed: int) -> None:
     """STYLE example 2: a fused kernel gives ``v = w (dmu/deta)^2 / V(mu)`` and
     ``z = eta - offset + (y - mu) / (dmu/deta)``; exactly the canonical binomial and poisson pairs (and their
-    quasi twins, which share mean and variance) have one."""
+    quasi twins, which share mean and variance), and the power-variance families with the log link have one."""
     family, resolved = FAMILIES[name](), get_link(link)
     kernel = family.fused_working(resolved)
-    fused = {("binomial", "logit"), ("poisson", "log"), ("quasibinomial", "logit"), ("quasipoisson", "log")}
+    fused = {("binomial", "logit"), ("poisson", "log"), ("quasibinomial", "logit"), ("quasipoisson", "log"),
+             ("gamma", "log"), ("inverse_gaussian", "log"), ("tweedie", "log")}
     assert (kernel is not None) == ((name, link) in fused)
     if kernel is None:
         return
