@@ -18,6 +18,7 @@ import numbers
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -42,7 +43,7 @@ from ..errors import (
 from ..fit import column_scales, emit
 from ..matrices import Matrix, ModelMatrix, SparseBlock
 from ..model import Family, Link, Penalty, resolve_family, tweedie
-from ..solvers import GLMProblem, Notice, SolverOutput
+from ..solvers import GLMProblem, Notice, SolverOutput, fit_theta, solver_controls
 from ..stats import d_squared
 
 FloatArray = npt.NDArray[np.float64]
@@ -232,12 +233,18 @@ class _GLMBase(BaseEstimator):
     def _problem(
         self, X: Input, y: FloatArray, sample_weight: Any, offset: Any, family: Family, link: Link
     ) -> GLMProblem:
+        """The problem to solve; a family shape still to be estimated (``negative_binomial`` without theta) is
+        estimated here by maximum likelihood (``MASS::glm.nb``) and then held fixed: ``problem.family`` has it."""
         n = X.shape[0]
         family.check_y(y, None, "y")
-        return GLMProblem(
+        problem = GLMProblem(
             X=_design(X), y=y, weights=_check_sample_weight(sample_weight, n), offset=_check_offset(offset, n),
             family=family, link=link, fit_intercept=bool(self.fit_intercept),
         )
+        if family.unknown_shape():
+            irls_control = solver_controls(float(self.tol), int(self.max_iter))[0]
+            problem = replace(problem, family=fit_theta(problem, irls_control)[1])
+        return problem
 
     def _store(self, family: Family, link: Link, output: SolverOutput, notices: list[Notice]) -> None:
         self.family_ = family

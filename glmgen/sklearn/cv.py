@@ -165,12 +165,17 @@ class _PathCVMixin(_GLMBase):
             best = self._choose_by_cv(problem, penalty, path.alphas, splits, cd_control)
         else:
             self.information_criterion_ = _information_criterion(problem, penalty, path, self.criterion)
+            if np.all(np.isnan(self.information_criterion_)):
+                raise InvalidParameterError(
+                    f"criterion={self.criterion!r} needs a likelihood, which the {family.name} family does not have; "
+                    "use criterion='cv'."
+                )
             best = int(np.nanargmin(self.information_criterion_))
         self.alphas_ = path.alphas
         self.alpha_ = float(path.alphas[best])
         self.coef_path_ = path.coefs
         self.intercept_path_ = path.intercepts
-        self._store(family, link, path.outputs[best], notices)
+        self._store(problem.family, link, path.outputs[best], notices)
 
     def _choose_by_cv(self, problem: GLMProblem, penalty: Penalty, grid: FloatArray,
                       splits: list[tuple[IntArray, IntArray]], control: CDControl) -> int:

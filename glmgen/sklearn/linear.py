@@ -64,7 +64,7 @@ class _SingleAlphaMixin(_GLMBase):
         problem = self._problem(X, y, sample_weight, offset, family, link)
         output, notices = _fit_at_alpha(problem, alpha, float(self.l1_ratio), bool(self.standardize),
                                         int(self.max_iter), float(self.tol), self._feature_names())
-        self._store(family, link, output, notices)
+        self._store(problem.family, link, output, notices)
 
 
 class GLMRegressor(_SingleAlphaMixin, _RegressorBase):

@@ -1,6 +1,6 @@
 """The negative binomial's theta estimate and the family objects with parameters (glmgen/model/overdispersed.py,
 glmgen/model/registry.py). Reference numbers are R's (``MASS::theta.ml``, R 4.2.2, MASS 7.3-58), printed with
-17 digits by ``tests/reference/r/families.R``'s data (quine from MASS, shipped as tests/reference/data/quine.csv)."""
+17 digits by the R calls quoted in each test (quine from MASS, shipped as tests/reference/data/quine.csv)."""
 
 from __future__ import annotations
 
