@@ -175,6 +175,11 @@ def nb_log_pmf(y: FloatArray, mu: FloatArray, theta: float) -> FloatArray:
                       + theta * math.log(theta) + special.xlogy(y, mu) - (theta + y) * np.log(theta + mu), dtype=float)
 
 
+#: bounds of an estimated theta: above THETA_MAX the negative binomial is the Poisson model to ~1e-8 relative
+#: variance, and the log-likelihood's lgamma terms still cancel to ~1e-8 per row
+THETA_MIN, THETA_MAX = 1e-8, 1e8
+
+
 @dataclass(frozen=True)
 class ThetaEstimate:
     """``MASS::theta.ml``'s result: the estimate, its standard error ``1/sqrt(information)`` and a warning, if any."""
@@ -194,10 +199,11 @@ def theta_ml(y: FloatArray, mu: FloatArray, weights: FloatArray, limit: int = 25
     information ``sum w (-psi'(theta + y) + psi'(theta) - 1/theta + 2/(mu + theta) - (y + theta)/(mu + theta)^2)``.
     """
     n = float(weights.sum())
-    theta = n / float(np.dot(weights, np.square(y / mu - 1.0)))
+    spread = float(np.dot(weights, np.square(y / mu - 1.0)))
+    theta = n / spread if spread > 0 else math.inf
     information = math.nan
     step, iteration = 1.0, 0
-    while (iteration := iteration + 1) < limit and abs(step) > eps:
+    while (iteration := iteration + 1) < limit and abs(step) > eps and math.isfinite(theta) and theta < THETA_MAX:
         theta = abs(theta)
         score = float(np.dot(weights, special.digamma(theta + y) - special.digamma(theta) + math.log(theta) + 1.0
                              - np.log(theta + mu) - (y + theta) / (mu + theta)))
@@ -206,8 +212,15 @@ def theta_ml(y: FloatArray, mu: FloatArray, weights: FloatArray, limit: int = 25
         step = score / information
         theta += step
     warning = None
-    if theta < 0:
-        theta, warning = 0.0, "the estimate of theta was truncated at zero"
-    if iteration == limit:
+    if not theta < THETA_MAX:  # also NaN: the likelihood keeps rising towards the Poisson limit
+        theta, warning = THETA_MAX, (f"the data show no over-dispersion: theta grows without bound (held at "
+                                     f"{THETA_MAX:g}, where the negative binomial is the Poisson model); use "
+                                     "family='poisson'")
+    elif theta < THETA_MIN:
+        theta, warning = THETA_MIN, f"the estimate of theta was truncated at {THETA_MIN:g} (MASS truncates at zero)"
+    elif iteration == limit:
         warning = f"the estimate of theta did not converge in {limit} Newton steps"
+        if step > 0:
+            warning += (f" (still rising, at {theta:g}: the data may show no over-dispersion, where the negative "
+                        "binomial tends to the Poisson model; consider family='poisson')")
     return ThetaEstimate(theta, math.sqrt(1.0 / information) if information > 0 else math.nan, warning)

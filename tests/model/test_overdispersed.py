@@ -80,3 +80,14 @@ def test_statsmodels_families_bring_their_parameters() -> None:
 def test_negative_binomial_without_theta_says_how_to_get_one() -> None:
     with pytest.raises(InvalidParameterError, match="theta"):
         gg.negative_binomial().variance(np.ones(3))
+
+
+def test_theta_of_data_without_overdispersion_warns() -> None:
+    """Counts less dispersed than Poisson have no finite maximum-likelihood theta (the likelihood rises towards
+    the Poisson model): the estimate says so, and stops at THETA_MAX instead of overflowing."""
+    from glmgen.model.overdispersed import THETA_MAX
+    y = np.array([3.0, 4.0, 3.0, 4.0, 3.0, 4.0])
+    rising = theta_ml(y, np.full(6, 3.5), np.ones(6))  # Newton creeps upwards: MASS's "iteration limit reached"
+    assert rising.theta > 1e4 and rising.warning is not None and "family='poisson'" in rising.warning
+    perfect = theta_ml(y, y, np.ones(6))  # y = mu: the moment estimate is already infinite
+    assert perfect.theta == THETA_MAX and perfect.warning is not None
