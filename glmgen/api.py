@@ -32,6 +32,8 @@ def glm(
     tol: float = 1e-8,
     max_iter: int = 100,
     safe: bool = False,
+    cov_type: str = "nonrobust",
+    cluster: Any = None,
 ) -> GLMResult:
     """Fit a generalized linear model from a formula.
 
@@ -69,6 +71,21 @@ def glm(
         numbers, operators, patsy's ``C``/``I``/``Q``/transforms/contrasts,
         NumPy's elementwise maths) and raise :class:`UnsafeFormulaError`
         otherwise. Use it for formulas written by someone else.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
+        The covariance behind ``bse``, ``pvalues``, ``conf_int``, ``coef_table``,
+        ``get_prediction`` and the summary. ``"nonrobust"``: the inverse Fisher
+        information times the dispersion (R's ``summary.glm``). The others are
+        sandwich covariances ``B M B`` of unpenalized fits (``B = (X'WX)^-1``,
+        ``M`` from the score rows ``x_i w_i (y_i - mu_i) / (V(mu_i) g'(mu_i))``),
+        with normal p-values: HC0 to HC3 as R's ``sandwich::vcovHC`` (HC0 also
+        equals statsmodels'; statsmodels returns HC0 for HC1 to HC3 on a GLM,
+        its issue #7798), ``"cluster"`` as statsmodels' default and R's
+        ``sandwich::vcovCL(type="HC1")``. See ``docs/inference.md``.
+    cluster : str or array, optional
+        With ``cov_type="cluster"`` only: the group of each row, as a column
+        name of ``data`` or an array of labels (one per row of ``data``; rows
+        dropped for missing values are dropped from it too). Expressions are
+        not read here: compute them into a column.
 
     Returns
     -------
@@ -78,7 +95,7 @@ def glm(
         formula, data, family, context=FormulaContext.capture(), link=link, weights=weights,
         freq_weights=freq_weights, offset=offset, exposure=exposure, alpha=alpha, l1_ratio=l1_ratio,
         penalty_factor=penalty_factor, standardize=standardize, na_action=na_action, tol=tol, max_iter=max_iter,
-        safe=safe, stacklevel=2,
+        safe=safe, cov_type=cov_type, cluster=cluster, stacklevel=2,
     )
 
 

@@ -70,8 +70,9 @@ class DataWarning(GLMGenWarning):
 
 
 class IntervalWarning(GLMGenWarning):
-    """A bootstrap interval is undefined (NaN) for some coefficients, e.g. BCa when every replicate lies on one
-    side of the estimate."""
+    """An interval is undefined (NaN) or doubtful for some coefficients: a bootstrap interval (e.g. BCa when every
+    replicate lies on one side of the estimate), or a profile-likelihood interval whose profile never reaches the
+    cutoff or is not monotone."""
 
 
 class DomainWarning(GLMGenWarning):

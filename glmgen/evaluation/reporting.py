@@ -75,6 +75,8 @@ from .generalization import generalization
 SELECTIONS = (None,) + SELECTION_CRITERIA
 INTERVAL_METHODS = ("percentile", "basic", "normal", "bca")
 MAX_POINTS = 20_000
+#: held-out rows whose predictions (with standard errors) the report shows
+EXAMPLE_ROWS = 5
 _IGNORED_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ResourceWarning)
 
 
@@ -135,6 +137,9 @@ class GeneralizationAnalysis:
         ``eta`` (linear predictor) and ``resid`` (deviance residual) of the
         training rows, a seeded random sample of ``MAX_POINTS`` of the
         ``residual_rows`` rows when there are more.
+    predictions : DataFrame or None
+        :meth:`GLMResult.get_prediction` at ``level`` for the first ``EXAMPLE_ROWS`` held-out rows (only ``mean``
+        and ``link`` for a penalized fit, which has no covariance).
     notes : list of str
         Steps skipped and why.
     timings : dict
@@ -166,6 +171,7 @@ class GeneralizationAnalysis:
     notes: list[str] = field(default_factory=list)
     warnings: list[RecordedWarning] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    predictions: pd.DataFrame | None = None
 
 
 class _Steps:
@@ -351,7 +357,7 @@ def analyse(
     fit_kwargs: dict[str, Any] = dict(link=link_object, **variables, standardize=standardize, na_action=na_action,
                                       safe=safe)
     path = cv = selection = validation = boot = intervals = optimism = learning = None
-    residuals = calibration = counts = points = None
+    residuals = calibration = counts = points = predictions = None
     residual_rows = 0
     try:
         with steps.step("split"):
@@ -407,6 +413,7 @@ def analyse(
                     notes.append(f"Learning curve skipped: {exc}")
         with steps.step("diagnostics"):
             residuals = residual_bins(fit)
+            predictions = _example_predictions(fit, test, level)
             points = pd.DataFrame({"eta": fit.predict(kind="link").to_numpy(),
                                    "resid": fit.resid("deviance").to_numpy()})
             residual_rows = len(points)
@@ -437,8 +444,17 @@ def analyse(
         test_dropped=len(test) - test_design_rows, fit=fit, path=path, cv=cv, selection=selection,
         validation=validation, generalization=result, bootstrap=boot, intervals=intervals, optimism=optimism,
         learning=learning, residuals=residuals, residual_points=points, residual_rows=residual_rows, calibration=calibration, counts=counts, notes=notes,
-        warnings=steps.warnings, timings=steps.timings,
+        warnings=steps.warnings, timings=steps.timings, predictions=predictions,
     )
+
+
+def _example_predictions(fit: GLMResult, test: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Predictions with standard errors and intervals for the first ``EXAMPLE_ROWS`` held-out rows; the mean and
+    linear predictor only for a penalized fit."""
+    rows = test.iloc[:EXAMPLE_ROWS]
+    if fit.penalty.is_penalized:
+        return pd.DataFrame({"mean": fit.predict(rows), "link": fit.predict(rows, kind="link")})
+    return fit.get_prediction(rows, level)
 
 
 def _warning_class(name: str) -> type[Warning] | None:

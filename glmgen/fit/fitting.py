@@ -29,6 +29,7 @@ from ..solvers import (
     irls,
 )
 from ..stats import effective_df
+from .profile import ProfileRefits
 
 
 def check_design(design: DesignMatrix, spec: DesignSpec, family: Family) -> None:
@@ -106,8 +107,11 @@ def fit_unpenalized(
     *,
     control: IRLSControl = IRLSControl(),
     stacklevel: int = 2,
+    cov_type: str = "nonrobust",
+    groups: np.ndarray | None = None,
 ) -> GLMResult:
-    """Fit by IRLS and build the result; warnings are raised and recorded."""
+    """Fit by IRLS and build the result, with the covariance ``cov_type`` (``groups``: cluster codes ``0..G-1``,
+    one per design row, for ``"cluster"``); warnings are raised and recorded."""
     check_design(design, spec, family)
     problem = problem_of(design, spec, family, link)
     notices = dropped_rows_notices(design)
@@ -123,7 +127,7 @@ def fit_unpenalized(
     messages = emit(notices, stacklevel + 1)
     return build_result(
         spec, design, family, link, output, penalty=PenaltySettings(), null_deviance=null_deviance,
-        null_intercept=null_intercept, warnings=messages,
+        null_intercept=null_intercept, warnings=messages, cov_type=cov_type, groups=groups, refits=ProfileRefits(),
     )
 
 
@@ -261,4 +265,4 @@ def fit_penalized_at(
     return build_result(spec, design, problem.family, link, output, penalty=settings,
                         null_deviance=null_deviance, null_intercept=null_intercept,
                         edf=effective_df(problem, penalty.at(alpha), output.coef, output.intercept),
-                        warnings=emit(notices, stacklevel + 1))
+                        warnings=emit(notices, stacklevel + 1), refits=ProfileRefits())

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._validation import (
@@ -18,19 +20,23 @@ from .._validation import (
     check_number,
     check_penalty_factor,
     check_positive,
+    quoted,
+    suggestion,
 )
-from ..errors import DataWarning, InvalidParameterError
+from ..errors import DataError, DataWarning, InvalidParameterError
 from ..formula import (
     DesignMatrix,
     DesignSpec,
     FormulaContext,
     VariableInput,
     build_design,
+    check_frame,
     data_warnings,
 )
 from ..model import Family, Link, resolve_family
 from ..results import GLMResult, PathResult
 from ..solvers import Notice, fit_path, solver_controls
+from ..stats import COV_TYPES
 from .fitting import (
     dropped_rows_notices,
     emit,
@@ -60,12 +66,15 @@ def fit_glm(
     tol: float = 1e-8,
     max_iter: int = 100,
     safe: bool = False,
+    cov_type: str = "nonrobust",
+    cluster: Any = None,
     stacklevel: int = 2,
 ) -> GLMResult:
     """One fit of ``formula`` on ``data``: :func:`glmgen.glm` with the caller's ``context``. Arguments are
     checked here; warnings are raised ``stacklevel`` frames up and recorded on the result."""
     family, link = resolve_family(family, link)
     alpha, l1_ratio = check_non_negative("alpha", alpha), check_l1_ratio(l1_ratio)
+    cov_type = check_cov_type(cov_type, cluster, alpha)
     penalty_factor, standardize = check_penalty_factor(penalty_factor), check_flag("standardize", standardize)
     irls_control, cd_control = solver_controls(check_positive("tol", tol), check_count("max_iter", max_iter, 1))
     spec, design = build_design(
@@ -78,8 +87,62 @@ def fit_glm(
                                   penalty_factor=penalty_factor, standardize=standardize, control=cd_control,
                                   stacklevel=stacklevel + 1)
     else:
-        result = fit_unpenalized(spec, design, family, link, control=irls_control, stacklevel=stacklevel + 1)
+        groups = None if cluster is None else cluster_codes(cluster, data, design)
+        result = fit_unpenalized(spec, design, family, link, control=irls_control, stacklevel=stacklevel + 1,
+                                 cov_type=cov_type, groups=groups)
     return replace(result, warnings=emit(notices, stacklevel + 1) + result.warnings) if notices else result
+
+
+def check_cov_type(cov_type: Any, cluster: Any, alpha: float) -> str:
+    """``cov_type`` spelled as in :data:`glmgen.stats.COV_TYPES` (any case), after checking that ``cluster`` is
+    given exactly with ``"cluster"`` and that a robust covariance goes with an unpenalized fit."""
+    spelled = {name.lower(): name for name in COV_TYPES}
+    if not isinstance(cov_type, str) or cov_type.lower() not in spelled:
+        raise InvalidParameterError(f"cov_type={cov_type!r} is not one of {quoted(COV_TYPES)}."
+                                    f"{suggestion(str(cov_type), COV_TYPES)}")
+    cov_type = spelled[cov_type.lower()]
+    if (cluster is None) != (cov_type != "cluster"):
+        raise InvalidParameterError(
+            "cluster= gives the groups of a cluster-robust covariance, so it goes with cov_type='cluster' and "
+            f"cov_type='cluster' needs it; got cov_type={cov_type!r} and cluster="
+            f"{'None' if cluster is None else 'given'}. Pass both (e.g. cov_type='cluster', cluster='firm'), or neither."
+        )
+    if cov_type != "nonrobust" and alpha > 0:
+        raise InvalidParameterError(
+            f"cov_type={cov_type!r} needs an unpenalized fit, but alpha={alpha:g}: a penalized estimate is not the "
+            "root of the score equations, so the sandwich covariance does not apply. Use alpha=0, or the bootstrap "
+            "(gg.bootstrap) for the uncertainty of a penalized fit."
+        )
+    return cov_type
+
+
+def cluster_codes(cluster: Any, data: Any, design: DesignMatrix) -> npt.NDArray[np.int64]:
+    """Codes ``0..G-1`` of the cluster labels of the rows fitted (rows dropped for NA in model columns are
+    dropped from the labels too): ``cluster`` is a column name of ``data`` or an array of one label per row."""
+    frame = check_frame(data)
+    if isinstance(cluster, str):
+        columns = [str(c) for c in frame.columns]
+        if cluster not in columns:
+            raise InvalidParameterError(
+                f"cluster={cluster!r} is not a column of the data (columns: {quoted(columns)})."
+                f"{suggestion(cluster, columns)} cluster= takes a column name or an array of group labels (one "
+                "per row); for an expression, compute it into a column first."
+            )
+        labels = np.asarray(frame[cluster])
+    else:
+        labels = np.asarray(cluster)
+        if labels.shape != (len(frame),):
+            raise InvalidParameterError(f"cluster has {labels.shape} values but data has {len(frame)} rows; give "
+                                        "one group label per row of data, or a column name.")
+    codes, _ = pd.factorize(labels[design.kept])
+    if np.any(codes < 0):
+        first = design.row_labels[np.flatnonzero(codes < 0)[0]]
+        raise DataError(f"cluster has {int(np.sum(codes < 0))} missing labels among the rows fitted (first: row "
+                        f"{first!r}). Give every row a group, or drop those rows from the data.")
+    if codes.max(initial=-1) < 1:
+        raise DataError(f"cluster gives {codes.max(initial=-1) + 1} group for the rows fitted; a cluster-robust "
+                        "covariance needs at least 2 (and is unreliable with fewer than about 30).")
+    return codes.astype(np.int64)
 
 
 def fit_glm_path(

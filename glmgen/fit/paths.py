@@ -30,6 +30,7 @@ from ..solvers import (
 from ..stats import effective_df, effective_df_along
 from .cv import cross_validate
 from .fitting import emit, null_model
+from .profile import ProfileRefits
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -86,7 +87,7 @@ class PathRefitter:
         return build_result(path.spec, self.design, path.family, path.link, output, penalty=settings,
                             null_deviance=self.null[0], null_intercept=self.null[1],
                             edf=effective_df(problem, penalty, output.coef, output.intercept),
-                            warnings=emit(list(output.notices), 3))
+                            warnings=emit(list(output.notices), 3), refits=ProfileRefits())
 
     def cross_validate(self, path: PathResult, folds: Any, *, seed: int, n_jobs: int, stratify: Any, groups: Any,
                        repeats: int) -> CVResult:

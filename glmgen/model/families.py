@@ -67,14 +67,24 @@ class Family(Stateless):
     #: of the gaussian, Gamma and inverse Gaussian families, an estimated negative binomial theta
     likelihood_parameters: int = 0
 
+    def criterion_parameters(self) -> int:
+        """Of :attr:`likelihood_parameters`, those R's ``extractAIC`` counts (what ``step``, ``drop1`` and
+        ``add1`` print); all of them, except for the negative binomial."""
+        return self.likelihood_parameters
+
     def unknown_shape(self) -> bool:
         """Whether a parameter of the family is still to be estimated with the coefficients (a negative binomial's
         theta given as ``None``): the fit then alternates IRLS with its maximum-likelihood estimate."""
         return False
 
     def parameters(self) -> dict[str, float]:
-        """The family's own parameters (a Tweedie power, a negative binomial theta), saved in model files."""
+        """The family's own parameters (a Tweedie power, a negative binomial theta): what makes two families equal."""
         return {}
+
+    def saved_parameters(self) -> dict[str, float | None]:
+        """What a model file records of the family besides its name (:func:`~glmgen.model.family_from_saved`
+        reads it back)."""
+        return dict(self.parameters())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Family) and type(self) is type(other) and self.parameters() == other.parameters()

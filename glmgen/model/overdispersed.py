@@ -103,6 +103,13 @@ class NegativeBinomial(Poisson):
     def parameters(self) -> dict[str, float]:
         return {} if self.theta is None else {"theta": self.theta}
 
+    def saved_parameters(self) -> dict[str, float | None]:
+        """``theta``, and ``theta_se`` (``None`` when not finite) when theta was estimated."""
+        saved: dict[str, float | None] = dict(self.parameters())
+        if self.estimated:
+            saved["theta_se"] = self.theta_se if self.theta_se is not None and math.isfinite(self.theta_se) else None
+        return saved
+
     def with_theta(self, theta: float, theta_se: float | None) -> NegativeBinomial:
         """The family at an estimated ``theta`` (what a fitted ``glm.nb`` model carries), same default link."""
         family = NegativeBinomial(theta, theta_se, estimated=True)
@@ -111,6 +118,9 @@ class NegativeBinomial(Poisson):
 
     def unknown_shape(self) -> bool:
         return self.theta is None
+
+    def criterion_parameters(self) -> int:
+        return 0  # MASS's extractAIC.negbin counts the coefficients only, while its logLik counts theta
 
     def _theta(self) -> float:
         if self.theta is None:

@@ -35,13 +35,26 @@ def negative_binomial(theta: float | None = None, link: str | Link = "log") -> N
     return family
 
 
-def family_from_saved(name: str, parameters: dict[str, float], estimated: bool = False) -> Family:
-    """The family a model file names, with its saved parameters (a Tweedie power, a negative binomial theta)."""
+def family_from_saved(name: str, parameters: dict[str, float | None]) -> Family:
+    """The family a model file names, with what :meth:`Family.saved_parameters` wrote (a Tweedie power, a
+    negative binomial theta, and its standard error when it was estimated); raises ``KeyError`` or
+    :class:`InvalidParameterError` when they do not define the family."""
+    family = FAMILIES[name]()
     if name == Tweedie.name:
-        return Tweedie(parameters["var_power"])
-    if name == NegativeBinomial.name:
-        return NegativeBinomial(parameters["theta"], parameters.get("theta_se"), estimated=estimated)
-    return FAMILIES[name]()
+        family = Tweedie(_given(parameters, "var_power"))
+    elif name == NegativeBinomial.name:
+        family = NegativeBinomial(_given(parameters, "theta"), parameters.get("theta_se"),
+                                  estimated="theta_se" in parameters)
+    if family.saved_parameters() != parameters:
+        raise InvalidParameterError(f"unexpected parameters {sorted(parameters)} for the {name} family")
+    return family
+
+
+def _given(parameters: dict[str, float | None], name: str) -> float:
+    value = parameters[name]
+    if value is None:
+        raise InvalidParameterError(f"{name} is null")
+    return value
 
 
 _STATSMODELS_LINKS = {

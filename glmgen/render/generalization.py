@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -318,6 +319,8 @@ def _coefficient_section(analysis: GeneralizationAnalysis, figures: bool) -> Sec
                       f"non-zero at alpha = "
                       f"{fit.penalty.alpha:.4g}; coefficients are on the original scale of the columns.")
     blocks.append(Table("Coefficients", columns, rows, notes=notes, kinds=COEFFICIENT_KINDS))
+    if analysis.predictions is not None:
+        blocks.append(_predictions_table(analysis.predictions, level, penalized))
     if boot is not None:
         blocks += _separation_callouts(boot)
     if boot is not None and figures:
@@ -328,6 +331,19 @@ def _coefficient_section(analysis: GeneralizationAnalysis, figures: bool) -> Sec
             lambda: boot.plot(level=settings.level, method=settings.interval),
         ))
     return Section("coefficients", "Coefficients", blocks)
+
+
+def _predictions_table(predictions: pd.DataFrame, level: str, penalized: bool) -> Table:
+    """The fit's predictions for the first held-out rows (``GLMResult.get_prediction``)."""
+    headers = {"mean": "mean", "mean_se": "std. error", "mean_ci_lower": f"{level} lower",
+               "mean_ci_upper": f"{level} upper", "link": "linear predictor", "link_se": "its std. error"}
+    note = ("Penalized fit: no standard errors (they need the covariance of an unpenalized fit; the bootstrap "
+            "gives the coefficients' uncertainty)." if penalized else
+            f"std. error of the mean by the delta method (R's predict.glm(se.fit=TRUE)); the {level} interval is "
+            "the Wald interval of the linear predictor mapped through the inverse link.")
+    rows = [[str(label), *values] for label, values in zip(predictions.index, predictions.to_numpy().tolist())]
+    return Table(f"Predictions for the first {len(predictions)} held-out rows", ["row"] +
+                 [headers[c] for c in predictions.columns], rows, notes=[note])
 
 
 def _selection_section(analysis: GeneralizationAnalysis, figures: bool) -> Section:

@@ -71,7 +71,15 @@ def fit_summary(fit: GLMResult) -> Summary:
         ["AIC / BIC / AICc", f"{fit.aic:.6g} / {fit.bic:.6g} / {fit.aicc:.6g}"],
         ["Dispersion", fit.scale],
         ["Convergence", convergence_text(fit.converged, fit.n_iter)],
+        ["Standard errors", "none (penalized fit)" if penalty.is_penalized else fit.cov_label],
     ]
+    if fit.theta is not None:  # a negative binomial: R's summary.negbin prints "Theta: ...  Std. Err.: ..."
+        shape = format_value(fit.theta, HEADER_DIGITS)
+        if fit.theta_se is not None:
+            shape += f" (std. error {format_value(fit.theta_se, HEADER_DIGITS)}, estimated)"
+        header_rows.insert(2, ["Theta", shape])
+    elif fit.family.parameters():  # a Tweedie power
+        header_rows.insert(2, ["Family parameters", ", ".join(f"{k}={v:g}" for k, v in fit.family.parameters().items())])
     if fit.spec.response.modelled is not None:  # a factor response: which level is y = 1
         header_rows.insert(1, ["Modelled", fit.spec.response.modelled])
     if penalty.is_penalized:
@@ -80,7 +88,7 @@ def fit_summary(fit: GLMResult) -> Summary:
     header = Table("Generalized linear model", ["", "value"], header_rows,
                    notes=[f"Warning: {w}" for w in fit.warnings], by_column=False)
     table = fit.coef_table()
-    statistic = "t" if fit.family.estimates_dispersion else "z"
+    statistic = "t" if fit.family.estimates_dispersion and fit.cov_type == "nonrobust" else "z"
     coefficients = Table(
         "Coefficients",
         ["", "estimate", "std. error", statistic, "p-value", "95% lower", "95% upper"],

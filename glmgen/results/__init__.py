@@ -1,12 +1,23 @@
 """Passive records of fits and their file format: no solver calls, no data frames, no second copy of X."""
 
 from . import display
+from .assemble import build_result
 from .cv import CVResult
-from .glm import GLMResult, PenaltySettings, build_result, load
+from .glm import GLMRefits, GLMResult, PenaltySettings, load
 from .held_out import GeneralizationResult, HeldOutResult
 from .path import SELECTION_CRITERIA, PathRefits, PathResult
 
 __all__ = [
-    "CVResult", "GLMResult", "GeneralizationResult", "HeldOutResult", "PathRefits", "PathResult", "PenaltySettings", "SELECTION_CRITERIA", "build_result",
-    "display", "load",
+    "SELECTION_CRITERIA",
+    "CVResult",
+    "GLMRefits",
+    "GLMResult",
+    "GeneralizationResult",
+    "HeldOutResult",
+    "PathRefits",
+    "PathResult",
+    "PenaltySettings",
+    "build_result",
+    "display",
+    "load",
 ]

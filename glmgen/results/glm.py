@@ -7,7 +7,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -18,8 +18,17 @@ from .._version import __version__ as _glmgen_version
 from ..errors import DataError, DataWarning, InvalidParameterError, ModelFileError
 from ..formula import DesignMatrix, DesignSpec
 from ..matrices import Matrix, ModelMatrix
-from ..model import FAMILIES, Family, Link, get_link
-from ..stats import aic, aicc, bic, d_squared, parameter_count, wald_table
+from ..model import Family, Link, family_from_saved, get_link
+from ..stats import (
+    COV_TYPE_LABELS,
+    aic,
+    aicc,
+    bic,
+    d_squared,
+    parameter_count,
+    prediction_table,
+    wald_table,
+)
 from . import display
 from .held_out import HeldOutResult
 from .model_file import (
@@ -29,13 +38,14 @@ from .model_file import (
     STATISTICS,
     check_model_file,
     checksum,
+    json_scalar,
+    nan_to_none,
+    none_to_nan,
     pack_covariance,
     read_model_file,
 )
 
 if TYPE_CHECKING:
-    from typing import Protocol
-
     class Summary(Protocol):
         """What :meth:`GLMResult.summary` returns (built by :mod:`glmgen.render`)."""
 
@@ -49,6 +59,14 @@ FloatArray = npt.NDArray[np.float64]
 
 _RESIDUAL_KINDS = ("deviance", "pearson", "response", "working")
 _PREDICT_KINDS = ("response", "link")
+_INTERVAL_METHODS = ("wald", "profile")
+
+
+class GLMRefits(Protocol):
+    """What :meth:`GLMResult.conf_int` needs for ``method="profile"``: refits on the training rows (supplied by
+    :mod:`glmgen.fit`; a loaded model has none)."""
+
+    def profile_intervals(self, fit: GLMResult, level: float) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)
@@ -102,9 +120,14 @@ class GLMResult:
     Statistics follow R's ``glm``: ``deviance`` and ``null_deviance`` (the
     latter with the offset, from an intercept-only fit), ``loglik`` as
     ``logLik()``, ``aic = -2 loglik + 2k`` and ``bic = -2 loglik + k log(nobs)``
-    where ``k`` counts the coefficients and, for the gaussian family, the
-    dispersion; ``aicc = aic + 2k(k+1)/(nobs-k-1)``. ``scale`` is the
-    dispersion, Pearson chi2 / df_resid for the gaussian family and 1 otherwise.
+    where ``k`` counts the coefficients and the family's other likelihood parameters (the dispersion of the
+    gaussian, Gamma and inverse Gaussian families, an estimated negative binomial theta);
+    ``aicc = aic + 2k(k+1)/(nobs-k-1)``. ``scale`` is the dispersion: Pearson chi2 / df_resid where the family
+    estimates it, 1 otherwise. ``theta`` and ``theta_se`` are a negative binomial's (``MASS::glm.nb``).
+
+    ``cov_type`` names the covariance that ``cov_params``, ``bse``, ``pvalues``, ``conf_int`` and ``coef_table``
+    use: ``"nonrobust"`` (``cov_unscaled * scale``) or a sandwich covariance (``"HC0"`` to ``"HC3"``,
+    ``"cluster"`` with ``n_clusters`` groups: :func:`glmgen.stats.sandwich_covariance`), held in ``cov_robust``.
     """
 
     spec: DesignSpec
@@ -131,13 +154,31 @@ class GLMResult:
     n_dropped: int = 0
     training: TrainingData | None = field(default=None, repr=False)
     history: dict[str, list[float]] = field(default_factory=dict, repr=False)
+    cov_type: str = "nonrobust"
+    cov_robust: FloatArray | None = field(default=None, repr=False)
+    n_clusters: int | None = None
+    refits: GLMRefits | None = field(default=None, repr=False)
 
     # -- information criteria -----------------------------------------------------------------------
 
     @property
+    def theta(self) -> float | None:
+        """The negative binomial's theta (estimated, or as given); ``None`` for other families."""
+        return self.family.parameters().get("theta")
+
+    @property
+    def theta_se(self) -> float | None:
+        """The standard error of an estimated theta (``MASS::theta.ml``); ``None`` when theta was given."""
+        saved = self.family.saved_parameters()
+        if "theta_se" not in saved:
+            return None
+        se = saved["theta_se"]
+        return math.nan if se is None else se
+
+    @property
     def k(self) -> float:
-        """Parameters counted by AIC/BIC: ``edf``, the intercept, and the dispersion if estimated."""
-        return float(parameter_count(self.edf, self.spec.fit_intercept, self.family.estimates_dispersion))
+        """Parameters counted by AIC/BIC: ``edf``, the intercept, and the family's other likelihood parameters."""
+        return float(parameter_count(self.edf, self.spec.fit_intercept, self.family.likelihood_parameters))
 
     @property
     def aic(self) -> float:
@@ -154,19 +195,28 @@ class GLMResult:
     # -- inference ----------------------------------------------------------------------------------
 
     def cov_params(self) -> pd.DataFrame:
-        """Covariance of the estimates, scaled by the dispersion (NaN for penalized fits and aliased columns)."""
+        """Covariance of the estimates of type ``cov_type``: ``cov_unscaled`` times the dispersion, or the robust
+        covariance (which needs no dispersion). NaN for penalized fits and in the rows of aliased columns."""
         names = self.params.index
+        if self.cov_robust is not None:
+            return pd.DataFrame(self.cov_robust, index=names, columns=names)
         if self.cov_unscaled is None:
             return pd.DataFrame(np.nan, index=names, columns=names)
         return pd.DataFrame(self.cov_unscaled * self.scale, index=names, columns=names)
+
+    @property
+    def cov_label(self) -> str:
+        """The covariance in words, e.g. ``"HC3 (heteroscedasticity-robust)"``, ``"cluster-robust, 42 clusters"``."""
+        label = COV_TYPE_LABELS[self.cov_type]
+        return f"{label}, {self.n_clusters} clusters" if self.cov_type == "cluster" else label
 
     @property
     def bse(self) -> pd.Series:
         return pd.Series(np.sqrt(np.diag(self.cov_params().to_numpy())), index=self.params.index, name="std_err")
 
     def _wald(self, level: float = 0.95) -> pd.DataFrame:
-        level = check_level(level)
-        df_resid = self.df_resid if self.family.estimates_dispersion else None
+        level = check_level(level)  # t reference only for the model-based covariance with an estimated dispersion
+        df_resid = self.df_resid if self.family.estimates_dispersion and self.cov_type == "nonrobust" else None
         return wald_table(self.params, self.bse, df_resid, level)
 
     @property
@@ -177,8 +227,19 @@ class GLMResult:
     def pvalues(self) -> pd.Series:
         return self._wald()["p_value"]
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Wald intervals (R's ``confint.default``), columns ``lower`` and ``upper``."""
+    def conf_int(self, level: float = 0.95, method: str = "wald") -> pd.DataFrame:
+        """Confidence intervals, columns ``lower`` and ``upper``: ``method="wald"``, ``estimate -+ z std_err``
+        with the covariance of ``cov_type`` (R's ``confint.default``), or ``"profile"``, profile likelihood
+        (R's ``confint`` for a glm, ``MASS::confint.glm``), which refits on the training rows."""
+        method = check_choice("method", method, _INTERVAL_METHODS)
+        if method == "profile":
+            if self.refits is None:
+                raise DataError(
+                    "profile-likelihood intervals refit the model on its training rows, which this result does not "
+                    "hold (it was loaded from a file, or built without them). Refit with gg.glm(...) on the data "
+                    "and call conf_int(method='profile') on that fit, or use method='wald'."
+                )
+            return self.refits.profile_intervals(self, check_level(level))
         table = self._wald(level)
         return table[["ci_lower", "ci_upper"]].set_axis(["lower", "upper"], axis=1)
 
@@ -265,6 +326,14 @@ class GLMResult:
             training = self.training_rows()
             values = training.mu if kind == "response" else training.eta
             return pd.Series(values, index=training.row_labels, name="predicted")
+        design, eta = self._new_rows(data, offset)
+        values = np.full(len(data), np.nan)
+        values[design.kept] = eta if kind == "link" else self.link.inverse(eta)
+        return pd.Series(values, index=data.index, name="predicted")
+
+    def _new_rows(self, data: pd.DataFrame, offset: Any) -> tuple[DesignMatrix, FloatArray]:
+        """The design of new rows (the offset re-evaluated, or ``offset`` given per row) and their linear
+        predictor, for the rows kept (no missing inputs)."""
         override = None if offset is None else np.asarray(offset, dtype=float)
         if override is not None and (override.ndim != 1 or len(override) != len(data)):
             raise DataError(f"offset has {override.shape} values but data has {len(data)} rows; give one offset "
@@ -274,10 +343,40 @@ class GLMResult:
         if override is not None:
             check_finite("offset", total_offset, design.row_labels, "Give a finite offset for every row.")
         self._warn_aliased_use(design)
-        eta = self.linear_predictor(design.X, total_offset)
-        values = np.full(len(data), np.nan)
-        values[design.kept] = eta if kind == "link" else self.link.inverse(eta)
-        return pd.Series(values, index=data.index, name="predicted")
+        return design, self.linear_predictor(design.X, total_offset)
+
+    def get_prediction(self, data: pd.DataFrame | None = None, level: float = 0.95, *,
+                       offset: Any = None) -> pd.DataFrame:
+        """Predictions with standard errors and intervals, indexed like ``data`` (the training rows when None).
+
+        Columns ``mean``, ``mean_se``, ``mean_ci_lower``, ``mean_ci_upper``, ``link``, ``link_se``:
+        ``link_se = sqrt(x' C x)`` with ``C = cov_params()`` (so of ``cov_type``), ``mean_se = |dmu/deta| link_se``
+        (delta method, R's ``predict.glm(se.fit=TRUE, type="response")``), and the interval
+        ``g^-1(eta -+ z link_se)`` with the normal quantile ``z`` for every family (statsmodels'
+        ``get_prediction().summary_frame()``; R's ``predict`` gives no interval). New rows are read as in
+        :meth:`predict` (offsets and exposure re-evaluated, or ``offset=``); rows with missing inputs get NaN.
+        Penalized fits have no covariance and raise :class:`InvalidParameterError`.
+        """
+        level = check_level(level)
+        if self.cov_unscaled is None and self.cov_robust is None:
+            raise InvalidParameterError(
+                f"get_prediction needs the covariance of the estimates, which a penalized fit (alpha="
+                f"{self.penalty.alpha:g}) does not have. Use predict() for the means, or the bootstrap "
+                "(gg.bootstrap) for their uncertainty; an unpenalized fit (alpha=0) has standard errors."
+            )
+        if data is None:
+            training = self.training_rows()
+            X, eta, index, kept = training.design.X, training.eta, training.row_labels, None
+        else:
+            design, eta = self._new_rows(data, offset)
+            X, index, kept = design.X, data.index, design.kept
+        table = prediction_table(X, eta, self.cov_params().to_numpy(), fit_intercept=self.spec.fit_intercept,
+                                 link=self.link, level=level)
+        if kept is None:
+            return table.set_axis(index)
+        full = pd.DataFrame(np.nan, index=index, columns=table.columns)
+        full.iloc[np.flatnonzero(kept)] = table.to_numpy()
+        return full
 
     def evaluate(self, data: pd.DataFrame, *, weights: Any = None, offset: Any = None) -> HeldOutResult:
         """Held-out fit on ``data``: weighted mean unit deviance, deviance, D^2 and n.
@@ -326,6 +425,8 @@ class GLMResult:
         Non-finite numbers are written as ``null``; ``params.aliased`` names the coefficients
         written as ``null`` (aliased columns, R's ``NA``); ``cov_unscaled`` is packed
         (:func:`~glmgen.results.model_file.pack_covariance`); ``checksum`` is the SHA-256 of the rest.
+        ``covariance`` is the robust covariance (``null`` for the model-based one) and ``family_parameters`` what
+        :meth:`~glmgen.model.Family.saved_parameters` gives.
         """
         self.spec.check_savable()
         values = self.params.to_numpy(dtype=float)
@@ -335,11 +436,12 @@ class GLMResult:
             "glmgen_version": _glmgen_version,
             "design": self.spec.to_dict(),
             "family": self.family.name,
+            "family_parameters": self.family.saved_parameters(),
             "link": self.link.name,
-            "params": {"names": [str(n) for n in self.params.index], "values": _nan_to_none(values),
+            "params": {"names": [str(n) for n in self.params.index], "values": nan_to_none(values),
                        "aliased": [str(n) for n, v in zip(self.params.index, values) if not np.isfinite(v)]},
             "cov_unscaled": None if self.cov_unscaled is None else pack_covariance(self.cov_unscaled),
-            "statistics": {name: _json_scalar(getattr(self, name)) for name in STATISTICS}
+            "statistics": {name: json_scalar(getattr(self, name)) for name in STATISTICS}
             | {"n_iter": int(self.n_iter), "n_dropped": int(self.n_dropped)},
             "penalty": {
                 "alpha": float(self.penalty.alpha), "l1_ratio": float(self.penalty.l1_ratio),
@@ -348,6 +450,8 @@ class GLMResult:
             },
             "warnings": [str(w) for w in self.warnings],
         }
+        saved["covariance"] = None if self.cov_robust is None else {
+            "cov_type": self.cov_type, "n_clusters": self.n_clusters, "robust": pack_covariance(self.cov_robust)}
         return saved | {"checksum": checksum(saved)}
 
     def save(self, path: str | Path) -> None:
@@ -371,10 +475,10 @@ class GLMResult:
         """The model of a :meth:`to_dict` document, after :func:`glmgen.results.model_file.check_model_file` has
         proved it intact and consistent; raises :class:`ModelFileError` naming the field otherwise."""
         try:
-            cov_unscaled = check_model_file(saved)
+            cov_unscaled, cov_robust = check_model_file(saved)
         except RecursionError:
             raise ModelFileError("the model file is nested too deeply to be a glmgen model file.") from None
-        family = FAMILIES[saved["family"]]()
+        family = family_from_saved(saved["family"], saved.get("family_parameters", {}))
         try:
             link = family.check_link(get_link(saved["link"]))
         except InvalidParameterError as exc:
@@ -382,35 +486,22 @@ class GLMResult:
         statistics = {name: math.nan if value is None and name != "null_intercept" else value
                       for name, value in saved["statistics"].items()}
         statistics.setdefault("edf", statistics["df_model"])  # schema version 2 counted k with df_model
+        covariance = saved.get("covariance") or {"cov_type": "nonrobust", "n_clusters": None}  # version 5 only
         return cls(
             spec=DesignSpec.from_dict(saved["design"]),
             family=family,
             link=link,
-            params=pd.Series(_none_to_nan(saved["params"]["values"]), index=saved["params"]["names"], dtype=float,
+            params=pd.Series(none_to_nan(saved["params"]["values"]), index=saved["params"]["names"], dtype=float,
                              name="coef"),
             cov_unscaled=cov_unscaled,
             penalty=PenaltySettings(**saved["penalty"]),
             warnings=list(saved["warnings"]),
             training=None,
+            cov_type=covariance["cov_type"],
+            cov_robust=cov_robust,
+            n_clusters=covariance["n_clusters"],
             **statistics,
         )
-
-
-def _json_scalar(value: Any) -> Any:
-    """A statistic as JSON: Python int/bool/float, ``None`` for NaN and infinities."""
-    if value is None or isinstance(value, (bool, np.bool_)):
-        return None if value is None else bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    return float(value) if math.isfinite(value) else None
-
-
-def _nan_to_none(values: FloatArray) -> list[float | None]:
-    return [None if not np.isfinite(v) else float(v) for v in values]
-
-
-def _none_to_nan(values: list[float | None]) -> FloatArray:
-    return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
 def load(path: str | Path) -> GLMResult:
@@ -423,65 +514,3 @@ def load(path: str | Path) -> GLMResult:
     :class:`ModelFileError` naming the field.
     """
     return GLMResult.from_dict(read_model_file(path))
-
-
-def build_result(
-    spec: DesignSpec,
-    design: Any,
-    family: Family,
-    link: Link,
-    output: Any,
-    *,
-    penalty: PenaltySettings,
-    null_deviance: float,
-    null_intercept: float | None,
-    warnings: list[str],
-    edf: float | None = None,
-) -> GLMResult:
-    """Assemble a :class:`GLMResult` with every statistic computed now (R's definitions).
-
-    ``design`` is the training :class:`~glmgen.formula.DesignMatrix`, ``output``
-    the solver's :class:`~glmgen.solvers.SolverOutput`; ``edf`` the effective degrees of freedom of a
-    penalized fit (:func:`glmgen.stats.effective_df`; unpenalized fits use their rank).
-    """
-    y, mu = design.y, output.mu
-    fit_weights = design.weights * design.freq_weights
-    used = design.weights > 0
-    nobs = float(design.freq_weights[used].sum())
-    coef = output.coef
-    if penalty.is_penalized:
-        rank = float(np.count_nonzero(coef)) + float(spec.fit_intercept)
-        covariance = None
-    else:
-        rank = float(np.count_nonzero(~output.aliased)) + float(spec.fit_intercept)
-        covariance = output.cov_unscaled
-    df_resid = nobs - rank
-    residual = y - mu  # (y - mu) * ((y - mu) / V): no overflow of the square for huge counts
-    pearson = float(np.dot(fit_weights, residual * (residual / family.variance(mu))))
-    names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
-    values = np.concatenate([[output.intercept] if spec.fit_intercept else [], coef])
-    return GLMResult(
-        spec=spec,
-        family=family,
-        link=link,
-        params=pd.Series(values, index=names, name="coef"),
-        cov_unscaled=covariance,
-        scale=pearson / df_resid if family.estimates_dispersion and df_resid > 0 else
-        (math.nan if family.estimates_dispersion else 1.0),
-        deviance=output.deviance,
-        null_deviance=null_deviance,
-        loglik=family.log_likelihood(y, mu, design.weights, design.trials, design.freq_weights),
-        pearson_chi2=pearson,
-        df_model=rank - float(spec.fit_intercept),
-        edf=rank - float(spec.fit_intercept) if edf is None else edf,
-        df_resid=df_resid,
-        nobs=nobs,
-        converged=output.converged,
-        n_iter=output.n_iter,
-        null_intercept=null_intercept,
-        penalty=penalty,
-        warnings=warnings,
-        n_dropped=design.n_dropped,
-        training=TrainingData(design=design, mu=mu, eta=output.eta),
-        history=output.history,
-    )

@@ -17,6 +17,10 @@ of coefficients or levels are compact: a contrast that codes levels by
 indicators is a list of columns (see :mod:`glmgen.formula.state`), and
 ``cov_unscaled`` is its upper triangle as little-endian float64 bytes in
 base64 (:func:`pack_covariance`). Versions 2 and 3 still load.
+
+Version 5 adds the field ``covariance`` (``cov_type``, ``n_clusters`` and the robust covariance ``robust``,
+packed the same way) for a fit with a robust ``cov_type``; a fit with the default covariance is written as
+version 4, which releases before version 5 read too, and a version 2 to 4 file loads as ``"nonrobust"``.
 """
 
 from __future__ import annotations
@@ -47,15 +51,18 @@ from .._schema import (
     short,
     text,
 )
-from ..errors import ModelFileError
+from ..errors import InvalidParameterError, ModelFileError
 from ..formula import check_design
-from ..model import FAMILIES, LINKS
+from ..model import FAMILIES, LINKS, family_from_saved
+from ..stats import COV_TYPES
 
 FORMAT = "glmgen-model"
-SCHEMA_VERSION = 4
+#: version 5 adds ``covariance`` (a robust covariance, or null) and ``family_parameters`` (a Tweedie power, a
+#: negative binomial theta and, when estimated, its standard error)
+SCHEMA_VERSION = 5
 #: versions this release reads: version 2 files (no ``edf`` statistic) load with ``edf = df_model``; versions 2
 #: and 3 write every contrast as a matrix and ``cov_unscaled`` as rows of numbers
-READABLE_VERSIONS = (2, 3, 4)
+READABLE_VERSIONS = (2, 3, 4, 5)
 #: files larger than this are refused before they are read
 MAX_FILE_BYTES = 256 * 2**20
 
@@ -98,6 +105,27 @@ def checksum(saved: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# --- numbers as JSON ------------------------------------------------------------------------------
+
+def json_scalar(value: Any) -> Any:
+    """A statistic as JSON: Python int/bool/float, ``None`` for NaN and infinities."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None if value is None else bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return float(value) if math.isfinite(value) else None
+
+
+def nan_to_none(values: npt.NDArray[np.float64]) -> list[float | None]:
+    """Numbers as JSON, ``None`` for NaN and infinities."""
+    return [None if not np.isfinite(v) else float(v) for v in values]
+
+
+def none_to_nan(values: list[float | None]) -> npt.NDArray[np.float64]:
+    """The inverse of :func:`nan_to_none` (``None`` to NaN)."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
 # --- the schema ------------------------------------------------------------------------------------
 
 #: the fit statistics a file records (``null`` for NaN)
@@ -118,9 +146,17 @@ def _design_before_version_4(value: Any, path: str) -> None:
     check_design(value, path, indicators=False)
 
 
-def _file_schema(statistics: dict[str, Check], design: Check, covariance: Check) -> Check:
-    """The whole file's schema, with the given fit statistics, design and covariance checks."""
-    return record({
+#: the robust covariance of a version 5 file (:func:`pack_covariance` for ``robust``)
+ROBUST_COVARIANCE = record({"cov_type": text(frozenset(COV_TYPES) - {"nonrobust"}),
+                            "n_clusters": nullable(number(integer=True, low=2, high=2**31)),
+                            "robust": PACKED_COVARIANCE})
+
+
+def _file_schema(statistics: dict[str, Check], design: Check, covariance: Check,
+                 extra: dict[str, Check] | None = None) -> Check:
+    """The whole file's schema, with the given fit statistics, design and covariance checks (and ``extra``
+    fields)."""
+    return record((extra or {}) | {
         "format": text((FORMAT,)), "schema_version": anything, "glmgen_version": text(),
         "checksum": text(), "design": design, "family": text(frozenset(FAMILIES)),
         "link": text(frozenset(LINKS)),
@@ -135,6 +171,8 @@ def _file_schema(statistics: dict[str, Check], design: Check, covariance: Check)
 
 
 _SCHEMAS = {
+    5: _file_schema(STATISTICS, check_design, PACKED_COVARIANCE,
+                    {"covariance": nullable(ROBUST_COVARIANCE), "family_parameters": mapping(number(nullable=True))}),
     4: _file_schema(STATISTICS, check_design, PACKED_COVARIANCE),
     3: _file_schema(STATISTICS, _design_before_version_4, LISTED_COVARIANCE),
     2: _file_schema({k: v for k, v in STATISTICS.items() if k != "edf"}, _design_before_version_4, LISTED_COVARIANCE),
@@ -163,10 +201,11 @@ def _symmetric(upper: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.floa
 
 # --- the whole file --------------------------------------------------------------------------------
 
-def check_model_file(saved: Any) -> npt.NDArray[np.float64] | None:
+def check_model_file(saved: Any) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64] | None]:
     """Raise :class:`ModelFileError` (naming the field) unless ``saved`` is an intact, consistent model file.
 
-    Returns its ``cov_unscaled`` matrix (``None`` when the file has none), decoded once, here, to check it.
+    Returns its ``cov_unscaled`` matrix (``None`` when the file has none) and its robust covariance (``None``
+    before version 5), decoded once, here, to check them.
     """
     if not isinstance(saved, dict) or saved.get("format") != FORMAT:
         fail("format", f"expected \"{FORMAT}\": this is not a glmgen model file.")
@@ -179,7 +218,25 @@ def check_model_file(saved: Any) -> npt.NDArray[np.float64] | None:
     _check_family(saved)
     if saved["checksum"] != checksum(saved):
         fail("checksum", "does not match the file's content (a value was changed after the file was written).")
-    return _covariance(saved["cov_unscaled"], names, set(saved["params"]["aliased"]))
+    aliased = set(saved["params"]["aliased"])
+    cov_unscaled = _covariance(saved["cov_unscaled"], names, aliased)
+    return cov_unscaled, _robust_covariance(saved, cov_unscaled, names, aliased)
+
+
+def _robust_covariance(saved: dict[str, Any], cov_unscaled: npt.NDArray[np.float64] | None, names: list[str],
+                       aliased: set[str]) -> npt.NDArray[np.float64] | None:
+    """The robust covariance of a version 5 file, after checking it belongs to an unpenalized fit (one with
+    ``cov_unscaled``) and that ``n_clusters`` is given exactly for ``cov_type="cluster"``."""
+    covariance = saved.get("covariance")
+    if covariance is None:
+        return None
+    if cov_unscaled is None:
+        fail("covariance", "is given, but a robust covariance needs an unpenalized fit (cov_unscaled is null).")
+    if (covariance["n_clusters"] is None) == (covariance["cov_type"] == "cluster"):
+        fail("covariance.n_clusters", "must be a number of clusters exactly when cov_type is 'cluster'.")
+    matrix = _covariance(covariance["robust"], names, aliased, "covariance.robust")
+    assert matrix is not None
+    return matrix
 
 
 def _check_params(saved: dict[str, Any], column_names: list[str]) -> list[str]:
@@ -210,7 +267,10 @@ def _check_params(saved: dict[str, Any], column_names: list[str]) -> list[str]:
 def _check_family(saved: dict[str, Any]) -> None:
     """The statistics and the response fit the family: a fixed dispersion is 1, only a family of counts out of
     trials reads ``cbind()``, and a fit has at least one row."""
-    family = FAMILIES[saved["family"]]
+    try:
+        family = family_from_saved(saved["family"], saved.get("family_parameters", {}))
+    except (KeyError, TypeError, InvalidParameterError) as exc:
+        fail("family_parameters", f"do not define a {saved['family']} family ({exc}).")
     statistics = saved["statistics"]
     if not family.estimates_dispersion and statistics["scale"] != 1:
         fail("statistics.scale", f"is {short(statistics['scale'])}; the {family.name} family has a fixed "
@@ -223,15 +283,15 @@ def _check_family(saved: dict[str, Any]) -> None:
 
 
 def _covariance(cov: dict[str, Any] | list[list[float | None]] | None, names: list[str],
-                aliased: set[str]) -> npt.NDArray[np.float64] | None:
-    """The ``cov_unscaled`` matrix, after checking it has one row and column per coefficient, is missing (NaN)
+                aliased: set[str], where: str = "cov_unscaled") -> npt.NDArray[np.float64] | None:
+    """The covariance matrix at field ``where``, after checking it has one row and column per coefficient, is missing (NaN)
     exactly in the rows and columns of aliased coefficients, finite elsewhere, symmetric, with variances >= 0."""
     if cov is None:
         return None
     if isinstance(cov, list):
         matrix, field = _listed_covariance(cov, names, aliased), "cov_unscaled"
     else:
-        matrix, field = _symmetric(_packed_upper(cov, len(names)), len(names)), "cov_unscaled.upper_float64_base64"
+        matrix, field = _symmetric(_packed_upper(cov, len(names), where), len(names)), f"{where}.upper_float64_base64"
     missing = np.array([name in aliased for name in names], dtype=bool)
     wrong = np.argwhere(np.isnan(matrix) != (missing[:, None] | missing[None, :]))
     if wrong.size:
@@ -267,20 +327,20 @@ def _listed_covariance(cov: list[list[float | None]], names: list[str],
     return matrix
 
 
-def _packed_upper(cov: dict[str, Any], size: int) -> npt.NDArray[np.float64]:
+def _packed_upper(cov: dict[str, Any], size: int, where: str) -> npt.NDArray[np.float64]:
     """The upper triangle in :func:`pack_covariance` output for ``size`` coefficients; its size and length are
     checked before anything is decoded."""
     if cov["size"] != size:
-        fail("cov_unscaled.size", f"is {cov['size']}; expected {size}, one row and column per coefficient.")
+        fail(f"{where}.size", f"is {cov['size']}; expected {size}, one row and column per coefficient.")
     n_bytes = 8 * size * (size + 1) // 2
     encoded, expected = cov["upper_float64_base64"], 4 * math.ceil(n_bytes / 3)
     if len(encoded) != expected:
-        fail("cov_unscaled.upper_float64_base64", f"has {len(encoded):,} characters; the upper triangle of a {size} x "
+        fail(f"{where}.upper_float64_base64", f"has {len(encoded):,} characters; the upper triangle of a {size} x "
              f"{size} matrix ({n_bytes:,} bytes of float64) takes {expected:,} in base64.")
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
-        fail("cov_unscaled.upper_float64_base64", f"is not base64 text ({exc}).")
+        fail(f"{where}.upper_float64_base64", f"is not base64 text ({exc}).")
     if len(raw) != n_bytes:
-        fail("cov_unscaled.upper_float64_base64", f"decodes to {len(raw):,} bytes; expected {n_bytes:,}.")
+        fail(f"{where}.upper_float64_base64", f"decodes to {len(raw):,} bytes; expected {n_bytes:,}.")
     return np.frombuffer(raw, dtype="<f8")

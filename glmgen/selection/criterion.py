@@ -28,7 +28,7 @@ import numpy as np
 from .._validation import check_choice
 from ..errors import InvalidParameterError
 from ..results import GLMResult
-from ..stats import extract_aic
+from ..stats import extract_aic, parameter_count
 
 CRITERIA = ("aic", "bic")
 
@@ -60,5 +60,7 @@ def estimated_coefficients(fit: GLMResult) -> float:
 
 def criterion_value(fit: GLMResult, k: float) -> float:
     """R's ``extractAIC(fit, k=k)[2]`` for a ``glm``: ``AIC + (k - 2) * edf`` (see the module notes), by
-    :func:`glmgen.stats.extract_aic` over the fit's own log-likelihood and parameter count."""
-    return extract_aic(fit.loglik, fit.k, k, estimated_coefficients(fit))
+    :func:`glmgen.stats.extract_aic` over the fit's own log-likelihood and the parameters R's ``extractAIC``
+    counts (:meth:`~glmgen.model.Family.criterion_parameters`: a negative binomial's theta is not)."""
+    parameters = parameter_count(fit.edf, fit.spec.fit_intercept, fit.family.criterion_parameters())
+    return extract_aic(fit.loglik, float(parameters), k, estimated_coefficients(fit))

@@ -1,4 +1,4 @@
-"""Covariance, standard errors and Wald tests for unpenalized fits."""
+"""Wald tests and intervals for unpenalized fits (the covariances are in :mod:`.covariance`)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ def wald_table(
 ) -> pd.DataFrame:
     """Estimate, std_err, statistic, p_value, ci_lower, ci_upper, as R reports them for a glm.
 
-    With ``df_resid`` (dispersion estimated, as for the gaussian family) the
-    p-value refers the statistic to Student's t, as R's ``summary.glm``;
-    otherwise to the standard normal. Intervals are R's ``confint.default``:
-    ``estimate +- z_(1+level)/2 * std_err`` for every family.
+    With ``df_resid`` (dispersion estimated, as for the gaussian family, with the
+    model-based covariance) the p-value refers the statistic to Student's t, as
+    R's ``summary.glm``; otherwise (a fixed dispersion, or a sandwich covariance,
+    as statsmodels and ``lmtest::coeftest`` for a glm) to the standard normal.
+    Intervals are R's ``confint.default``: ``estimate +- z_(1+level)/2 * std_err``
+    for every family.
     """
     statistic = params / std_errors
     reference = stats.t(df_resid) if df_resid is not None else stats.norm()

@@ -1,0 +1,93 @@
+"""Assembling a :class:`~glmgen.results.GLMResult` from a solver's output: every statistic computed once, now."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..formula import DesignSpec
+from ..model import Family, Link
+from ..stats import sandwich_covariance, score_factors
+from .glm import GLMRefits, GLMResult, PenaltySettings, TrainingData
+
+
+def build_result(
+    spec: DesignSpec,
+    design: Any,
+    family: Family,
+    link: Link,
+    output: Any,
+    *,
+    penalty: PenaltySettings,
+    null_deviance: float,
+    null_intercept: float | None,
+    warnings: list[str],
+    edf: float | None = None,
+    cov_type: str = "nonrobust",
+    groups: npt.NDArray[np.int64] | None = None,
+    refits: GLMRefits | None = None,
+) -> GLMResult:
+    """Assemble a :class:`GLMResult` with every statistic computed now (R's definitions).
+
+    ``design`` is the training :class:`~glmgen.formula.DesignMatrix`, ``output``
+    the solver's :class:`~glmgen.solvers.SolverOutput`; ``edf`` the effective degrees of freedom of a
+    penalized fit (:func:`glmgen.stats.effective_df`; unpenalized fits use their rank). A robust ``cov_type`` of
+    an unpenalized fit (``groups``: cluster codes ``0..G-1`` per row for ``"cluster"``) is computed here
+    (:func:`glmgen.stats.sandwich_covariance`). ``refits`` is what the fit layer supplies for profile intervals.
+    """
+    y, mu = design.y, output.mu
+    fit_weights = design.weights * design.freq_weights
+    used = design.weights > 0
+    nobs = float(design.freq_weights[used].sum())
+    coef = output.coef
+    if penalty.is_penalized:
+        rank = float(np.count_nonzero(coef)) + float(spec.fit_intercept)
+        covariance = None
+    else:
+        rank = float(np.count_nonzero(~output.aliased)) + float(spec.fit_intercept)
+        covariance = output.cov_unscaled
+    df_resid = nobs - rank
+    residual = y - mu  # (y - mu) * ((y - mu) / V): no overflow of the square for huge counts
+    pearson = float(np.dot(fit_weights, residual * (residual / family.variance(mu))))
+    names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
+    values = np.concatenate([[output.intercept] if spec.fit_intercept else [], coef])
+    robust = None
+    if cov_type != "nonrobust":
+        assert covariance is not None, "robust covariances are refused for penalized fits at the boundary"
+        scores, working = score_factors(y, mu, output.eta, design.weights, family, link)
+        robust = sandwich_covariance(design.X, covariance, scores=scores, working_weights=working,
+                                     freq_weights=design.freq_weights, fit_intercept=spec.fit_intercept,
+                                     cov_type=cov_type, nobs=nobs, groups=groups)
+    return GLMResult(
+        spec=spec,
+        family=family,
+        link=link,
+        params=pd.Series(values, index=names, name="coef"),
+        cov_unscaled=covariance,
+        scale=pearson / df_resid if family.estimates_dispersion and df_resid > 0 else
+        (math.nan if family.estimates_dispersion else 1.0),
+        deviance=output.deviance,
+        null_deviance=null_deviance,
+        loglik=family.log_likelihood(y, mu, design.weights, design.trials, design.freq_weights),
+        pearson_chi2=pearson,
+        df_model=rank - float(spec.fit_intercept),
+        edf=rank - float(spec.fit_intercept) if edf is None else edf,
+        df_resid=df_resid,
+        nobs=nobs,
+        converged=output.converged,
+        n_iter=output.n_iter,
+        null_intercept=null_intercept,
+        penalty=penalty,
+        warnings=warnings,
+        n_dropped=design.n_dropped,
+        training=TrainingData(design=design, mu=mu, eta=output.eta),
+        history=output.history,
+        cov_type=cov_type,
+        cov_robust=robust,
+        n_clusters=None if groups is None else int(np.unique(groups).size),
+        refits=refits,
+    )
