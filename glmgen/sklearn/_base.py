@@ -206,12 +206,13 @@ class _GLMBase(BaseEstimator):
 
     def _resolve(self) -> tuple[Family, Link]:
         """The family and link: ``family="tweedie"`` takes ``var_power`` (default 1.5); without a ``link``, the
-        positive continuous families use scikit-learn's log link (``GammaRegressor``, ``TweedieRegressor``)
-        rather than R's canonical one."""
+        positive continuous families use scikit-learn's links (``GammaRegressor``: log; ``TweedieRegressor``'s
+        ``link="auto"``: identity at power 0, else log) rather than R's canonical ones."""
         family = self._family_name or getattr(self, "family")
         var_power = getattr(self, "var_power", None)
         if isinstance(family, str) and family == "tweedie":
-            family = tweedie(1.5 if var_power is None else _check_number("var_power", var_power, 0.0))
+            power = 1.5 if var_power is None else _check_number("var_power", var_power, 0.0)
+            family = tweedie(power, link="identity" if power == 0 else "log")
         elif var_power is not None:
             raise InvalidParameterError(
                 f"var_power={var_power!r} applies to family='tweedie' only, not family={family!r}; remove it or "

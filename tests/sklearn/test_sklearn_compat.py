@@ -22,6 +22,7 @@ from sklearn.linear_model import (
     LinearRegression,
     LogisticRegression,
     PoissonRegressor,
+    TweedieRegressor,
 )
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
@@ -157,6 +158,21 @@ def test_gaussian_matches_elastic_net(seed: int, l1_ratio: float) -> None:
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-8)
     np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-5, atol=1e-8)
     np.testing.assert_allclose(ours.score(X, y), r2_score(y, ours.predict(X)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("power", [0.0, 1.5, 2.0])
+def test_tweedie_defaults_match_tweedie_regressor(seed: int, power: float) -> None:
+    """``GLMRegressor(family="tweedie", var_power=p)`` is ``TweedieRegressor(power=p)`` with its ``link="auto"``
+    (identity at power 0, log above), at the same alpha."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(150, 3))
+    mu = np.exp(0.3 + X @ np.array([0.2, -0.3, 0.1]))
+    y = mu + rng.normal(scale=0.1, size=mu.size) if power == 0 else rng.gamma(2.0, mu / 2.0)
+    ours = GLMRegressor(family="tweedie", var_power=power, alpha=0.05, tol=1e-14).fit(X, y)
+    theirs = TweedieRegressor(power=power, alpha=0.05, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+    assert ours.link_.name == ("identity" if power == 0 else "log")
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-6, atol=1e-9)
 
 
 # ----------------------------------------------------------------------------- labels, weights, offsets, aliasing
