@@ -14,6 +14,7 @@ from .families import (
     Binomial,
     CountDistribution,
     DevianceKernel,
+    Family,
     FloatArray,
     Poisson,
     WorkingKernel,
@@ -21,13 +22,13 @@ from .families import (
 from .links import Link
 
 
-class QuasiPoisson(Poisson):
-    """Poisson's mean, variance function and deviance with the dispersion estimated (Pearson chi2 / df_resid, as
-    R's ``quasipoisson``): the same coefficients, standard errors scaled by ``sqrt(scale)``, t tests; no
-    likelihood, so AIC and BIC are NaN."""
+class QuasiLikelihood(Family):
+    """What a quasi family changes in the family it borrows its mean, variance and deviance from: the dispersion
+    is estimated (Pearson chi2 / df_resid, as R's ``quasi*`` families) and there is no likelihood, so AIC and
+    BIC are NaN and no response can be drawn (R's ``simulate()`` refuses too). Listed first among the bases."""
 
-    name = "quasipoisson"
     estimates_dispersion = True
+    likelihood_parameters = 0
 
     def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
                        freq_weights: FloatArray) -> float:
@@ -42,34 +43,26 @@ class QuasiPoisson(Poisson):
     def sample(self, rng: np.random.Generator, mu: FloatArray, scale: float, weights: FloatArray,
                trials: FloatArray) -> FloatArray:
         raise InvalidParameterError(
-            "method='parametric' needs a distribution to draw from, which a quasi-Poisson model does not name; use "
-            "method='case', or fit gg.negative_binomial() and draw from that."
+            f"method='parametric' needs a distribution to draw from, which a {self.name} model does not name; use "
+            "method='case' (or, for counts, fit gg.negative_binomial() and draw from that)."
         )
 
 
-class QuasiBinomial(Binomial):
+class QuasiPoisson(QuasiLikelihood, Poisson):
+    """Poisson's mean, variance function and deviance with the dispersion estimated (R's ``quasipoisson``): the
+    same coefficients, standard errors scaled by ``sqrt(scale)``, t tests."""
+
+    name = "quasipoisson"
+
+
+class QuasiBinomial(QuasiLikelihood, Binomial):
     """Binomial's mean, variance function and deviance with the dispersion estimated (R's ``quasibinomial``):
-    the same coefficients, standard errors scaled by ``sqrt(scale)``; AIC and BIC are NaN."""
+    the same coefficients, standard errors scaled by ``sqrt(scale)``."""
 
     name = "quasibinomial"
-    estimates_dispersion = True
-
-    def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
-                       freq_weights: FloatArray) -> float:
-        return math.nan
-
-    def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
-        return False
 
     def response_warning(self, y: FloatArray, weights: FloatArray, response: str) -> str | None:
         return None  # non-integer successes are what quasibinomial is for (R does not warn)
-
-    def sample(self, rng: np.random.Generator, mu: FloatArray, scale: float, weights: FloatArray,
-               trials: FloatArray) -> FloatArray:
-        raise InvalidParameterError(
-            "method='parametric' needs a distribution to draw from, which a quasi-binomial model does not name; "
-            "use method='case'."
-        )
 
 
 class NegativeBinomial(Poisson):
