@@ -68,7 +68,7 @@ def fit_summary(fit: GLMResult) -> Summary:
         ["Deviance", format_value(fit.deviance, HEADER_DIGITS)],
         ["Null deviance", format_value(fit.null_deviance, HEADER_DIGITS)],
         ["Log-likelihood", format_value(fit.loglik, HEADER_DIGITS)],
-        ["AIC / BIC / AICc", f"{fit.aic:.6g} / {fit.bic:.6g} / {fit.aicc:.6g}"],
+        ["AIC / BIC / AICc", " / ".join(format_value(value, 6) for value in (fit.aic, fit.bic, fit.aicc))],
         ["Dispersion", fit.scale],
         ["Convergence", convergence_text(fit.converged, fit.n_iter)],
         ["Standard errors", "none (penalized fit)" if penalty.is_penalized else fit.cov_label],
