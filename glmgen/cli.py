@@ -146,10 +146,14 @@ def fit_model(args: argparse.Namespace, data: pd.DataFrame) -> GLMResult:
     options = _model_options(args)
     common = {"context": args.context, "link": options["link"], "weights": args.weights, "offset": args.offset,
               "exposure": args.exposure, "safe": options["safe"]}
+    robust = {"cov_type": args.cov_type, "cluster": args.cluster}
     if args.select is None:
         alpha = options["alpha"] or 0.0
         return fit_glm(args.formula, data, family_of(args), alpha=alpha,
-                       l1_ratio=options["l1_ratio"] if alpha > 0 else 0.0, **common)
+                       l1_ratio=options["l1_ratio"] if alpha > 0 else 0.0, **common, **robust)
+    if args.cov_type != "nonrobust" or args.cluster is not None:
+        raise UsageError("--cov-type and --cluster apply to unpenalized fits; a penalized fit (--select) has no "
+                         "sandwich covariance. Drop --select, or use 'glmgen report' for the bootstrap.")
     if args.folds < 2:
         raise UsageError(f"--folds {args.folds} must be at least 2.")
     path = fit_glm_path(args.formula, data, family_of(args), l1_ratio=options["l1_ratio"], **common)
@@ -312,6 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "--test-size, fit on a seeded training split and print the held-out "
                                           "deviance too.")
     _add_model_arguments(fit)
+    fit.add_argument("--cov-type", default="nonrobust", help="standard errors: nonrobust (default), HC0, HC1, HC2, "
+                                                            "HC3, or cluster (with --cluster COLUMN)")
+    fit.add_argument("--cluster", default=None, help="column of cluster labels for --cov-type cluster")
     fit.set_defaults(run=_run_fit)
     report = commands.add_parser("report", help="write the whole generalization report (HTML, Markdown, LaTeX)",
                                  description="Write the generalization report: fit, selection, held-out "

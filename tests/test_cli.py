@@ -210,3 +210,21 @@ def test_demo_writes_report_html_in_the_current_directory(run_cli, tmp_path, mon
     html = written.read_text(encoding="utf-8")
     assert "cv_1se" in html and "l1_ratio=0.5" in html and "4 case-resampling replicates" in html
     assert re.search(r"^Held-out mean deviance .* from 4 replicates", out, flags=re.M)
+
+
+def test_fit_cov_type_gives_statsmodels_robust_standard_errors(run_cli, csv, frame):
+    """``glmgen fit --cov-type HC0`` is ``gg.glm(..., cov_type="HC0")``: statsmodels' HC0 standard errors, and the
+    summary names the covariance; ``--cluster`` needs an unpenalized fit."""
+    sm = pytest.importorskip("statsmodels.api")
+    smf = pytest.importorskip("statsmodels.formula.api")
+    formula = "count ~ x1 + x2"
+    args = cli.build_parser().parse_args(["fit", csv, "--formula", formula, "--family", "poisson", "--cov-type", "HC0"])
+    args.context = FormulaContext()
+    fit = cli.fit_model(args, cli.read_table(csv))
+    reference = smf.glm(formula, frame, family=sm.families.Poisson()).fit(cov_type="HC0", tol=1e-12)
+    np.testing.assert_allclose(fit.bse.to_numpy(), reference.bse.to_numpy(), rtol=1e-6)
+    code, out, err = run_cli("fit", csv, "--formula", formula, "--family", "poisson", "--cov-type", "HC0")
+    assert code == 0 and "HC0" in out, err
+    code, _, err = run_cli("fit", csv, "--formula", formula, "--family", "poisson", "--select", "bic",
+                           "--cov-type", "HC1")
+    assert code != 0 and "--cov-type" in err
