@@ -67,6 +67,11 @@ class Family(Stateless):
     #: of the gaussian, Gamma and inverse Gaussian families, an estimated negative binomial theta
     likelihood_parameters: int = 0
 
+    def as_specified(self) -> Family:
+        """The family as the user gave it, before the fit estimated any of its parameters (what a refit on other
+        rows starts from: a negative binomial whose theta was estimated comes back with ``theta=None``)."""
+        return self
+
     def criterion_parameters(self) -> int:
         """Of :attr:`likelihood_parameters`, those R's ``extractAIC`` counts (what ``step``, ``drop1`` and
         ``add1`` print); all of them, except for the negative binomial."""

@@ -112,6 +112,13 @@ class NegativeBinomial(Poisson):
     def unknown_shape(self) -> bool:
         return self.theta is None
 
+    def as_specified(self) -> NegativeBinomial:
+        if not self.estimated:
+            return self
+        family = NegativeBinomial(None)
+        family.default_link = self.default_link
+        return family
+
     def criterion_parameters(self) -> int:
         return 0  # MASS's extractAIC.negbin counts the coefficients only, while its logLik counts theta
 

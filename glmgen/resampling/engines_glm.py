@@ -34,7 +34,7 @@ data and a row with count 0 is out-of-bag.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +49,7 @@ from ..solvers import (
     IRLSControl,
     PenalizedState,
     fit_penalized,
+    fit_theta,
     irls,
 )
 from .refit import Refit, RowData, take_rows
@@ -172,6 +173,8 @@ class GLMEngine:
         y = self.rows.y if y is None else y
         weights = resample_weights(self.rows.weights, counts)
         problem = GLMProblem(self.X, y, weights, self.offset, self.rows.family, self.rows.link, self.fit_intercept)
+        if self.rows.family.as_specified().unknown_shape():  # re-estimate theta on the resample, as glm.nb would
+            return self._solve_exactly(replace(problem, family=self.rows.family.as_specified()), 0)
         if self._needs_full_solver(counts, weights):
             return self._solve_exactly(problem, 0)
         beta, eta, mu, converged, n_iter = self._chord(problem)
@@ -264,11 +267,17 @@ class GLMEngine:
         return beta, eta, mu, False, control.max_iter
 
     def _solve_exactly(self, problem: GLMProblem, n_iter: int) -> Refit:
-        """:func:`~glmgen.solvers.irls` on the rows with positive weight, warm-started at the full-data fit."""
+        """:func:`~glmgen.solvers.irls` on the rows with positive weight, warm-started at the full-data fit; for a
+        family whose shape the fit estimated (a negative binomial's theta), ``MASS::glm.nb``'s alternation
+        (:func:`~glmgen.solvers.fit_theta`), so theta is re-estimated on each resample."""
         rows = np.flatnonzero(problem.weights > 0)
         sub = GLMProblem(take_rows(self.X, rows), problem.y[rows], problem.weights[rows],
                          self.offset[rows], problem.family, problem.link, self.fit_intercept)
-        output = irls(sub, start_eta=self.eta0[rows], control=self.control)
+        if sub.family.unknown_shape():
+            output, family = fit_theta(sub, self.control)
+            problem = replace(problem, family=family)
+        else:
+            output = irls(sub, start_eta=self.eta0[rows], control=self.control)
         beta = np.concatenate([[output.intercept], output.coef])
         eta = self._eta(np.nan_to_num(beta, nan=0.0))
         return Refit(self._full_coef(beta), bool(output.converged), n_iter + output.n_iter, eta,
