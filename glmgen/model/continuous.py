@@ -70,9 +70,6 @@ class Gamma(Family):
                        - y_used / (mu_used * phi))
         return float(np.dot(counted[used], log_density))
 
-    def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
-        return np.asarray(y, dtype=float).copy()
-
     def fused_working(self, link: Link) -> WorkingKernel | None:
         return _log_power_kernel(2.0) if link.name == "log" else None
 
@@ -116,9 +113,6 @@ class InverseGaussian(Family):
         return -0.5 * (total * (math.log(2.0 * math.pi * phi) + 1.0) + 3.0 * float(np.dot(counted[used],
                                                                                        np.log(y[used]))))
 
-    def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
-        return np.asarray(y, dtype=float).copy()
-
     def fused_working(self, link: Link) -> WorkingKernel | None:
         return _log_power_kernel(3.0) if link.name == "log" else None
 
@@ -160,35 +154,27 @@ class Tweedie(Family):
         self.response_kind = "count" if power == 1 else "continuous"
         self.y_hint = ("With var_power >= 2 the response must be positive; use 1 < var_power < 2 for amounts with "
                        "exact zeros." if power >= 2 else "Tweedie responses with var_power >= 1 cannot be negative.")
+        #: the classic family with this variance function (p = 0, 1, 2, 3), whose deviance, likelihood and sampler
+        #: apply; ``None`` for other powers
+        self._classic: Family | None = _CLASSIC_POWERS[power]() if power in _CLASSIC_POWERS else None
 
     def parameters(self) -> dict[str, float]:
         return {"var_power": self.var_power}
-
-    def _special(self) -> Family | None:
-        """The classic family with this variance function (p = 0, 1, 2, 3), whose likelihood and sampler apply."""
-        from_power: dict[float, type[Family]] = {0.0: Gaussian, 1.0: Poisson, 2.0: Gamma, 3.0: InverseGaussian}
-        special_family = from_power.get(self.var_power)
-        return None if special_family is None else special_family()
 
     def variance(self, mu: FloatArray) -> FloatArray:
         return np.asarray(np.power(np.asarray(mu, dtype=float), self.var_power), dtype=float)
 
     def unit_deviance(self, y: FloatArray, mu: FloatArray) -> FloatArray:
-        special_family = self._special()
-        if special_family is not None:
-            return special_family.unit_deviance(y, mu)
-        p = self.var_power
-        y = np.asarray(y, dtype=float)
-        with np.errstate(divide="ignore"):
-            y_term = np.where(y > 0, np.power(np.maximum(y, 0.0), 2.0 - p), 0.0) / ((1.0 - p) * (2.0 - p))
-        return 2.0 * (y_term - y * np.power(mu, 1.0 - p) / (1.0 - p) + np.power(mu, 2.0 - p) / (2.0 - p))
+        if self._classic is not None:
+            return self._classic.unit_deviance(y, mu)
+        a, b, c = self._power_split(y, mu)
+        return np.asarray(a + np.asarray(y, dtype=float) * c + b, dtype=float)
 
     def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
                        freq_weights: FloatArray) -> float:
-        special_family = self._special()
-        if special_family is None:
+        if self._classic is None:
             return math.nan
-        return special_family.log_likelihood(y, mu, weights, trials, freq_weights)
+        return self._classic.log_likelihood(y, mu, weights, trials, freq_weights)
 
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
         """``y``, moved to 0.1 where it is 0 (``statmod::tweedie``'s ``mustart``)."""
@@ -206,9 +192,8 @@ class Tweedie(Family):
         p, phi = self.var_power, scale / weights
         if p == 1.0:
             return np.asarray(phi * rng.poisson(mu / phi), dtype=float)
-        special_family = self._special()
-        if special_family is not None:
-            return special_family.sample(rng, mu, scale, weights, trials)
+        if self._classic is not None:
+            return self._classic.sample(rng, mu, scale, weights, trials)
         if not 1.0 < p < 2.0:
             raise InvalidParameterError(
                 f"method='parametric' draws Tweedie responses for var_power in {{0, 1, 2, 3}} or (1, 2), not "
@@ -220,9 +205,13 @@ class Tweedie(Family):
         return np.where(jumps > 0, drawn, 0.0)
 
     def deviance_split(self, y: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray] | None:
-        special_family = self._special()
-        if special_family is not None:
-            return special_family.deviance_split(y, mu)
+        if self._classic is not None:
+            return self._classic.deviance_split(y, mu)
+        return self._power_split(y, mu)
+
+    def _power_split(self, y: FloatArray, mu: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``d(y, mu) = a(y) + b(mu) + y c(mu)`` for a power outside {0, 1, 2}: ``a = 2 y^(2-p) / ((1-p)(2-p))``
+        (0 at ``y = 0``), ``b = 2 mu^(2-p) / (2-p)``, ``c = -2 mu^(1-p) / (1-p)``."""
         p = self.var_power
         y = np.asarray(y, dtype=float)
         with np.errstate(divide="ignore"):
@@ -236,3 +225,7 @@ class Tweedie(Family):
             return (f"every response value ({response!r}) is 0 in the {used.size} rows with positive weight: the "
                     "maximum-likelihood mean is 0 (the intercept diverges) and no path exists. Check the response.")
         return None
+
+
+#: the Tweedie powers whose family has its own class
+_CLASSIC_POWERS: dict[float, type[Family]] = {0.0: Gaussian, 1.0: Poisson, 2.0: Gamma, 3.0: InverseGaussian}

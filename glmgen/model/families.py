@@ -41,8 +41,8 @@ _BOUNDARY = 10 * _EPS
 class Family(Stateless):
     """Base class of the exponential-family distributions.
 
-    A subclass sets the class attributes and implements :meth:`variance`, :meth:`unit_deviance`,
-    :meth:`log_likelihood` and :meth:`starting_mu`. The other methods carry family-specific
+    A subclass sets the class attributes and implements :meth:`variance`, :meth:`unit_deviance` and
+    :meth:`log_likelihood`. The other methods (:meth:`starting_mu` among them) carry family-specific
     behaviour the solvers and resampling dispatch through (never on ``name``); their defaults
     take the generic path. ``y ~ f(y; mu, phi)`` with ``E y = mu`` and
     ``Var y = phi V(mu) / w`` for prior weight ``w`` and dispersion ``phi``; arrays are ``(n,)``.
@@ -171,8 +171,9 @@ class Family(Stateless):
         return False
 
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
-        """R's ``mustart``."""
-        raise NotImplementedError
+        """R's ``mustart``: ``y`` itself (the gaussian, Gamma and inverse Gaussian families'); families whose
+        ``y`` may sit on the boundary of the mean's range move it inside."""
+        return np.asarray(y, dtype=float).copy()
 
     def degenerate_response(self, y: FloatArray, weights: FloatArray, response: str) -> str | None:
         """Why the maximum-likelihood mean lies on the boundary of its range for every row, or ``None``.
@@ -256,8 +257,6 @@ class Gaussian(Family):
             return math.inf  # a perfect fit: the maximum-likelihood dispersion is 0
         return -0.5 * (n * (math.log(2.0 * math.pi * deviance / n) + 1.0) - log_weights)
 
-    def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
-        return np.asarray(y, dtype=float).copy()
 
 
 class Binomial(Family):

@@ -105,17 +105,17 @@ class NegativeBinomial(Poisson):
 
     def with_theta(self, theta: float, theta_se: float | None) -> NegativeBinomial:
         """The family at an estimated ``theta`` (what a fitted ``glm.nb`` model carries), same default link."""
-        family = NegativeBinomial(theta, theta_se, estimated=True)
-        family.default_link = self.default_link
-        return family
+        return self._sibling(theta, theta_se, estimated=True)
 
     def unknown_shape(self) -> bool:
         return self.theta is None
 
     def as_specified(self) -> NegativeBinomial:
-        if not self.estimated:
-            return self
-        family = NegativeBinomial(None)
+        return self._sibling(None, None, estimated=True) if self.estimated else self
+
+    def _sibling(self, theta: float | None, theta_se: float | None, estimated: bool) -> NegativeBinomial:
+        """A negative binomial with these parameters and this one's default link (a factory's ``link=``)."""
+        family = NegativeBinomial(theta, theta_se, estimated=estimated)
         family.default_link = self.default_link
         return family
 

@@ -39,12 +39,14 @@ def family_from_saved(name: str, parameters: dict[str, float | None]) -> Family:
     """The family a model file names, with what :meth:`Family.saved_parameters` wrote (a Tweedie power, a
     negative binomial theta, and its standard error when it was estimated); raises ``KeyError`` or
     :class:`InvalidParameterError` when they do not define the family."""
-    family = FAMILIES[name]()
+    family: Family
     if name == Tweedie.name:
         family = Tweedie(_given(parameters, "var_power"))
     elif name == NegativeBinomial.name:
         family = NegativeBinomial(_given(parameters, "theta"), parameters.get("theta_se"),
                                   estimated="theta_se" in parameters)
+    else:
+        family = FAMILIES[name]()
     if family.saved_parameters() != parameters:
         raise InvalidParameterError(f"unexpected parameters {sorted(parameters)} for the {name} family")
     return family
