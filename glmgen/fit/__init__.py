@@ -4,9 +4,10 @@ from .cv import FoldProblem, cross_validate, make_fold_ids
 from .fitting import column_scales, emit, null_model, penalty_factors, prepare_penalized
 from .models import data_notices, fit_glm, fit_glm_path
 from .paths import PathRefitter, build_path_result
+from .problems import problem_of
 from .profile import ProfileRefits, profile_intervals
 
 __all__ = [
     "FoldProblem", "PathRefitter", "ProfileRefits", "cross_validate", "build_path_result", "column_scales", "data_notices", "emit", "fit_glm", "fit_glm_path",
-    "make_fold_ids", "null_model", "penalty_factors", "prepare_penalized", "profile_intervals",
+    "make_fold_ids", "null_model", "penalty_factors", "prepare_penalized", "problem_of", "profile_intervals",
 ]

@@ -29,6 +29,7 @@ from ..solvers import (
     irls,
 )
 from ..stats import effective_df
+from .problems import problem_of
 from .profile import ProfileRefits
 
 
@@ -64,14 +65,6 @@ def check_design(design: DesignMatrix, spec: DesignSpec, family: Family) -> None
 def dropped_rows_notices(design: DesignMatrix) -> list[Notice]:
     """The :class:`DroppedRowsWarning` of a design whose NA rows were dropped (none otherwise)."""
     return [Notice(DroppedRowsWarning, f"dropped {design.dropped_message}.")] if design.dropped_message else []
-
-
-def problem_of(design: DesignMatrix, spec: DesignSpec, family: Family, link: Link) -> GLMProblem:
-    assert design.y is not None
-    return GLMProblem(
-        X=design.X, y=design.y, weights=design.weights * design.freq_weights, offset=design.offset,
-        family=family, link=link, fit_intercept=spec.fit_intercept,
-    )
 
 
 def null_model(problem: GLMProblem, control: IRLSControl) -> tuple[float, float | None]:

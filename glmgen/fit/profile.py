@@ -34,6 +34,7 @@ from ..errors import DataError, IntervalWarning, InvalidParameterError, SolverEr
 from ..matrices import take_columns
 from ..results import GLMResult
 from ..solvers import GLMProblem, IRLSControl, irls
+from .problems import problem_of
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -77,10 +78,7 @@ class ProfileRefits:
         """MASS's ``profile.glm(fit, alpha=alpha)`` for every estimable coefficient (aliased ones are skipped)."""
         training = fit.training_rows()
         design = training.design
-        problem = GLMProblem(  # built here, not by fitting.problem_of: fitting.py may attach ProfileRefits (no cycle)
-            X=design.X, y=training.y, weights=training.weights * training.freq_weights, offset=training.offset,
-            family=fit.family, link=fit.link, fit_intercept=fit.spec.fit_intercept,
-        )
+        problem = problem_of(design, fit.spec, fit.family, fit.link)
         params = fit.params.to_numpy(dtype=float)
         assert fit.cov_unscaled is not None
         std_errors = np.sqrt(np.diag(fit.cov_unscaled) * fit.scale)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .._validation import check_n_jobs, check_seed, check_whole
 from ..errors import ConvergenceWarning, DataError, InvalidParameterError
+from ..fit import problem_of
 from ..results import GLMResult, PathResult
 from ..solvers import CDControl, GLMProblem
 from .engines_glm import GLMEngine, PenalizedEngine
@@ -88,9 +89,7 @@ def bias_variance(
     n_boot, seed, n_jobs = check_whole("n_boot", n_boot, 2), check_seed(seed), check_n_jobs(n_jobs)
     family = obj.family
     held_out = obj.spec.build(data)
-    assert held_out.y is not None
-    test = GLMProblem(held_out.X, held_out.y, held_out.weights * held_out.freq_weights, held_out.offset, family,
-                      obj.link, obj.spec.fit_intercept)  # the held-out rows' arrays
+    test = problem_of(held_out, obj.spec, family, obj.link)  # the held-out rows' arrays
     resampler = Resampler.build(engine.rows.n_rows, None, None)
     seeds = np.random.SeedSequence(seed).spawn(n_boot)
     pieces = chunks(n_boot)

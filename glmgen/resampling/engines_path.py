@@ -28,6 +28,7 @@ from ..fit import (
     build_path_result,
     column_scales,
     make_fold_ids,
+    problem_of,
 )
 from ..formula import DesignMatrix, FormulaContext
 from ..model import Penalty
@@ -129,9 +130,7 @@ class PathEngine:
 
     def _path(self, design: DesignMatrix, alphas: FloatArray | None) -> tuple[GLMProblem, Penalty, PathFit]:
         """The path on ``design``, standardization re-learned: at ``alphas``, else on the engine's grid."""
-        assert design.y is not None
-        problem = GLMProblem(design.X, design.y, design.weights * design.freq_weights, design.offset,
-                             self.rows.family, self.rows.link, self.spec.fit_intercept)
+        problem = problem_of(design, self.spec, self.rows.family, self.rows.link)
         penalty = Penalty(0.0, self.l1_ratio, self.factors, column_scales(problem, self.standardize))
         if alphas is None and self.grid[0] == "relative":
             fitted, _ = fit_path(problem, penalty, n_alphas=self.grid[1], alpha_min_ratio=self.grid[2],

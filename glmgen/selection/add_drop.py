@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import warnings as warnings_module
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,7 @@ from scipy import stats
 
 from .._validation import check_non_negative
 from ..errors import DataError, DroppedRowsWarning, GLMGenWarning, InvalidParameterError
+from ..fit import problem_of
 from ..formula import (
     DesignMatrix,
     DesignSpec,
@@ -58,7 +59,7 @@ from ..formula import (
 from ..matrices import take_columns
 from ..model import get_link
 from ..results import GLMResult
-from ..solvers import GLMProblem, IRLSControl, irls, solver_controls
+from ..solvers import IRLSControl, irls, solver_controls
 from .compare import _check_test
 from .criterion import criterion_value
 from .stepwise import _scope_terms, r_powers
@@ -82,10 +83,7 @@ def _refit_columns(
 ) -> _Refit:
     """R's ``glm.fit(x[, columns], y, weights, offset)``; solver notices are raised as warnings naming the refit."""
     assert design.y is not None
-    problem = GLMProblem(
-        X=take_columns(design.X, columns), y=design.y, weights=design.weights * design.freq_weights,
-        offset=design.offset, family=fit.family, link=fit.link, fit_intercept=fit.spec.fit_intercept,
-    )
+    problem = replace(problem_of(design, fit.spec, fit.family, fit.link), X=take_columns(design.X, columns))
     output = irls(problem, control=control, covariance=False)
     for notice in output.notices:
         warnings_module.warn(f"{what} ({label}): {notice.message}", notice.category, stacklevel=4)
