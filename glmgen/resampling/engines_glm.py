@@ -173,8 +173,9 @@ class GLMEngine:
         y = self.rows.y if y is None else y
         weights = resample_weights(self.rows.weights, counts)
         problem = GLMProblem(self.X, y, weights, self.offset, self.rows.family, self.rows.link, self.fit_intercept)
-        if self.rows.family.as_specified().unknown_shape():  # re-estimate theta on the resample, as glm.nb would
-            return self._solve_exactly(replace(problem, family=self.rows.family.as_specified()), 0)
+        specified = self.rows.family.as_specified()
+        if specified.unknown_shape():  # re-estimate theta on the resample, as glm.nb would
+            return self._solve_exactly(replace(problem, family=specified), 0)
         if self._needs_full_solver(counts, weights):
             return self._solve_exactly(problem, 0)
         beta, eta, mu, converged, n_iter = self._chord(problem)
