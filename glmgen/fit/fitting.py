@@ -36,6 +36,24 @@ from .profile import ProfileRefits
 def check_design(design: DesignMatrix, spec: DesignSpec, family: Family) -> None:
     """Refuse responses outside the family's range and weights that leave nothing to fit."""
     assert design.y is not None
+    check_response_kind(spec, family)
+    family.check_y(design.y, design.row_labels, spec.response.label)
+    if not np.any(design.weights * design.freq_weights > 0):
+        raise DataError(zero_weight_message(spec, design.n_rows))
+
+
+def zero_weight_message(spec: DesignSpec, n_rows: int) -> str:
+    """Why a fit whose ``n_rows`` rows all have zero weight is refused, naming the weight sources."""
+    sources = [f"{v.role} {v.source if v.kind != 'array' else '(array)'!r}" for v in spec.variables
+               if v.role in ("weights", "freq_weights")]
+    if spec.response.is_cbind:
+        sources.append(f"trials of {spec.response.label!r}")
+    return (f"all {n_rows} rows have zero weight ({', '.join(sources)}), so there is nothing to fit. "
+            "Give at least one row a positive weight.")
+
+
+def check_response_kind(spec: DesignSpec, family: Family) -> None:
+    """Refuse a two-column or categorical response with a family that cannot read it."""
     if spec.response.is_cbind and not family.accepts_trials:
         raise InvalidParameterError(
             f"the response {spec.response.label!r} gives successes and failures, which only a binomial model "
@@ -49,16 +67,6 @@ def check_design(design: DesignMatrix, spec: DesignSpec, family: Family) -> None
             f"only a binomial model reads (y = 1 at {levels[1]!r}, as R); family={family.name!r} needs a numeric "
             f"response. Use family='binomial', or write the response as a number, e.g. "
             f"\"I({spec.response.label} == {levels[1]!r}) ~ ...\"."
-        )
-    family.check_y(design.y, design.row_labels, spec.response.label)
-    if not np.any(design.weights * design.freq_weights > 0):
-        sources = [f"{v.role} {v.source if v.kind != 'array' else '(array)'!r}" for v in spec.variables
-                   if v.role in ("weights", "freq_weights")]
-        if spec.response.is_cbind:
-            sources.append(f"trials of {spec.response.label!r}")
-        raise DataError(
-            f"all {design.n_rows} rows have zero weight ({', '.join(sources)}), so there is nothing to fit. "
-            "Give at least one row a positive weight."
         )
 
 
@@ -114,7 +122,7 @@ def fit_unpenalized(
     else:
         output = irls(problem, control=control)
     if output.aliased.any():
-        notices.append(_aliased_notice(spec, problem, output.aliased))
+        notices.append(aliased_notice(spec, output.aliased, _zero_columns(problem, output.aliased)))
     notices.extend(output.notices)
     null_deviance, null_intercept = null_model(problem, control)
     messages = emit(notices, stacklevel + 1)
@@ -124,15 +132,22 @@ def fit_unpenalized(
     )
 
 
-def _aliased_notice(spec: DesignSpec, problem: GLMProblem, aliased: np.ndarray) -> Notice:
-    """R's NA coefficients, saying which columns are all zero on the fitted rows (a level with no training
-    rows) and which are linear combinations of earlier columns."""
+def _zero_columns(problem: GLMProblem, aliased: np.ndarray) -> np.ndarray:
+    """Which of the ``aliased`` columns are zero on every row with positive weight (mask over all columns)."""
     used = problem.weights > 0
     fitted_rows = problem.X[:, aliased][used]
     largest = fitted_rows.max_abs() if isinstance(fitted_rows, ModelMatrix) else np.max(np.abs(fitted_rows), axis=0,
                                                                                           initial=0.0)
-    zero = [spec.column_names[j] for j, m in zip(np.flatnonzero(aliased), largest) if m == 0]
-    combined = [n for n, a in zip(spec.column_names, aliased) if a and n not in zero]
+    zero = np.zeros(aliased.size, dtype=bool)
+    zero[np.flatnonzero(aliased)] = largest == 0
+    return zero
+
+
+def aliased_notice(spec: DesignSpec, aliased: np.ndarray, zero_columns: np.ndarray) -> Notice:
+    """R's NA coefficients, saying which columns are all zero on the fitted rows (a level with no training
+    rows; ``zero_columns``) and which are linear combinations of earlier columns."""
+    zero = [spec.column_names[j] for j in np.flatnonzero(aliased & zero_columns)]
+    combined = [spec.column_names[j] for j in np.flatnonzero(aliased & ~zero_columns)]
     parts = []
     if zero:
         parts.append(f"{len(zero)} column{'s are' if len(zero) > 1 else ' is'} zero on every fitted row (e.g. a "

@@ -4,7 +4,7 @@ with the caller's :class:`~glmgen.formula.FormulaContext`."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ from ..formula import (
 )
 from ..model import Family, Link, resolve_family
 from ..results import GLMResult, PathResult
-from ..solvers import Notice, fit_path, solver_controls
+from ..solvers import CDControl, IRLSControl, Notice, fit_path, solver_controls
 from ..stats import COV_TYPES
 from .fitting import (
     dropped_rows_notices,
@@ -72,25 +72,52 @@ def fit_glm(
 ) -> GLMResult:
     """One fit of ``formula`` on ``data``: :func:`glmgen.glm` with the caller's ``context``. Arguments are
     checked here; warnings are raised ``stacklevel`` frames up and recorded on the result."""
+    settings = fit_settings(family, link, alpha=alpha, l1_ratio=l1_ratio, penalty_factor=penalty_factor,
+                            standardize=standardize, tol=tol, max_iter=max_iter, safe=safe, cov_type=cov_type,
+                            cluster=cluster)
+    family, link = settings.family, settings.link
+    spec, design = build_design(
+        formula, data, weights=weights, freq_weights=freq_weights, offset=offset, exposure=exposure,
+        na_action=na_action, context=context, safe=settings.safe,
+    )
+    notices = data_notices(spec, design, data, family, penalized=settings.alpha > 0)
+    if settings.alpha > 0:
+        result = fit_penalized_at(spec, design, family, link, alpha=settings.alpha, l1_ratio=settings.l1_ratio,
+                                  penalty_factor=settings.penalty_factor, standardize=settings.standardize,
+                                  control=settings.cd_control, stacklevel=stacklevel + 1)
+    else:
+        groups = None if cluster is None else cluster_codes(cluster, data, design)
+        result = fit_unpenalized(spec, design, family, link, control=settings.irls_control,
+                                 stacklevel=stacklevel + 1, cov_type=settings.cov_type, groups=groups)
+    return replace(result, warnings=emit(notices, stacklevel + 1) + result.warnings) if notices else result
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """The checked settings of one fit (:func:`fit_settings`)."""
+
+    family: Family
+    link: Link
+    alpha: float
+    l1_ratio: float
+    penalty_factor: dict[str, float] | None
+    standardize: bool
+    irls_control: IRLSControl
+    cd_control: CDControl
+    safe: bool
+    cov_type: str
+
+
+def fit_settings(family: Any, link: Any, *, alpha: Any, l1_ratio: Any, penalty_factor: Any, standardize: Any,
+                 tol: Any, max_iter: Any, safe: Any, cov_type: Any = "nonrobust", cluster: Any = None) -> FitSettings:
+    """The arguments of :func:`glmgen.glm` checked, as every backend uses them."""
     family, link = resolve_family(family, link)
     alpha, l1_ratio = check_non_negative("alpha", alpha), check_l1_ratio(l1_ratio)
     cov_type = check_cov_type(cov_type, cluster, alpha)
-    penalty_factor, standardize = check_penalty_factor(penalty_factor), check_flag("standardize", standardize)
     irls_control, cd_control = solver_controls(check_positive("tol", tol), check_count("max_iter", max_iter, 1))
-    spec, design = build_design(
-        formula, data, weights=weights, freq_weights=freq_weights, offset=offset, exposure=exposure,
-        na_action=na_action, context=context, safe=check_flag("safe", safe),
-    )
-    notices = data_notices(spec, design, data, family, penalized=alpha > 0)
-    if alpha > 0:
-        result = fit_penalized_at(spec, design, family, link, alpha=alpha, l1_ratio=l1_ratio,
-                                  penalty_factor=penalty_factor, standardize=standardize, control=cd_control,
-                                  stacklevel=stacklevel + 1)
-    else:
-        groups = None if cluster is None else cluster_codes(cluster, data, design)
-        result = fit_unpenalized(spec, design, family, link, control=irls_control, stacklevel=stacklevel + 1,
-                                 cov_type=cov_type, groups=groups)
-    return replace(result, warnings=emit(notices, stacklevel + 1) + result.warnings) if notices else result
+    return FitSettings(family, link, alpha, l1_ratio, check_penalty_factor(penalty_factor),
+                       check_flag("standardize", standardize), irls_control, cd_control, check_flag("safe", safe),
+                       cov_type)
 
 
 def check_cov_type(cov_type: Any, cluster: Any, alpha: float) -> str:
@@ -172,13 +199,8 @@ def fit_glm_path(
     Arguments are checked here."""
     family, link = resolve_family(family, link)
     l1_ratio = check_l1_ratio(l1_ratio)
-    alphas = None if alphas is None else check_alpha_grid(alphas)
-    n_alphas = check_count("n_alphas", n_alphas, 1)
+    alphas, n_alphas, alpha_min_ratio = check_path_grid(alphas, n_alphas, alpha_min_ratio)
     penalty_factor, standardize = check_penalty_factor(penalty_factor), check_flag("standardize", standardize)
-    if alpha_min_ratio is not None:
-        alpha_min_ratio = check_number("alpha_min_ratio", alpha_min_ratio)
-        if not 0 < alpha_min_ratio < 1:
-            raise InvalidParameterError(f"alpha_min_ratio={alpha_min_ratio!r} must be in (0, 1).")
     tol, max_iter = check_positive("tol", tol), check_count("max_iter", max_iter, 1)
     _, control = solver_controls(tol, max_iter)
     variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
@@ -195,6 +217,17 @@ def fit_glm_path(
     return build_path_result(spec, design, problem, penalty, path, data=data, fit_kwargs=fit_kwargs,
                              context=context, control=control, standardize=standardize,
                              penalty_factor=penalty_factor, warnings=emit(notices + path_notices, stacklevel + 1))
+
+
+def check_path_grid(alphas: Any, n_alphas: Any, alpha_min_ratio: Any) -> tuple[Any, int, float | None]:
+    """``alphas`` (decreasing, positive), ``n_alphas`` and ``alpha_min_ratio`` of a path, checked."""
+    alphas = None if alphas is None else check_alpha_grid(alphas)
+    n_alphas = check_count("n_alphas", n_alphas, 1)
+    if alpha_min_ratio is not None:
+        alpha_min_ratio = check_number("alpha_min_ratio", alpha_min_ratio)
+        if not 0 < alpha_min_ratio < 1:
+            raise InvalidParameterError(f"alpha_min_ratio={alpha_min_ratio!r} must be in (0, 1).")
+    return alphas, n_alphas, alpha_min_ratio
 
 
 def data_notices(

@@ -115,11 +115,16 @@ class CategoricalBlock:
         low, high, _ = self._extremes(slice(None))
         return np.maximum(np.abs(low), np.abs(high))
 
+    def column_ranges(self, rows: npt.NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+        """Each column's smallest and largest entry on ``rows`` (its rows' values, 0 on the others)."""
+        low, high, counts = self._extremes(rows)
+        elsewhere = counts < int(np.count_nonzero(rows))  # some of the rows have a 0 in this column
+        return np.where(elsewhere, np.minimum(low, 0.0), low), np.where(elsewhere, np.maximum(high, 0.0), high)
+
     def is_constant(self, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """Whether each column takes one value on ``rows``: its entries on its rows, 0 on the others."""
-        low, high, counts = self._extremes(rows)
-        everywhere = counts == int(np.count_nonzero(rows))
-        return np.asarray((counts == 0) | ((low == high) & (everywhere | (low == 0))), dtype=bool)
+        low, high = self.column_ranges(rows)
+        return np.asarray(low == high, dtype=bool)
 
     def scaled(self, factors: FloatArray) -> CategoricalBlock:
         """``C diag(factors)``: each row's value times its column's factor."""
@@ -185,13 +190,17 @@ class SparseBlock:
             return np.zeros(self.csc.shape[1])
         return np.asarray(abs(self.csc).max(axis=0).toarray(), dtype=float).ravel()
 
-    def is_constant(self, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
-        """Whether each column takes one value on ``rows`` (scipy's minimum and maximum count implicit zeros)."""
+    def column_ranges(self, rows: npt.NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+        """Each column's smallest and largest value on ``rows`` (scipy's minimum and maximum count implicit zeros)."""
         sub = scipy.sparse.csc_array(scipy.sparse.csr_array(self.csc)[rows])
         if sub.shape[0] == 0:
-            return np.ones(sub.shape[1], dtype=bool)
-        low = np.asarray(sub.min(axis=0).toarray(), dtype=float).ravel()
-        high = np.asarray(sub.max(axis=0).toarray(), dtype=float).ravel()
+            return np.zeros(sub.shape[1]), np.zeros(sub.shape[1])
+        return (np.asarray(sub.min(axis=0).toarray(), dtype=float).ravel(),
+                np.asarray(sub.max(axis=0).toarray(), dtype=float).ravel())
+
+    def is_constant(self, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """Whether each column takes one value on ``rows``."""
+        low, high = self.column_ranges(rows)
         return np.asarray(low == high)
 
     def scaled(self, factors: FloatArray) -> SparseBlock:

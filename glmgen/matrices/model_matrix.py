@@ -183,16 +183,25 @@ class ModelMatrix:
         return np.concatenate([np.max(np.abs(b), axis=0, initial=0.0) if isinstance(b, np.ndarray) else b.max_abs()
                                for b in self.blocks] or [np.zeros(0)])
 
-    def is_constant(self, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
-        """Whether each column takes one value on the rows ``rows``."""
-        parts = []
+    def column_ranges(self, rows: npt.NDArray[np.bool_]) -> tuple[FloatArray, FloatArray]:
+        """Each column's smallest and largest value on the rows ``rows`` (zeros when there are none)."""
+        lows, highs = [], []
         for block in self.blocks:
             if isinstance(block, np.ndarray):
                 sub = block[rows]
-                parts.append(np.min(sub, axis=0) == np.max(sub, axis=0) if sub.shape[0] else np.ones(sub.shape[1], bool))
+                empty = sub.shape[0] == 0
+                lows.append(np.zeros(sub.shape[1]) if empty else np.min(sub, axis=0))
+                highs.append(np.zeros(sub.shape[1]) if empty else np.max(sub, axis=0))
             else:
-                parts.append(block.is_constant(rows))
-        return np.concatenate(parts or [np.zeros(0, bool)])
+                low, high = block.column_ranges(rows)
+                lows.append(low)
+                highs.append(high)
+        return np.concatenate(lows or [np.zeros(0)]), np.concatenate(highs or [np.zeros(0)])
+
+    def is_constant(self, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """Whether each column takes one value on the rows ``rows``."""
+        low, high = self.column_ranges(rows)
+        return np.asarray(low == high)
 
     def scaled(self, factors: FloatArray) -> ModelMatrix:
         """``X diag(factors)`` (a categorical block then carries values)."""

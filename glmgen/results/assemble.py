@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,17 @@ from ..formula import DesignSpec
 from ..model import Family, Link
 from ..stats import sandwich_covariance, score_factors
 from .glm import GLMRefits, GLMResult, PenaltySettings, TrainingData
+
+
+@dataclass(frozen=True)
+class FitTotals:
+    """Sums over the training rows at the solution that a result's statistics need: Pearson's chi-squared
+    ``sum w (y - mu)^2 / V(mu)`` (prior x frequency weights), R's log-likelihood, and ``nobs`` (frequency
+    weights of the rows with positive prior weight). A distributed fit reduces them over partitions."""
+
+    pearson: float
+    loglik: float
+    nobs: float
 
 
 def build_result(
@@ -40,9 +52,50 @@ def build_result(
     (:func:`glmgen.stats.sandwich_covariance`). ``refits`` is what the fit layer supplies for profile intervals.
     """
     y, mu = design.y, output.mu
-    fit_weights = design.weights * design.freq_weights
     used = design.weights > 0
-    nobs = float(design.freq_weights[used].sum())
+    residual = y - mu  # (y - mu) * ((y - mu) / V): no overflow of the square for huge counts
+    totals = FitTotals(
+        pearson=float(np.dot(design.weights * design.freq_weights, residual * (residual / family.variance(mu)))),
+        loglik=family.log_likelihood(y, mu, design.weights, design.trials, design.freq_weights),
+        nobs=float(design.freq_weights[used].sum()),
+    )
+    robust = None
+    if cov_type != "nonrobust":
+        assert output.cov_unscaled is not None, "robust covariances are refused for penalized fits at the boundary"
+        scores, working = score_factors(y, mu, output.eta, design.weights, family, link)
+        robust = sandwich_covariance(design.X, output.cov_unscaled, scores=scores, working_weights=working,
+                                     freq_weights=design.freq_weights, fit_intercept=spec.fit_intercept,
+                                     cov_type=cov_type, nobs=totals.nobs, groups=groups)
+    return result_from_totals(
+        spec, family, link, output, totals, penalty=penalty, null_deviance=null_deviance,
+        null_intercept=null_intercept, warnings=warnings, edf=edf, n_dropped=design.n_dropped,
+        training=TrainingData(design=design, mu=mu, eta=output.eta), cov_type=cov_type, cov_robust=robust,
+        n_clusters=None if groups is None else int(np.unique(groups).size), refits=refits,
+    )
+
+
+def result_from_totals(
+    spec: DesignSpec,
+    family: Family,
+    link: Link,
+    output: Any,
+    totals: FitTotals,
+    *,
+    penalty: PenaltySettings,
+    null_deviance: float,
+    null_intercept: float | None,
+    warnings: list[str],
+    edf: float | None,
+    n_dropped: int,
+    training: TrainingData | None = None,
+    cov_type: str = "nonrobust",
+    cov_robust: npt.NDArray[np.float64] | None = None,
+    n_clusters: int | None = None,
+    refits: GLMRefits | None = None,
+) -> GLMResult:
+    """A :class:`GLMResult` from the solver's ``output`` (coefficients, aliasing, deviance, covariance, history)
+    and the row ``totals`` at the solution: how :func:`build_result` and a distributed fit (no rows in
+    memory, ``training=None``) both assemble their results."""
     coef = output.coef
     if penalty.is_penalized:
         rank = float(np.count_nonzero(coef)) + float(spec.fit_intercept)
@@ -50,44 +103,35 @@ def build_result(
     else:
         rank = float(np.count_nonzero(~output.aliased)) + float(spec.fit_intercept)
         covariance = output.cov_unscaled
-    df_resid = nobs - rank
-    residual = y - mu  # (y - mu) * ((y - mu) / V): no overflow of the square for huge counts
-    pearson = float(np.dot(fit_weights, residual * (residual / family.variance(mu))))
+    df_resid = totals.nobs - rank
     names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
     values = np.concatenate([[output.intercept] if spec.fit_intercept else [], coef])
-    robust = None
-    if cov_type != "nonrobust":
-        assert covariance is not None, "robust covariances are refused for penalized fits at the boundary"
-        scores, working = score_factors(y, mu, output.eta, design.weights, family, link)
-        robust = sandwich_covariance(design.X, covariance, scores=scores, working_weights=working,
-                                     freq_weights=design.freq_weights, fit_intercept=spec.fit_intercept,
-                                     cov_type=cov_type, nobs=nobs, groups=groups)
     return GLMResult(
         spec=spec,
         family=family,
         link=link,
         params=pd.Series(values, index=names, name="coef"),
         cov_unscaled=covariance,
-        scale=pearson / df_resid if family.estimates_dispersion and df_resid > 0 else
+        scale=totals.pearson / df_resid if family.estimates_dispersion and df_resid > 0 else
         (math.nan if family.estimates_dispersion else 1.0),
         deviance=output.deviance,
         null_deviance=null_deviance,
-        loglik=family.log_likelihood(y, mu, design.weights, design.trials, design.freq_weights),
-        pearson_chi2=pearson,
+        loglik=totals.loglik,
+        pearson_chi2=totals.pearson,
         df_model=rank - float(spec.fit_intercept),
         edf=rank - float(spec.fit_intercept) if edf is None else edf,
         df_resid=df_resid,
-        nobs=nobs,
+        nobs=totals.nobs,
         converged=output.converged,
         n_iter=output.n_iter,
         null_intercept=null_intercept,
         penalty=penalty,
         warnings=warnings,
-        n_dropped=design.n_dropped,
-        training=TrainingData(design=design, mu=mu, eta=output.eta),
+        n_dropped=n_dropped,
+        training=training,
         history=output.history,
         cov_type=cov_type,
-        cov_robust=robust,
-        n_clusters=None if groups is None else int(np.unique(groups).size),
+        cov_robust=cov_robust,
+        n_clusters=n_clusters,
         refits=refits,
     )

@@ -10,14 +10,51 @@ categorical block of a :class:`~glmgen.matrices.ModelMatrix` eliminated), :mod:`
 """
 
 from .control import DEFAULT_MAX_ITER, DEFAULT_TOL, solver_controls
-from .irls import irls
-from .path import PathFit, default_alpha_min_ratio, fit_path
-from .penalized import CDControl, PenalizedState, equilibrated_penalized, fit_penalized
+from .irls import (
+    DEVIANCE_SLACK,
+    boundary_notices,
+    convergence_notice,
+    irls,
+    relative_change,
+)
+from .optimality import kkt_residual, min_norm_subgradient
+from .path import (
+    PathFit,
+    alpha_grid,
+    default_alpha_min_ratio,
+    fit_path,
+    null_state,
+    path_grid,
+    should_stop,
+)
+from .penalized import (
+    DENSE_HESSIAN_COLUMNS,
+    DIAGONAL_SAFETY,
+    GRAM_TOL_FACTOR,
+    KKT_SLACK,
+    CDControl,
+    PenalizedState,
+    equilibrated_penalized,
+    fit_penalized,
+    gram_descent,
+    inner_tolerance,
+)
 from .problem import GLMProblem, IRLSControl, Notice, SolverOutput, equilibrated
 from .theta import fit_theta
-from .wls import WeightedLeastSquares
+from .wls import (
+    WeightedLeastSquares,
+    WLSStep,
+    aliased_in_factor,
+    clearly_full_rank,
+    r_factor,
+    solve_normal_equations,
+    stacked_r_factor,
+)
 
 __all__ = [
+    "DEVIANCE_SLACK", "GRAM_TOL_FACTOR", "KKT_SLACK", "inner_tolerance", "gram_descent", "DENSE_HESSIAN_COLUMNS", "DIAGONAL_SAFETY", "kkt_residual", "min_norm_subgradient", "WLSStep", "aliased_in_factor", "alpha_grid", "null_state", "path_grid", "boundary_notices",
+    "clearly_full_rank", "convergence_notice", "r_factor", "relative_change", "should_stop", "solve_normal_equations",
+    "stacked_r_factor",
     "CDControl", "DEFAULT_MAX_ITER", "DEFAULT_TOL", "GLMProblem", "IRLSControl", "Notice", "PathFit",
     "PenalizedState", "SolverOutput", "WeightedLeastSquares", "default_alpha_min_ratio", "equilibrated",
     "equilibrated_penalized", "fit_path", "fit_penalized", "fit_theta", "irls", "solver_controls",

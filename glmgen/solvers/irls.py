@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from ..errors import ConvergenceWarning, SeparationWarning
 from ..matrices import Matrix, ModelMatrix
+from ..model import Family
 from .categorical import CategoricalLeastSquares, CategoricalStep, has_categorical_block
 from .problem import (
     GLMProblem,
@@ -128,7 +129,7 @@ def _irls(problem: GLMProblem, start_eta: FloatArray | None, control: IRLSContro
             raise no_finite_fit(problem, "IRLS")
         change = abs(new.deviance - deviance) / (abs(new.deviance) + 0.1) if math.isfinite(deviance) else math.inf
         previous = np.zeros(new.coef.size + 1) if current is None else np.append(current.coef, current.intercept)
-        coef_change = _relative_change(np.append(new.coef, new.intercept), previous)
+        coef_change = relative_change(np.append(new.coef, new.intercept), previous)
         current, eta, mu, deviance = new, new.eta, new.mu, new.deviance
         history["deviance"].append(deviance)
         history["step"].append(step)
@@ -138,7 +139,8 @@ def _irls(problem: GLMProblem, start_eta: FloatArray | None, control: IRLSContro
             converged = True
             break
     assert current is not None and aliased is not None, "max_iter >= 1: the first iteration sets both"
-    notices = [] if converged else [_convergence_notice(n_iter, change, coef_change, control, current.eta)]
+    notices = [] if converged else [convergence_notice(n_iter, change, coef_change, control,
+                                                      float(np.max(np.abs(current.eta), initial=0.0)))]
     cov_unscaled = None
     if covariance:
         current, cov_unscaled = _covariance_step(problem, solver, aliased, current)
@@ -209,27 +211,29 @@ def _covariance_step(
     return (candidate if better else current), final.covariance(problem.fit_intercept, aliased)
 
 
-def _relative_change(new: FloatArray, old: FloatArray) -> float:
+def relative_change(new: FloatArray, old: FloatArray) -> float:
     """``max_j |new_j - old_j| / (|new_j| + 1)``."""
     return float(np.max(np.abs(new - old) / (np.abs(new) + 1.0), initial=0.0))
 
 
-def _convergence_notice(n_iter: int, change: float, coef_change: float, control: IRLSControl,
-                        eta: FloatArray) -> Notice:
+def convergence_notice(n_iter: int, change: float, coef_change: float, control: IRLSControl,
+                       largest_eta: float) -> Notice:
     """The :class:`ConvergenceWarning` of a fit stopped at ``max_iter``."""
     return Notice(
         ConvergenceWarning,
         f"IRLS stopped after {n_iter} iterations without converging (relative deviance change {change:.2g}, "
         f"tol={control.tol:g}; largest relative coefficient change {coef_change:.2g}, "
         f"coef_tol={control.coef_tol:g}). Try a larger max_iter; with family='binomial' check for separation "
-        f"(max |eta| = {np.max(np.abs(eta)):.3g}).",
+        f"(max |eta| = {largest_eta:.3g}).",
     )
 
 
 def _boundary_notices(problem: GLMProblem, mu: FloatArray) -> list[Notice]:
     """R's 'fitted probabilities numerically 0 or 1' and 'fitted rates numerically 0' warnings, worded by
     the family (:meth:`~glmgen.model.Family.boundary_warning`), over rows with positive weight."""
-    at_boundary = (problem.weights > 0) & problem.family.at_boundary(mu)
-    if not at_boundary.any():
-        return []
-    return [Notice(SeparationWarning, problem.family.boundary_warning(int(at_boundary.sum())))]
+    return boundary_notices(problem.family, int(np.count_nonzero((problem.weights > 0) & problem.family.at_boundary(mu))))
+
+
+def boundary_notices(family: Family, count: int) -> list[Notice]:
+    """The :class:`SeparationWarning` for ``count`` fitted means on the boundary of their range (none for 0)."""
+    return [Notice(SeparationWarning, family.boundary_warning(count))] if count else []

@@ -138,17 +138,13 @@ def fit_path(
     return path, notices
 
 
-def _fit_path(
-    problem: GLMProblem,
-    penalty: Penalty,
-    alphas: FloatArray | None,
-    n_alphas: int,
-    alpha_min_ratio: float | None,
-    control: CDControl,
-    early_stop: bool | None,
-) -> tuple[PathFit, list[Notice]]:
-    start = null_state(problem, penalty)
-    gradient = smooth_gradient(problem, start)
+def path_grid(penalty: Penalty, gradient: FloatArray, alphas: FloatArray | None, n_alphas: int,
+              alpha_min_ratio: float | None, shape: tuple[int, int],
+              early_stop: bool | None) -> tuple[FloatArray, bool, float, float]:
+    """The alphas of a path (decreasing), whether it may stop early, ``alpha_max`` and the smallest alpha at
+    which the null fit is optimal, from the smooth gradient at the null fit. A computed grid is glmnet's
+    (``n_alphas`` log-spaced down to ``alpha_min_ratio alpha_max``, stopping early); a user grid is fitted in full.
+    ``shape`` is ``(n, p)`` of the design (for the default ``alpha_min_ratio``)."""
     alpha_max = penalty.alpha_max(gradient)
     null_optimal = penalty.null_optimal_alpha(gradient)
     if alphas is None:
@@ -164,12 +160,24 @@ def _fit_path(
                 "penalized columns (is it constant?), so there is no path to compute. Give alphas=... explicitly, "
                 "or fit an unpenalized model."
             )
-        ratio = alpha_min_ratio if alpha_min_ratio is not None else default_alpha_min_ratio(*problem.X.shape)
-        grid = alpha_grid(alpha_max, n_alphas, ratio)
-        early_stop = True if early_stop is None else early_stop
-    else:
-        grid = np.sort(np.asarray(alphas, dtype=float))[::-1]
-        early_stop = bool(early_stop)
+        ratio = alpha_min_ratio if alpha_min_ratio is not None else default_alpha_min_ratio(*shape)
+        return alpha_grid(alpha_max, n_alphas, ratio), True if early_stop is None else early_stop, alpha_max, null_optimal
+    return np.sort(np.asarray(alphas, dtype=float))[::-1], bool(early_stop), alpha_max, null_optimal
+
+
+def _fit_path(
+    problem: GLMProblem,
+    penalty: Penalty,
+    alphas: FloatArray | None,
+    n_alphas: int,
+    alpha_min_ratio: float | None,
+    control: CDControl,
+    early_stop: bool | None,
+) -> tuple[PathFit, list[Notice]]:
+    start = null_state(problem, penalty)
+    gradient = smooth_gradient(problem, start)
+    grid, early_stop, alpha_max, null_optimal = path_grid(penalty, gradient, alphas, n_alphas, alpha_min_ratio,
+                                                          problem.X.shape, early_stop)
     null_deviance = problem.deviance(start.mu)
     scale = objective(problem, penalty.at(0.0), start)
     cache = GramCache.build(problem) if _uses_cache(problem, control) else None
@@ -191,7 +199,7 @@ def _fit_path(
         notices.extend(output.notices)
         state = PenalizedState(output.coef, output.intercept, output.eta, output.mu, deviance=output.deviance)
         previous_alpha = alpha
-        if early_stop and _should_stop(outputs, null_deviance):
+        if early_stop and should_stop([o.deviance for o in outputs], null_deviance):
             break
     fitted = grid[: len(outputs)]
     return PathFit(alphas=fitted, outputs=outputs, alpha_max=alpha_max, null_deviance=null_deviance), notices
@@ -210,9 +218,11 @@ def _uses_cache(problem: GLMProblem, control: CDControl) -> bool:
     return control.mode in ("auto", "gram") and problem.least_squares and not categorical_gram_applies(problem)
 
 
-def _should_stop(outputs: list[SolverOutput], null_deviance: float) -> bool:
-    if null_deviance <= 0 or len(outputs) < MIN_ALPHAS_BEFORE_STOP:
+def should_stop(deviances: list[float], null_deviance: float) -> bool:
+    """glmnet's early stop of a computed grid: the deviance ratio beyond 0.999, or hardly changing, after at
+    least a few alphas (``deviances``: those fitted so far)."""
+    if null_deviance <= 0 or len(deviances) < MIN_ALPHAS_BEFORE_STOP:
         return False
-    ratio = 1.0 - outputs[-1].deviance / null_deviance
-    previous = 1.0 - outputs[-2].deviance / null_deviance
+    ratio = 1.0 - deviances[-1] / null_deviance
+    previous = 1.0 - deviances[-2] / null_deviance
     return ratio > MAX_DEV_RATIO or (ratio - previous) < MIN_DEV_RATIO_CHANGE * ratio

@@ -246,6 +246,18 @@ class InnerStep:
     centring: tuple[FloatArray, FloatArray] | None = None
 
 
+def gram_descent(gram: FloatArray, q: FloatArray, l1: FloatArray, l2: FloatArray, beta: FloatArray, tol: float,
+                 max_sweeps: int, polish: bool) -> int:
+    """Minimise ``b' G b / 2 - q' b + sum l1 |b| + sum l2 b^2 / 2`` by coordinate descent from ``beta`` (updated in
+    place) until no move changes it by more than ``tol * GRAM_TOL_FACTOR / 2``; with ``polish``, finish with
+    :func:`~glmgen.solvers.optimality.newton_polish`. Returns the sweeps taken."""
+    sweeps = _kernels.cd_gram(gram, q, l1, l2, beta, np.arange(beta.size, dtype=np.int64), tol * GRAM_TOL_FACTOR,
+                              max_sweeps)
+    if polish:
+        newton_polish(gram, q, l1, l2, beta)
+    return int(sweeps)
+
+
 def _inner_solve(
     problem: GLMProblem,
     penalty: Penalty,
@@ -265,11 +277,7 @@ def _inner_solve(
     if cache is not None:
         beta = coef[active].copy()
         gram = cache.columns(active)
-        sweeps = _kernels.cd_gram(gram, cache.q[active], l1[active], l2[active], beta,
-                                  np.arange(active.size, dtype=np.int64), tol * GRAM_TOL_FACTOR,
-                                  control.max_sweeps)
-        if polish:
-            newton_polish(gram, cache.q[active], l1[active], l2[active], beta)
+        sweeps = gram_descent(gram, cache.q[active], l1[active], l2[active], beta, tol, control.max_sweeps, polish)
         coef[active] = beta
         return InnerStep(coef, cache.z_mean - float(cache.x_mean[active] @ beta), sweeps, np.diag(gram).copy(),
                          0.0, gram if active.size <= DENSE_HESSIAN_COLUMNS else None)
@@ -289,11 +297,7 @@ def _inner_solve(
         # Formed over row blocks of the active columns: no n x |active| copy of X.
         gram, q, x_mean, z_mean, _ = WeightedLeastSquares(problem.X, problem.fit_intercept, columns=active).gram(z, u)
         beta = coef[active].copy()
-        sweeps = _kernels.cd_gram(gram, q, l1[active], l2[active], beta,
-                                  np.arange(active.size, dtype=np.int64), tol * GRAM_TOL_FACTOR,
-                                  control.max_sweeps)
-        if polish:
-            newton_polish(gram, q, l1[active], l2[active], beta)
+        sweeps = gram_descent(gram, q, l1[active], l2[active], beta, tol, control.max_sweeps, polish)
         coef[active] = beta
         return InnerStep(coef, z_mean - float(x_mean @ beta), sweeps, np.diag(gram).copy(), h_0,
                          gram if active.size <= DENSE_HESSIAN_COLUMNS else None)
@@ -318,7 +322,7 @@ def _inner_solve(
                      eta=problem.offset + z - resid, centring=None if isinstance(X, ModelMatrix) else (u, x_mean))
 
 
-def _inner_tolerance(objective_value: float, null_objective: float, tol: float, previous_kkt: float,
+def inner_tolerance(objective_value: float, null_objective: float, tol: float, previous_kkt: float,
                      n_active: int) -> float:
     """The coordinate-descent tolerance of the next IRLS step (in units of the objective).
 
@@ -401,7 +405,7 @@ def _irls_on(
     kkt = math.inf
     for iteration in range(1, control.max_iter + 1):
         started = time.perf_counter()
-        tol = _inner_tolerance(current, null_objective, control.tol, kkt, active.size)
+        tol = inner_tolerance(current, null_objective, control.tol, kkt, active.size)
         step = _inner_solve(problem, penalty, state, active, tol, control, mode, cache, math.isfinite(kkt))
         coef, intercept = step.coef, step.intercept
         eta = step.eta if step.eta is not None else _state_from(problem, coef, intercept, active).eta

@@ -45,12 +45,17 @@ def aliased_columns(X: Matrix, v: FloatArray, fit_intercept: bool, tol: float) -
     norm, and stopping at rank ``min(n, p + 1)``. The test is relative to
     each column's norm, so it does not depend on column scales. Here the R
     factor of ``sqrt(v) [1, X]`` is first formed by a blocked Householder QR
-    (rows in blocks, bounding memory; orthogonal transformations keep every
-    column's norm and orthogonal parts), then ``dqrdc2``'s in-order
-    selection runs on that small ``(min(n, p + 1), p + 1)`` factor.
-    Returns a boolean mask of shape ``(p,)``.
+    (:func:`r_factor`; orthogonal transformations keep every column's norm and
+    orthogonal parts), then ``dqrdc2``'s in-order selection runs on that small
+    factor (:func:`aliased_in_factor`). Returns a boolean mask of shape ``(p,)``.
     """
-    factor = _r_factor(X, v, fit_intercept)
+    return aliased_in_factor(r_factor(X, v, fit_intercept), fit_intercept, tol)
+
+
+def aliased_in_factor(factor: FloatArray, fit_intercept: bool, tol: float) -> BoolArray:
+    """``dqrdc2``'s in-order selection on the R factor ``(min(n, q), q)`` of ``sqrt(v) [1, X]`` (``[X]`` without
+    an intercept): the aliased columns of ``X``, as :func:`aliased_columns`. Any R factor of the same rows
+    serves (e.g. one merged from row blocks held by different processes)."""
     offset = int(fit_intercept)
     columns = factor.shape[1]
     norms = np.linalg.norm(factor, axis=0)
@@ -73,10 +78,17 @@ def aliased_columns(X: Matrix, v: FloatArray, fit_intercept: bool, tol: float) -
     return aliased[offset:]
 
 
-def _r_factor(X: Matrix, v: FloatArray, fit_intercept: bool) -> FloatArray:
-    """R factor of ``sqrt(v) [1, X]`` (``[X]`` without an intercept), by QR over blocks of rows (TSQR)."""
+def stacked_r_factor(upper: FloatArray, lower: FloatArray) -> FloatArray:
+    """The R factor of the rows behind two R factors (or row blocks) of the same columns: QR of the stack."""
+    stacked = np.vstack([upper, lower])
+    return np.asarray(scipy.linalg.qr(stacked, mode="r", check_finite=False)[0][: min(stacked.shape), :])
+
+
+def r_factor(X: Matrix, v: FloatArray, fit_intercept: bool, z: FloatArray | None = None) -> FloatArray:
+    """R factor of ``sqrt(v) [1, X]`` (``[X]`` without an intercept; ``[.., z]`` with ``z`` appended), by QR
+    over blocks of rows (TSQR)."""
     n, p = X.shape
-    columns = p + int(fit_intercept)
+    columns = p + int(fit_intercept) + int(z is not None)
     block_rows = max(columns, GRAM_BLOCK_BYTES // (8 * max(columns, 1)))
     factor = np.zeros((0, columns))
     for begin in range(0, n, block_rows):
@@ -85,8 +97,9 @@ def _r_factor(X: Matrix, v: FloatArray, fit_intercept: bool) -> FloatArray:
         block = rows * root_v[:, None]
         if fit_intercept:
             block = np.column_stack([root_v, block])
-        stacked = np.vstack([factor, block])
-        factor = scipy.linalg.qr(stacked, mode="r", check_finite=False)[0][: min(stacked.shape), :]
+        if z is not None:
+            block = np.column_stack([block, z[begin:begin + block_rows] * root_v])
+        factor = stacked_r_factor(factor, block)
     return factor
 
 
@@ -125,6 +138,23 @@ def equilibrated_cholesky(gram: FloatArray, scale: FloatArray, rcond_limit: floa
         return None
     rcond, info = scipy.linalg.lapack.dtrcon(factor, norm="1", uplo="U", diag="N")
     return factor if info == 0 and rcond > rcond_limit else None
+
+
+def solve_normal_equations(gram: FloatArray, rhs: FloatArray, x_mean: FloatArray, z_mean: float,
+                           total: float) -> WLSStep | None:
+    """The weighted least-squares step from its centred normal equations ``G b = q`` (``b0 = zbar - xbar' b``),
+    by Cholesky of the equilibrated ``D^-1 G D^-1`` (``D = diag(sqrt(G_jj))``); ``None`` when that factor's
+    condition number exceeds about 1e10 (:func:`equilibrated_cholesky`): then solve from a QR of the rows."""
+    p = gram.shape[0]
+    if p == 0:
+        return WLSStep(np.zeros(0), z_mean, np.zeros((0, 0)), np.ones(0), False, x_mean, total)
+    scale = np.sqrt(np.diag(gram))
+    scale[scale == 0] = 1.0
+    factor = equilibrated_cholesky(gram, scale)
+    if factor is None:
+        return None
+    coef = scipy.linalg.cho_solve((factor, False), rhs / scale, check_finite=False) / scale
+    return WLSStep(coef, z_mean - float(x_mean @ coef), factor, scale, False, x_mean, total)
 
 
 @dataclass(frozen=True)
@@ -240,20 +270,14 @@ class WeightedLeastSquares:
         when its factor's diagonal spans more than 1e5 (condition number beyond ~1e10) it solves
         ``R b = Q' sqrt(v) (z - zbar)`` from the QR of ``sqrt(v) Xc`` instead. ``b0 = zbar - xbar' b``.
         """
-        p = gram.shape[0]
-        if p == 0:
-            return WLSStep(np.zeros(0), z_mean, np.zeros((0, 0)), np.ones(0), False, x_mean, total)
-        scale = np.sqrt(np.diag(gram))
-        scale[scale == 0] = 1.0
-        factor = equilibrated_cholesky(gram, scale)
-        if factor is not None:
-            coef = scipy.linalg.cho_solve((factor, False), rhs / scale, check_finite=False) / scale
-            return WLSStep(coef, z_mean - float(x_mean @ coef), factor, scale, False, x_mean, total)
+        step = solve_normal_equations(gram, rhs, x_mean, z_mean, total)
+        if step is not None:
+            return step
         root_v = np.sqrt(v)
         weighted = (self._rows(0, self.X.shape[0]) - x_mean) * root_v[:, None]  # dense: the rare ill-conditioned case
-        q_factor, r_factor = scipy.linalg.qr(weighted, mode="economic", check_finite=False)
-        coef = scipy.linalg.solve_triangular(r_factor, q_factor.T @ ((z - z_mean) * root_v), check_finite=False)
-        return WLSStep(coef, z_mean - float(x_mean @ coef), r_factor, scale, True, x_mean, total)
+        q_factor, upper = scipy.linalg.qr(weighted, mode="economic", check_finite=False)
+        coef = scipy.linalg.solve_triangular(upper, q_factor.T @ ((z - z_mean) * root_v), check_finite=False)
+        return WLSStep(coef, z_mean - float(x_mean @ coef), upper, np.ones(coef.size), True, x_mean, total)
 
     def solve_dropping_aliased(
         self, z: FloatArray, v: FloatArray, tol: float
