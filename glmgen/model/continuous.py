@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special
 
 from ..errors import InvalidParameterError
 from . import _numerics
-from .families import BoolArray, Family, FloatArray, Gaussian, Poisson, WorkingKernel
+from .families import Family, FloatArray, Gaussian, Poisson, WorkingKernel
 from .links import REAL_LINE, Interval, Link
 
 _POSITIVE = Interval(0.0, math.inf, False, False)
@@ -30,11 +29,18 @@ def _log_power_kernel(power: float) -> WorkingKernel:
     return kernel
 
 
-def _ml_dispersion(y: FloatArray, mu: FloatArray, weights: FloatArray, unit_deviance: FloatArray) -> tuple[
-        float, BoolArray]:
-    """R's dispersion inside ``family()$aic``: ``deviance / sum(w)`` over the rows of positive weight."""
-    used = weights > 0
-    return float(np.dot(weights[used], unit_deviance[used]) / weights[used].sum()), used
+def _weighted_sums(weights: FloatArray, freq_weights: FloatArray, *terms: FloatArray) -> FloatArray:
+    """``(sum c, sum c t_1, sum c t_2, ...)`` over the rows of positive ``c = w fw`` (R's ``family()$aic`` sums
+    over those rows only, the rest may hold any value)."""
+    counted = weights * freq_weights
+    used = counted > 0
+    return np.array([counted[used].sum()] + [np.dot(counted[used], term[used]) for term in terms], dtype=float)
+
+
+def _ml_dispersion(total: float, deviance: float) -> float | None:
+    """R's dispersion inside ``family()$aic``, ``deviance / sum(w)`` over the rows of positive weight; ``None``
+    for a perfect fit (a zero dispersion: the likelihood is unbounded)."""
+    return deviance / total if deviance > 0.0 else None
 
 
 class Gamma(Family):
@@ -59,16 +65,27 @@ class Gamma(Family):
         ratio = np.asarray(y, dtype=float) / mu
         return 2.0 * ((ratio - 1.0) - np.log(ratio))
 
-    def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
-                       freq_weights: FloatArray) -> float:
-        """``sum w log dgamma(y; shape 1/phi, scale mu phi)`` with ``phi = deviance / sum(w)`` (R's ``Gamma()$aic``)."""
-        counted = weights * freq_weights
-        phi, used = _ml_dispersion(y, mu, counted, self.unit_deviance(y, mu))
+    def log_likelihood_parts(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
+                             freq_weights: FloatArray) -> FloatArray:
+        """``(sum c, sum c log mu, sum c log y, sum c y/mu, sum c d(y, mu))`` over the rows of positive
+        ``c = w fw``."""
+        with np.errstate(divide="ignore", invalid="ignore"):  # rows of zero weight may hold any value
+            return _weighted_sums(weights, freq_weights, np.log(mu), np.log(y), y / mu, self.unit_deviance(y, mu))
+
+    def log_likelihood_from_parts(self, parts: FloatArray) -> float:
+        """``sum c log dgamma(y; shape k = 1/phi, scale mu phi)`` with ``phi = deviance / sum(c)`` (R's
+        ``Gamma()$aic``), summed term by term:
+        ``-sum(c) lgamma(k) - k (sum c log mu + sum(c) log phi) + (k - 1) sum c log y - sum(c y/mu) / phi``;
+        ``inf`` for a perfect fit, 0 for no rows."""
+        total, log_mu, log_y, ratio, deviance = (float(part) for part in parts)
+        if total <= 0.0:
+            return 0.0
+        phi = _ml_dispersion(total, deviance)
+        if phi is None:
+            return math.inf
         shape = 1.0 / phi
-        y_used, mu_used = y[used], mu[used]
-        log_density = (-special.gammaln(shape) - shape * np.log(mu_used * phi) + (shape - 1.0) * np.log(y_used)
-                       - y_used / (mu_used * phi))
-        return float(np.dot(counted[used], log_density))
+        return (-total * math.lgamma(shape) - shape * (log_mu + total * math.log(phi)) + (shape - 1.0) * log_y
+                - ratio / phi)
 
     def fused_working(self, link: Link) -> WorkingKernel | None:
         return _log_power_kernel(2.0) if link.name == "log" else None
@@ -103,15 +120,22 @@ class InverseGaussian(Family):
     def unit_deviance(self, y: FloatArray, mu: FloatArray) -> FloatArray:
         return np.asarray(np.square(y - mu) / (np.asarray(y, dtype=float) * np.square(mu)), dtype=float)
 
-    def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
-                       freq_weights: FloatArray) -> float:
-        """R's ``inverse.gaussian()$aic`` read back: ``-(sum(w) (log(2 pi phi) + 1) + 3 sum w log y) / 2`` with
-        ``phi = deviance / sum(w)``."""
-        counted = weights * freq_weights
-        phi, used = _ml_dispersion(y, mu, counted, self.unit_deviance(y, mu))
-        total = float(counted[used].sum())
-        return -0.5 * (total * (math.log(2.0 * math.pi * phi) + 1.0) + 3.0 * float(np.dot(counted[used],
-                                                                                       np.log(y[used]))))
+    def log_likelihood_parts(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
+                             freq_weights: FloatArray) -> FloatArray:
+        """``(sum c, sum c log y, sum c d(y, mu))`` over the rows of positive ``c = w fw``."""
+        with np.errstate(divide="ignore", invalid="ignore"):  # rows of zero weight may hold any value
+            return _weighted_sums(weights, freq_weights, np.log(y), self.unit_deviance(y, mu))
+
+    def log_likelihood_from_parts(self, parts: FloatArray) -> float:
+        """R's ``inverse.gaussian()$aic`` read back: ``-(sum(c) (log(2 pi phi) + 1) + 3 sum c log y) / 2`` with
+        ``phi = deviance / sum(c)``; ``inf`` for a perfect fit, 0 for no rows."""
+        total, log_y, deviance = (float(part) for part in parts)
+        if total <= 0.0:
+            return 0.0
+        phi = _ml_dispersion(total, deviance)
+        if phi is None:
+            return math.inf
+        return -0.5 * (total * (math.log(2.0 * math.pi * phi) + 1.0) + 3.0 * log_y)
 
     def fused_working(self, link: Link) -> WorkingKernel | None:
         return _log_power_kernel(3.0) if link.name == "log" else None
@@ -170,11 +194,17 @@ class Tweedie(Family):
         a, b, c = self._power_split(y, mu)
         return np.asarray(a + np.asarray(y, dtype=float) * c + b, dtype=float)
 
-    def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
-                       freq_weights: FloatArray) -> float:
+    def log_likelihood_parts(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
+                             freq_weights: FloatArray) -> FloatArray:
+        """The classic family's parts; ``(nan,)`` for other powers."""
+        if self._classic is None:
+            return np.full(1, math.nan)
+        return self._classic.log_likelihood_parts(y, mu, weights, trials, freq_weights)
+
+    def log_likelihood_from_parts(self, parts: FloatArray) -> float:
         if self._classic is None:
             return math.nan
-        return self._classic.log_likelihood(y, mu, weights, trials, freq_weights)
+        return self._classic.log_likelihood_from_parts(parts)
 
     def starting_mu(self, y: FloatArray, weights: FloatArray) -> FloatArray:
         """``y``, moved to 0.1 where it is 0 (``statmod::tweedie``'s ``mustart``)."""

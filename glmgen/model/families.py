@@ -41,8 +41,8 @@ _BOUNDARY = 10 * _EPS
 class Family(Stateless):
     """Base class of the exponential-family distributions.
 
-    A subclass sets the class attributes and implements :meth:`variance`, :meth:`unit_deviance` and
-    :meth:`log_likelihood`. The other methods (:meth:`starting_mu` among them) carry family-specific
+    A subclass sets the class attributes and implements :meth:`variance`, :meth:`unit_deviance`,
+    :meth:`log_likelihood_parts` and :meth:`log_likelihood_from_parts`. The other methods (:meth:`starting_mu` among them) carry family-specific
     behaviour the solvers and resampling dispatch through (never on ``name``); their defaults
     take the generic path. ``y ~ f(y; mu, phi)`` with ``E y = mu`` and
     ``Var y = phi V(mu) / w`` for prior weight ``w`` and dispersion ``phi``; arrays are ``(n,)``.
@@ -161,7 +161,20 @@ class Family(Stateless):
     def log_likelihood(
         self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray, freq_weights: FloatArray
     ) -> float:
-        """Maximised log-likelihood as R's ``logLik.glm`` reports it."""
+        """Maximised log-likelihood as R's ``logLik.glm`` reports it: :meth:`log_likelihood_from_parts` of
+        :meth:`log_likelihood_parts`."""
+        return self.log_likelihood_from_parts(self.log_likelihood_parts(y, mu, weights, trials, freq_weights))
+
+    def log_likelihood_parts(
+        self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray, freq_weights: FloatArray
+    ) -> FloatArray:
+        """Sums over the rows from which :meth:`log_likelihood_from_parts` gives the log-likelihood: a 1-d vector
+        of the same length for any rows (zeros for none), so the parts of a row split add up to those of the
+        whole (what a backend that sees the rows one partition at a time reduces)."""
+        raise NotImplementedError
+
+    def log_likelihood_from_parts(self, parts: FloatArray) -> float:
+        """The log-likelihood from the (summed) :meth:`log_likelihood_parts`."""
         raise NotImplementedError
 
     def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
@@ -245,18 +258,21 @@ class Gaussian(Family):
     def unit_deviance(self, y: FloatArray, mu: FloatArray) -> FloatArray:
         return np.square(y - mu)
 
-    def log_likelihood(
+    def log_likelihood_parts(
         self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray, freq_weights: FloatArray
-    ) -> float:
-        # R: aic = n (log(2 pi dev / n) + 1) + 2 - sum(log w); logLik = -(aic - 2) / 2, n counting w > 0.
+    ) -> FloatArray:
+        """``(n, deviance, sum log w)``: ``n`` and ``sum log w`` count the rows with ``w > 0``, all with their
+        frequency weights."""
         used = weights > 0
-        n = float(freq_weights[used].sum())
-        deviance = float(np.dot(freq_weights * weights, np.square(y - mu)))
-        log_weights = float(np.dot(freq_weights[used], np.log(weights[used])))
+        return np.array([freq_weights[used].sum(), np.dot(freq_weights * weights, np.square(y - mu)),
+                         np.dot(freq_weights[used], np.log(weights[used]))], dtype=float)
+
+    def log_likelihood_from_parts(self, parts: FloatArray) -> float:
+        # R: aic = n (log(2 pi dev / n) + 1) + 2 - sum(log w); logLik = -(aic - 2) / 2, n counting w > 0.
+        n, deviance, log_weights = (float(part) for part in parts)
         if deviance <= 0.0:
             return math.inf  # a perfect fit: the maximum-likelihood dispersion is 0
         return -0.5 * (n * (math.log(2.0 * math.pi * deviance / n) + 1.0) - log_weights)
-
 
 
 class Binomial(Family):
@@ -280,11 +296,21 @@ class Binomial(Family):
         with np.errstate(divide="ignore", invalid="ignore"):
             return cast(FloatArray, 2.0 * (special.xlogy(y, y / mu) + special.xlogy(1.0 - y, (1.0 - y) / (1.0 - mu))))
 
-    def log_likelihood(
+    def log_likelihood_parts(
         self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray, freq_weights: FloatArray
-    ) -> float:
-        # R: m <- if (any(n > 1)) n else wt; -2 sum(ifelse(m > 0, wt/m, 0) dbinom(round(m y), round(m), mu, log=TRUE))
-        m = trials if np.any(trials > 1) else weights
+    ) -> FloatArray:
+        """``(loglik with m = trials, loglik with m = weights, #rows with trials > 1)``: R chooses
+        ``m <- if (any(n > 1)) n else wt`` over all rows, so both candidates are summed and the count decides."""
+        return np.array([self._log_likelihood_given(m, y, mu, weights, freq_weights) for m in (trials, weights)]
+                        + [np.count_nonzero(trials > 1)], dtype=float)
+
+    def log_likelihood_from_parts(self, parts: FloatArray) -> float:
+        return float(parts[0] if parts[2] > 0 else parts[1])
+
+    @staticmethod
+    def _log_likelihood_given(m: FloatArray, y: FloatArray, mu: FloatArray, weights: FloatArray,
+                              freq_weights: FloatArray) -> float:
+        """R: ``sum(ifelse(m > 0, wt/m, 0) dbinom(round(m y), round(m), mu, log=TRUE))`` for the sizes ``m``."""
         used = m > 0
         m_used, y_used, mu_used = m[used], y[used], mu[used]
         successes, size = np.round(m_used * y_used), np.round(m_used)
@@ -374,23 +400,30 @@ class Poisson(Family):
         """``2 (y log(y/mu) - (y - mu))``, accurate for large counts (:func:`glmgen.model._numerics.bd0`)."""
         return 2.0 * _bd0(y, mu)
 
-    def log_likelihood(
+    def log_likelihood_parts(
         self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray, freq_weights: FloatArray
-    ) -> float:
-        """``sum w log dpois(y, mu)`` (R's ``poisson()$aic``), by Loader's saddle-point form as R's ``dpois``:
+    ) -> FloatArray:
+        """``(sum w log p(y; mu),)`` with :meth:`log_pmf` (R's ``poisson()$aic``)."""
+        return np.array([np.dot(freq_weights * weights, self.log_pmf(np.asarray(y, dtype=float),
+                                                                      np.asarray(mu, dtype=float)))], dtype=float)
+
+    def log_likelihood_from_parts(self, parts: FloatArray) -> float:
+        return float(parts[0])
+
+    def log_pmf(self, y: FloatArray, mu: FloatArray) -> FloatArray:
+        """``log p(y; mu)`` per row, by Loader's saddle-point form as R's ``dpois``:
 
         ``log p(y; mu) = -stirlerr(y) - bd0(y, mu) - log(2 pi y) / 2`` for ``y > 0`` and ``-mu`` at 0.
         The textbook ``y log(mu) - mu - lgamma(y + 1)`` cancels terms of size ``y log y``
         (an error of ~1 per row at ``y = 1e15``); this form does not. Non-integer ``y``
         get the same continuous extension (through the gamma function).
         """
-        y = np.asarray(y, dtype=float)
         positive = y > 0
-        log_pmf = -np.asarray(mu, dtype=float).copy()
+        log_pmf = -mu.copy()
         y_positive = y[positive]
-        log_pmf[positive] = (-_stirling_error(y_positive) - _bd0(y_positive, np.asarray(mu, dtype=float)[positive])
+        log_pmf[positive] = (-_stirling_error(y_positive) - _bd0(y_positive, mu[positive])
                              - 0.5 * np.log(2.0 * math.pi * y_positive))
-        return float(np.dot(freq_weights * weights, log_pmf))
+        return log_pmf
 
     def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
         return True  # log p(y; mu) = -stirlerr(y) - log(2 pi y) / 2 - d(y, mu) / 2

@@ -30,8 +30,11 @@ class QuasiLikelihood(Family):
     estimates_dispersion = True
     likelihood_parameters = 0
 
-    def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
-                       freq_weights: FloatArray) -> float:
+    def log_likelihood_parts(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
+                             freq_weights: FloatArray) -> FloatArray:
+        return np.full(1, math.nan)
+
+    def log_likelihood_from_parts(self, parts: FloatArray) -> float:
         return math.nan
 
     def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
@@ -141,10 +144,10 @@ class NegativeBinomial(Poisson):
             return np.asarray(2.0 * (special.xlogy(y, y / mu) - (y + theta) * np.log((y + theta) / (mu + theta))),
                               dtype=float)
 
-    def log_likelihood(self, y: FloatArray, mu: FloatArray, weights: FloatArray, trials: FloatArray,
-                       freq_weights: FloatArray) -> float:
-        """``sum w log p(y; mu, theta)`` (``MASS::negative.binomial()$aic`` and ``glm.nb``'s ``loglik``)."""
-        return float(np.dot(weights * freq_weights, nb_log_pmf(np.asarray(y, dtype=float), mu, self._theta())))
+    def log_pmf(self, y: FloatArray, mu: FloatArray) -> FloatArray:
+        """``log p(y; mu, theta)`` (:func:`nb_log_pmf`; ``MASS::negative.binomial()$aic`` and ``glm.nb``'s
+        ``loglik`` sum it with the weights)."""
+        return nb_log_pmf(y, mu, self._theta())
 
     def log_likelihood_follows_deviance(self, y: FloatArray, weights: FloatArray, trials: FloatArray) -> bool:
         return False
