@@ -11,7 +11,7 @@ model selection). Other subpackages import only the names below.
 
 from patsy import Term
 
-from .build import VariableInput, as_fitted, build_design, data_warnings
+from .build import VariableInput, as_fitted, build_design, data_warnings, model_columns
 from .context import FormulaContext
 from .frame import check_frame
 from .matrix import DesignMatrix
@@ -33,6 +33,6 @@ from .transforms import split_offset_terms
 __all__ = [
     "DOT_PATTERN", "VARIABLE_ROLES", "DesignMatrix", "DesignSpec", "FormulaContext", "ResponseSpec", "Term",
     "VariableInput", "VariableSpec", "addable", "as_fitted", "build_design", "by_degree", "check_design",
-    "check_frame", "data_warnings", "droppable", "hierarchical_subsets", "model_label", "rhs_terms",
+    "check_frame", "data_warnings", "model_columns", "droppable", "hierarchical_subsets", "model_label", "rhs_terms",
     "split_formula", "split_offset_terms", "term_key", "term_label", "tilde_position",
 ]

@@ -10,7 +10,9 @@ an intercept are centred (see :mod:`glmgen.formula.transforms`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -33,8 +35,12 @@ from .frame import (
     rows_to_keep,
     used_columns,
 )
+from .frame import (
+    is_number as is_number_dtype,
+)
 from .matrix import DesignMatrix, numeric_design_info, plain_numeric_columns
 from .parse import (
+    ResponseSpec,
     _quote_column,
     check_keyword_columns,
     check_response_not_predictor,
@@ -59,6 +65,8 @@ from .transforms import center_splines, check_called_names, split_offset_terms
 
 VariableInput: TypeAlias = str | Sequence[float] | npt.NDArray[Any] | pd.Series | None
 _NA_ACTIONS = ("drop", "raise")
+#: a factor code calling patsy's ``C()``: the columns it reads are categorical whatever their type
+_FACTOR_CALL = re.compile(r"(?<![A-Za-z0-9_.])C\(")
 #: a categorical with more levels than this share of the rows, and more than _MANY_LEVELS, is suspicious
 _LEVELS_PER_ROW, _MANY_LEVELS = 0.5, 20
 #: a text column is suspicious when at least this share of its values are numbers
@@ -117,6 +125,86 @@ def as_fitted(rhs: str, context: FormulaContext | None) -> str:
     return _centred_splines(rhs, rhs_terms(rhs), context.namespace if context is not None else {})[0]
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """A formula read against the columns of the data (no values read yet)."""
+
+    lhs: str
+    rhs: str
+    response: ResponseSpec
+    variables: list[VariableSpec]
+    arrays: dict[str, Any]
+    terms: list[patsy.Term]
+    rhs_codes: list[str]
+    codes: list[str]
+    columns: list[Any]
+    env: patsy.EvalEnvironment
+    offset_codes: list[str]
+
+
+def _parse(formula: str, data: pd.DataFrame, values: Sequence[VariableInput], context: FormulaContext | None,
+           safe: bool) -> _Parsed:
+    """The checks on the formula text and the columns it uses, in order, and what :func:`build_design` builds
+    from: terms, the codes patsy and the variables evaluate, and the data columns they read."""
+    lhs, rhs = split_formula(formula)
+    check_keyword_columns(formula, data.columns)
+    if safe:
+        check_safe_keywords(formula)
+        check_formula_size(formula)  # before patsy expands (a + ... + v)**22 into millions of terms
+    response = parse_response(lhs)
+    rhs, offset_codes = split_offset_terms(rhs)
+    offset = _offset_with_terms(values[2], offset_codes, data)
+    arrays: dict[str, Any] = {}
+    variables = []
+    for role, value in zip(VARIABLE_ROLES, (values[0], values[1], offset, values[3])):
+        variable, array = _variable_spec(role, value, data)
+        if variable is not None:
+            variables.append(variable)
+        if array is not None:
+            arrays[role] = array
+    excluded = set().union(*(referenced_names(code) for code in response.expressions))
+    excluded |= {str(v.source) for v in variables if v.kind == "column"}
+    expressions = [str(v.source) for v in variables if v.kind == "expression"]
+    excluded |= set().union(*(referenced_names(code) for code in expressions))
+    rhs = expand_dot(rhs, [str(c) for c in data.columns], excluded)
+    env = formula_env(context)
+    terms = rhs_terms(rhs)
+    namespace = context.namespace if context is not None else {}
+    rhs, terms = _centred_splines(rhs, terms, namespace)
+    rhs_codes = [f.code for term in terms for f in term.factors]
+    check_called_names(rhs_codes + list(response.expressions) + expressions,
+                       set(namespace) | set(restricted_namespace()) | set(patsy.builtins.__all__))
+    if safe:
+        for code in rhs_codes + list(response.expressions) + expressions:
+            check_expression_is_safe(code)
+    check_response_not_predictor(response, rhs_codes)
+    codes = rhs_codes + [str(v.source) for v in variables if v.kind != "array"] + list(response.expressions)
+    columns = used_columns(data, codes)
+    check_column_types(data, columns)
+    check_no_intercept_column(used_columns(data, rhs_codes))
+    return _Parsed(lhs, rhs, response, variables, arrays, terms, rhs_codes, codes, columns, env, offset_codes)
+
+
+def model_columns(
+    formula: str,
+    data: pd.DataFrame,
+    *,
+    weights: VariableInput = None,
+    freq_weights: VariableInput = None,
+    offset: VariableInput = None,
+    exposure: VariableInput = None,
+    context: FormulaContext | None = None,
+    safe: bool = False,
+) -> tuple[list[Any], list[str]]:
+    """The columns of ``data`` that :func:`build_design` would read, and the categorical ones among them
+    (text, categorical or boolean, or read inside ``C()``: those whose values make design state), after the
+    same checks on the formula. Reads column names and types only, so ``data`` may be a frame's empty schema."""
+    parsed = _parse(formula, data, (weights, freq_weights, offset, exposure), context, safe)
+    in_factor = set().union(*(referenced_names(code) for code in parsed.rhs_codes if _FACTOR_CALL.search(code)))
+    categorical = [c for c in parsed.columns if not is_number_dtype(data[c].dtype) or str(c) in in_factor]
+    return parsed.columns, categorical
+
+
 def build_design(
     formula: str,
     data: pd.DataFrame,
@@ -128,6 +216,7 @@ def build_design(
     na_action: str = "drop",
     context: FormulaContext | None = None,
     safe: bool = False,
+    chunks: Callable[[], Iterable[pd.DataFrame]] | None = None,
 ) -> tuple[DesignSpec, DesignMatrix]:
     """Learn a :class:`DesignSpec` from ``data`` and build its :class:`DesignMatrix`.
 
@@ -149,46 +238,19 @@ def build_design(
         Check every expression the design evaluates (formula terms, response, weight and offset
         expressions) against the allow-list of ``check_expression_is_safe`` before evaluating any,
         raising :class:`UnsafeFormulaError`. A formula is Python code run in the caller's session.
+    chunks : callable, optional
+        For training rows too many for one frame (a Dask DataFrame's partitions): a function returning a fresh
+        iterable of the row chunks, over which patsy learns the stateful transforms (``standardize``,
+        spline knots) in its streaming passes. ``data`` then holds rows with every level of every categorical
+        column (the level sets and types are taken from it), and the matrix returned is that of ``data``.
     """
     na_action = check_choice("na_action", na_action, _NA_ACTIONS)
     data = check_frame(data)
-    lhs, rhs = split_formula(formula)
-    check_keyword_columns(formula, data.columns)
-    if safe:
-        check_safe_keywords(formula)
-        check_formula_size(formula)  # before patsy expands (a + ... + v)**22 into millions of terms
-    response = parse_response(lhs)
-    rhs, offset_codes = split_offset_terms(rhs)
-    offset = _offset_with_terms(offset, offset_codes, data)
-    arrays: dict[str, Any] = {}
-    variables = []
-    for role, value in zip(VARIABLE_ROLES, (weights, freq_weights, offset, exposure)):
-        variable, values = _variable_spec(role, value, data)
-        if variable is not None:
-            variables.append(variable)
-        if values is not None:
-            arrays[role] = values
-    excluded = set().union(*(referenced_names(code) for code in response.expressions))
-    excluded |= {str(v.source) for v in variables if v.kind == "column"}
-    expressions = [str(v.source) for v in variables if v.kind == "expression"]
-    excluded |= set().union(*(referenced_names(code) for code in expressions))
-    rhs = expand_dot(rhs, [str(c) for c in data.columns], excluded)
-    env = formula_env(context)
-    terms = rhs_terms(rhs)
-    namespace = context.namespace if context is not None else {}
-    rhs, terms = _centred_splines(rhs, terms, namespace)
-    rhs_codes = [f.code for term in terms for f in term.factors]
-    check_called_names(rhs_codes + list(response.expressions) + expressions,
-                       set(namespace) | set(restricted_namespace()) | set(patsy.builtins.__all__))
-    if safe:
-        for code in rhs_codes + list(response.expressions) + expressions:
-            check_expression_is_safe(code)
-    check_response_not_predictor(response, rhs_codes)
+    parsed = _parse(formula, data, (weights, freq_weights, offset, exposure), context, safe)
+    lhs, rhs, response, variables, arrays = parsed.lhs, parsed.rhs, parsed.response, parsed.variables, parsed.arrays
+    terms, rhs_codes, codes, columns, env = parsed.terms, parsed.rhs_codes, parsed.codes, parsed.columns, parsed.env
+    offset_codes = parsed.offset_codes
     response = factor_response(response, data)  # a text or categorical response: its two levels, from all rows
-    codes = rhs_codes + [str(v.source) for v in variables if v.kind != "array"] + list(response.expressions)
-    columns = used_columns(data, codes)
-    check_column_types(data, columns)
-    check_no_intercept_column(used_columns(data, rhs_codes))
     keep, n_dropped, message = rows_to_keep(data, columns, arrays, na_action)
     if n_dropped:  # the level set is schema: levels seen only in rows dropped for NA still get their columns
         data = declare_levels(data, rhs_codes, codes[len(rhs_codes):])
@@ -206,8 +268,10 @@ def build_design(
                           safe=safe)
         return spec, spec.training_design(kept, arrays, keep, n_dropped, message)
     # What patsy.dmatrix learns (in one pass over all rows, as it does), without building its matrix.
+    row_chunks = (lambda: iter([kept])) if chunks is None else _prepared_chunks(chunks, data, columns, codes, rhs_codes,
+                                                                                  na_action)
     try:
-        design_info = patsy.incr_dbuilder(rhs, lambda: iter([kept]), eval_env=env, NA_action="raise")
+        design_info = patsy.incr_dbuilder(rhs, row_chunks, eval_env=env, NA_action="raise")
     except patsy.PatsyError as exc:
         raise patsy_error(exc, kept) from None
     except GlmgenError:
@@ -219,6 +283,26 @@ def build_design(
         variables=tuple(variables), eval_env=env, safe=safe,
     )
     return spec, spec.training_design(kept, arrays, keep, n_dropped, message)
+
+
+def _prepared_chunks(chunks: Callable[[], Iterable[pd.DataFrame]], data: pd.DataFrame, columns: list[Any],
+                     codes: list[str], rhs_codes: list[str], na_action: str) -> Callable[[], Iterator[pd.DataFrame]]:
+    """``chunks`` as :func:`build_design` prepares its rows: the level sets of ``data`` (rows with every level)
+    declared with one category order for all chunks, rows with NA in a used column dropped (or refused), and
+    the model frame of the used columns."""
+    declared = declare_levels(data, rhs_codes, codes[len(rhs_codes):])
+    dtypes = {c: declared[c].dtype for c in columns if isinstance(declared[c].dtype, pd.CategoricalDtype)}
+
+    def prepared() -> Iterator[pd.DataFrame]:
+        for chunk in chunks():
+            chunk = chunk[columns].astype(dtypes) if dtypes else chunk[columns]
+            missing = chunk.isna().to_numpy().any(axis=1)
+            if missing.all():
+                continue
+            if missing.any():
+                rows_to_keep(chunk, columns, {}, na_action)  # refuses them under na_action="raise"
+            yield model_frame(chunk.loc[~missing] if missing.any() else chunk, columns, codes)
+    return prepared
 
 
 def data_warnings(spec: DesignSpec, design: DesignMatrix, data: pd.DataFrame) -> list[str]:

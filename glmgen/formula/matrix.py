@@ -258,7 +258,7 @@ def design_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame) -> Matrix:
     if not categorical:
         return patsy_matrix(design_info, data)
     dense_terms = [t for t in design_info.terms if t not in categorical and t.factors]
-    dense = patsy_matrix(design_info.subset(dense_terms), data) if dense_terms else np.empty((len(data), 0))
+    dense = _dense_matrix(design_info, dense_terms, data) if dense_terms else np.empty((len(data), 0))
     blocks: list[Block] = []
     start = stop = 0  # the dense columns not yet placed: dense[:, start:stop], a view
     for term in design_info.terms:
@@ -281,6 +281,13 @@ def design_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame) -> Matrix:
     return ModelMatrix(blocks)
 
 
+def _dense_matrix(design_info: patsy.DesignInfo, terms: list[patsy.Term], data: pd.DataFrame) -> FloatArray:
+    """The columns of ``terms``: copied from the frame when each is a plain numeric column (the values patsy
+    gives, without its per-row work), else built by patsy."""
+    columns = plain_numeric_columns(terms, data)
+    return column_matrix(data, columns) if columns is not None else patsy_matrix(design_info.subset(terms), data)
+
+
 def _numeric_values(design_info: patsy.DesignInfo, factor: patsy.EvalFactor, data: pd.DataFrame) -> FloatArray:
     """The values of a one-column numeric factor on ``data``, through its learned state (e.g. ``center(x)``)."""
     try:
@@ -295,8 +302,21 @@ def _level_codes(design_info: patsy.DesignInfo, factor: patsy.EvalFactor, data: 
     info = design_info.factor_infos[factor]
     try:
         values = factor.eval(info.state, data)
-        codes = patsy.categorical.categorical_to_int(values, info.categories, patsy.NAAction(NA_types=[]),
-                                                     origin=factor)
+        codes = _hashed_codes(values, info.categories)
+        if codes is None:
+            codes = patsy.categorical.categorical_to_int(values, info.categories, patsy.NAAction(NA_types=[]),
+                                                         origin=factor)
     except patsy.PatsyError as exc:
         raise patsy_error(exc, data) from None
     return np.asarray(codes, dtype=np.intp)
+
+
+def _hashed_codes(values: Any, categories: Sequence[Any]) -> npt.NDArray[np.intp] | None:
+    """The level positions of a factor's values (a column, or patsy's ``C()`` box of one) by hashing, as patsy's
+    ``categorical_to_int`` gives them row by row; ``None`` when some value is not a level (patsy then raises
+    its own message) or the values are not a column."""
+    values = getattr(values, "data", values)
+    if not isinstance(values, pd.Series):
+        return None
+    codes = pd.Categorical(values, categories=list(categories)).codes
+    return codes.astype(np.intp) if codes.size == 0 or codes.min() >= 0 else None

@@ -10,8 +10,10 @@ reproduces a spec exactly, after checking the saved form.
 from __future__ import annotations
 
 import ast
+import re
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,7 @@ from ..errors import (
     FormulaError,
     InvalidParameterError,
     ModelFileError,
+    UnsafeFormulaError,
     UnseenLevelError,
 )
 from ..matrices import CategoricalBlock, Matrix
@@ -104,6 +107,8 @@ class DesignSpec:
     eval_env: patsy.EvalEnvironment = field(repr=False, compare=False)
     #: built with ``safe=True``: refits from this spec's formula should check it again
     safe: bool = field(default=False, compare=False)
+    #: a name for this learned design, unique to it (Dask's task keys: patsy's state cannot be hashed)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False, repr=False)
 
     @property
     def fit_intercept(self) -> bool:
@@ -129,6 +134,35 @@ class DesignSpec:
         transform): then re-learning the design on any subset of rows gives exactly the same columns."""
         return all(info.type == "numerical" and not info.state.get("transforms")
                    for info in self.design_info.factor_infos.values())
+
+    def __dask_tokenize__(self) -> str:
+        return self.token
+
+    def portable(self) -> DesignSpec:
+        """The spec with its evaluation namespace reduced to the names its expressions use: small, and what
+        travels to the processes of a cluster (a caller's globals hold modules, clients and locks)."""
+        return replace(self, eval_env=patsy.EvalEnvironment([self._used_names()]))
+
+    def _used_names(self) -> dict[str, Any]:
+        codes = [self.formula] + [str(v.source) for v in self.variables if v.kind != "array"]
+        names = {name for code in codes for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code)}
+        namespace = self.eval_env.namespace
+        return {name: namespace[name] for name in sorted(names) if name in namespace}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled through the design's saved form (patsy's objects refuse pickling) and the names its expressions
+        use: how a spec travels to the processes of a Dask cluster. Its expressions must pass the allow-list of
+        saved models (:meth:`check_savable`)."""
+        try:
+            self.check_savable()
+        except UnsafeFormulaError as exc:
+            raise UnsafeFormulaError(
+                f"{exc} A design sent to the worker processes of a Dask cluster is rebuilt there from its saved form, "
+                "which admits only these expressions: compute such a column into the data first, or use Dask's "
+                "threaded scheduler (no processes)."
+            ) from None
+        return (_restored_spec, (self.formula, self.response, self.rhs, design_info_to_dict(self.design_info),
+                                 self.variables, self._used_names(), self.safe, self.token))
 
     def variable(self, role: str) -> VariableSpec | None:
         return next((v for v in self.variables if v.role == role), None)
@@ -435,3 +469,11 @@ class DesignSpec:
         codes += [str(v.source) for v in self.variables if v.kind not in ("column", "array")]
         for code in codes:
             check_expression_is_safe(code)
+
+
+def _restored_spec(formula: str, response: ResponseSpec, rhs: str, design: dict[str, Any],
+                   variables: tuple[VariableSpec, ...], names: dict[str, Any], safe: bool, token: str) -> DesignSpec:
+    """A :class:`DesignSpec` unpickled (:meth:`DesignSpec.__reduce__`)."""
+    env = patsy.EvalEnvironment([names, restricted_namespace()])
+    return DesignSpec(formula=formula, response=response, rhs=rhs, design_info=design_info_from_dict(design, env),
+                      variables=variables, eval_env=env, safe=safe, token=token)
