@@ -169,3 +169,9 @@ def check_penalty_factor(penalty_factor: Any) -> dict[str, float] | None:
             f"penalty_factor must be a dict of column or term name -> factor, got {type(penalty_factor).__name__}."
         )
     return {key: check_number(f"penalty_factor[{key!r}]", value) for key, value in penalty_factor.items()}
+
+
+def is_dask_frame(data: Any) -> bool:
+    """Whether ``data`` is a Dask DataFrame (told by its type, without importing Dask)."""
+    kind = type(data)
+    return kind.__name__ == "DataFrame" and kind.__module__.split(".")[0] == "dask"

@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._validation import is_dask_frame
+from .distributed import glm_on_dask, glm_path_on_dask
 from .evaluation import analyse
 from .fit import fit_glm, fit_glm_path
 from .formula import FormulaContext, VariableInput
@@ -91,7 +93,8 @@ def glm(
     -------
     GLMResult
     """
-    return fit_glm(
+    fit = glm_on_dask if is_dask_frame(data) else fit_glm
+    return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, weights=weights,
         freq_weights=freq_weights, offset=offset, exposure=exposure, alpha=alpha, l1_ratio=l1_ratio,
         penalty_factor=penalty_factor, standardize=standardize, na_action=na_action, tol=tol, max_iter=max_iter,
@@ -132,7 +135,8 @@ def glm_path(
     A formula is Python code evaluated in your session: never pass a formula
     from an untrusted source without ``safe=True``.
     """
-    return fit_glm_path(
+    fit = glm_path_on_dask if is_dask_frame(data) else fit_glm_path
+    return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, l1_ratio=l1_ratio, alphas=alphas,
         n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio, weights=weights, freq_weights=freq_weights,
         offset=offset, exposure=exposure, penalty_factor=penalty_factor, standardize=standardize,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validation import check_choice, check_finite, check_level
+from .._validation import check_choice, check_finite, check_level, is_dask_frame
 from .._version import __version__ as _glmgen_version
 from ..errors import DataError, DataWarning, InvalidParameterError, ModelFileError
 from ..formula import DesignMatrix, DesignSpec
@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 FloatArray = npt.NDArray[np.float64]
 
 _RESIDUAL_KINDS = ("deviance", "pearson", "response", "working")
+_HELD_OUT_SUMS = ("deviance", "null_deviance", "weight", "n")
+_PREDICTION_COLUMNS = ("mean", "mean_se", "mean_ci_lower", "mean_ci_upper", "link", "link_se")
 _PREDICT_KINDS = ("response", "link")
 _INTERVAL_METHODS = ("wald", "profile")
 
@@ -253,8 +255,9 @@ class GLMResult:
         """The training rows kept on the result (design, fitted means); raises for a loaded model."""
         if self.training is None:
             raise DataError(
-                "this result holds no training rows (it was loaded from a file); fitted values and residuals "
-                "need the data: use predict(data) and evaluate(data) instead."
+                "this result holds no training rows (it was loaded from a file, or fitted on a Dask DataFrame, whose "
+                "rows stay in their partitions); fitted values and residuals need the data: use predict(data) and "
+                "evaluate(data) instead (with a Dask DataFrame, predict returns a lazy dask Series)."
             )
         return self.training
 
@@ -326,6 +329,10 @@ class GLMResult:
             training = self.training_rows()
             values = training.mu if kind == "response" else training.eta
             return pd.Series(values, index=training.row_labels, name="predicted")
+        if is_dask_frame(data):
+            _refuse_row_arrays(offset=offset)
+            return data.map_partitions(_predict_partition, self.portable(), kind,
+                                       meta=pd.Series(np.zeros(0), name="predicted"))
         design, eta = self._new_rows(data, offset)
         values = np.full(len(data), np.nan)
         values[design.kept] = eta if kind == "link" else self.link.inverse(eta)
@@ -364,6 +371,10 @@ class GLMResult:
                 f"{self.penalty.alpha:g}) does not have. Use predict() for the means, or the bootstrap "
                 "(gg.bootstrap) for their uncertainty; an unpenalized fit (alpha=0) has standard errors."
             )
+        if is_dask_frame(data):
+            _refuse_row_arrays(offset=offset)
+            meta = pd.DataFrame({name: np.zeros(0) for name in _PREDICTION_COLUMNS})
+            return data.map_partitions(_prediction_partition, self.portable(), level, meta=meta)
         if data is None:
             training = self.training_rows()
             X, eta, index, kept = training.design.X, training.eta, training.row_labels, None
@@ -386,6 +397,24 @@ class GLMResult:
         way they were at fit time; variables given as arrays at fit time must
         be passed again here for the new rows. Aliased columns count as 0, as in :meth:`predict`.
         """
+        if is_dask_frame(data):
+            _refuse_row_arrays(weights=weights, offset=offset)
+            sums = data.map_partitions(_held_out_partition, self.portable(),
+                                       meta=pd.DataFrame({name: np.zeros(0) for name in _HELD_OUT_SUMS})).compute()
+            model_deviance, null_deviance, weight, n = (float(sums[name].sum()) for name in _HELD_OUT_SUMS)
+        else:
+            model_deviance, null_deviance, weight, n = self._held_out_sums(data, weights, offset)
+        return HeldOutResult(
+            mean_deviance=model_deviance / weight,
+            deviance=model_deviance,
+            null_deviance=null_deviance,
+            d2=d_squared(model_deviance, null_deviance),
+            n=n,
+        )
+
+    def _held_out_sums(self, data: pd.DataFrame, weights: Any = None,
+                       offset: Any = None) -> tuple[float, float, float, float]:
+        """Model and null deviance of the rows of ``data``, their total weight and row count (frequency weights)."""
         design = self.spec.build(data, arrays={"weights": weights, "offset": offset})
         assert design.y is not None
         self.family.check_y(design.y, design.row_labels, self.spec.response.label)
@@ -395,13 +424,12 @@ class GLMResult:
         model_deviance = self.family.deviance(design.y, mu, fit_weights)
         null_eta = design.offset + (self.null_intercept or 0.0)
         null_deviance = self.family.deviance(design.y, self.link.inverse(null_eta), fit_weights)
-        return HeldOutResult(
-            mean_deviance=model_deviance / float(fit_weights.sum()),
-            deviance=model_deviance,
-            null_deviance=null_deviance,
-            d2=d_squared(model_deviance, null_deviance),
-            n=float(design.freq_weights.sum()),
-        )
+        return model_deviance, null_deviance, float(fit_weights.sum()), float(design.freq_weights.sum())
+
+    def portable(self) -> GLMResult:
+        """The model without its training rows and refits, and with the formula's namespace reduced to the names
+        it uses: what a cluster's processes need to predict and evaluate (small and picklable)."""
+        return replace(self, spec=self.spec.portable(), training=None, refits=None)
 
     # -- presentation -------------------------------------------------------------------------------
 
@@ -514,3 +542,33 @@ def load(path: str | Path) -> GLMResult:
     :class:`ModelFileError` naming the field.
     """
     return GLMResult.from_dict(read_model_file(path))
+
+
+def _predict_partition(part: pd.DataFrame, fit: GLMResult, kind: str) -> pd.Series:
+    """:meth:`GLMResult.predict` on one partition of a Dask DataFrame."""
+    if not len(part):
+        return pd.Series(np.zeros(0), index=part.index, name="predicted")
+    return fit.predict(part, kind)
+
+
+def _prediction_partition(part: pd.DataFrame, fit: GLMResult, level: float) -> pd.DataFrame:
+    """:meth:`GLMResult.get_prediction` on one partition of a Dask DataFrame."""
+    if not len(part):
+        return pd.DataFrame({name: np.zeros(0) for name in _PREDICTION_COLUMNS}, index=part.index)
+    return fit.get_prediction(part, level)[list(_PREDICTION_COLUMNS)]
+
+
+def _held_out_partition(part: pd.DataFrame, fit: GLMResult) -> pd.DataFrame:
+    """The sums behind :meth:`GLMResult.evaluate` on one partition of a Dask DataFrame (one row)."""
+    sums = fit._held_out_sums(part) if len(part) else (0.0, 0.0, 0.0, 0.0)
+    return pd.DataFrame([sums], columns=list(_HELD_OUT_SUMS))
+
+
+def _refuse_row_arrays(**arrays: Any) -> None:
+    """Arrays of per-row values cannot follow a Dask DataFrame's partitions."""
+    for role, value in arrays.items():
+        if value is not None:
+            raise DataError(
+                f"{role}= was given as an array, but the data is a Dask DataFrame, whose rows an array cannot follow "
+                f"across partitions. Put the values in a column of the frame and fit with {role}='that column'."
+            )

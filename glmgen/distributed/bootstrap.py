@@ -1,0 +1,135 @@
+"""The Poisson bootstrap of a model fitted on a Dask DataFrame: every replicate refitted in shared passes.
+
+Replicate ``r`` weighs each row by a count drawn from Poisson(1) (:mod:`.rows`: a seed stream per partition and
+replicate), the standard bootstrap of distributed data: no row is shuffled between partitions, and each
+replicate is a weighted fit of the same rows, whose in-memory twin is the fit with those counts as frequency
+weights. All replicates' IRLS (or penalized) iterations run in the same passes, in batches bounding the memory
+of the Gram matrices a partition task returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .._validation import check_seed, check_whole
+from ..solvers import IRLSControl
+from .driver import run
+from .irls import irls_steps
+from .partitions import map_partitions
+from .paths import evaluate_once
+from .penalized import path_steps
+from .probes import Job, Probe
+from .rows import RowSet, partition_counts
+
+FloatArray = npt.NDArray[np.float64]
+
+#: bytes of working Gram matrices one pass may return per partition (replicates are batched to stay below)
+BATCH_BYTES = 256 * 2**20
+#: a refit standard error beyond this multiple of the full-data one marks a separated replicate (as in memory)
+COLLAPSE_RATIO = 100.0
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Per replicate: coefficients (intercept first, as ``params``), converged, separated, iterations, the
+    replicate model's deviance and weight on its resample, and its deviance on the original rows."""
+
+    coefs: FloatArray
+    converged: npt.NDArray[np.bool_]
+    separated: npt.NDArray[np.bool_]
+    n_iter: npt.NDArray[np.int64]
+    deviance_resample: FloatArray
+    weight_resample: FloatArray
+    deviance_original: FloatArray
+    #: total weight of the original rows
+    weight: float
+    #: the leave-one-out bootstrap error Err(1) (NaN when no row was ever out-of-bag)
+    loo_error: float
+    #: the no-information deviance gamma at the full-data fit (NaN for a family whose deviance does not split)
+    no_information: float
+
+
+def poisson_replicates(frame: Any, job: Job, n_boot: int, seed: int, *, estimate: FloatArray, penalized: Any = None,
+                       std_errors: FloatArray | None = None, control: IRLSControl) -> Replicates:
+    """Refit ``job``'s model on ``n_boot`` Poisson resamples of ``frame`` (``estimate``: the full-data
+    coefficients, intercept first as in ``params``; ``penalized``: the path settings and alpha ``(settings,
+    alpha)`` of a penalized fit; ``std_errors``: the full-data unscaled standard errors, intercept first, for the
+    separation check of unpenalized refits). The last pass scores every replicate on the original rows, with
+    the out-of-bag error and the no-information deviance of .632+."""
+    spec = job.spec
+    p = len(spec.column_names)
+    canonical = job.family.is_canonical(job.link)
+    batch = max(1, BATCH_BYTES // (8 * (p + 1) ** 2))
+    rows = [RowSet("replicate", replicate=r, seed=seed) for r in range(n_boot)]
+    solutions: list[Any] = []
+    for start in range(0, n_boot, batch):
+        if penalized is None:
+            fits = [irls_steps(p, spec.fit_intercept, canonical, control, rows=r) for r in rows[start:start + batch]]
+        else:
+            settings, alpha = penalized
+            fits = [path_steps(p, spec.fit_intercept, canonical, job.family, job.link, factors=settings.factors,
+                               l1_ratio=settings.l1_ratio, standardize=settings.standardize,
+                               alphas=np.array([alpha]), n_alphas=1, alpha_min_ratio=None, control=settings.control,
+                               has_offset=settings.has_offset, response=spec.response.label, rows=r)
+                    for r in rows[start:start + batch]]
+        solutions.extend(run(frame, job, fits))
+    points = [s if penalized is None else s.points[0] for s in solutions]
+    coefs = np.array([_with_intercept(pt.coef, pt.intercept, spec.fit_intercept) for pt in points])
+    converged = np.array([bool(pt.converged) for pt in points])
+    separated = np.array([pt.outcome.boundary > 0 for pt in points])
+    if penalized is None and std_errors is not None:
+        separated |= np.array([_collapsed(s.cov_unscaled, std_errors) for s in solutions])
+    start = int(spec.fit_intercept)
+    intercepts = coefs[:, 0] if spec.fit_intercept else np.zeros(n_boot)
+    full_intercept = float(estimate[0]) if spec.fit_intercept else 0.0
+    original, at_estimate = run(frame, job, [
+        evaluate_once(Probe(np.nan_to_num(coefs[:, start:]).T, intercepts, many=True, oob_seed=seed)),
+        evaluate_once(Probe(np.nan_to_num(estimate[start:]), full_intercept, no_information=True)),
+    ])
+    assert original.oob is not None
+    loo = original.oob[0] / original.oob[1] if original.oob[1] > 0 else np.nan
+    gamma = np.nan
+    if at_estimate.split_sums is not None:
+        a, b, wy, c = at_estimate.split_sums
+        total = at_estimate.weight
+        gamma = float(a / total + b / total + wy * c / total**2)
+    return Replicates(
+        coefs=coefs, converged=converged & ~separated, separated=separated,
+        n_iter=np.array([pt.n_iter for pt in points], dtype=np.int64),
+        deviance_resample=np.array([pt.outcome.deviance for pt in points]),
+        weight_resample=np.array([pt.outcome.weight for pt in points]),
+        deviance_original=np.asarray(original.deviances, dtype=float), weight=original.weight,
+        loo_error=float(loo), no_information=gamma,
+    )
+
+
+def _with_intercept(coef: FloatArray, intercept: float, fit_intercept: bool) -> FloatArray:
+    return np.concatenate([[intercept], coef]) if fit_intercept else np.asarray(coef, dtype=float)
+
+
+def _collapsed(cov_unscaled: FloatArray | None, std_errors: FloatArray) -> bool:
+    """Whether a refit's Fisher information collapsed: a standard error (unscaled) over ``COLLAPSE_RATIO`` times
+    the full-data one (a separated resample)."""
+    if cov_unscaled is None:
+        return False
+    refit = np.sqrt(np.abs(np.diag(cov_unscaled)))
+    usable = np.isfinite(std_errors) & np.isfinite(refit)
+    return bool(np.any(refit[usable] > COLLAPSE_RATIO * std_errors[usable]))
+
+
+def poisson_counts(frame: Any, n_boot: int = 1000, seed: int = 0) -> Any:
+    """The Poisson bootstrap counts of every row of the Dask DataFrame ``frame``: a lazy dask DataFrame with
+    columns ``0..n_boot-1`` (replicate ``r``'s count of each row, from Poisson(1)), the counts
+    ``gg.bootstrap(fit, n_boot, seed)`` of a fit on ``frame`` uses."""
+    n_boot, seed = check_whole("n_boot", n_boot, 1), check_seed(seed)
+    meta = pd.DataFrame({r: np.zeros(0, dtype=np.int64) for r in range(n_boot)})
+    return map_partitions(frame, _count_frame, meta, n_boot, seed)
+
+
+def _count_frame(part: pd.DataFrame, number: int, n_boot: int, seed: int) -> pd.DataFrame:
+    return pd.DataFrame({r: partition_counts(number, len(part), r, seed) for r in range(n_boot)}, index=part.index)

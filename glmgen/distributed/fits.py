@@ -1,0 +1,215 @@
+"""Formula in, result out, for a Dask DataFrame: :func:`glmgen.glm` and :func:`glmgen.glm_path` over partitions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_choice
+from ..errors import DataError, DroppedRowsWarning, InvalidParameterError
+from ..fit import (
+    aliased_notice,
+    check_path_grid,
+    check_response_kind,
+    emit,
+    fit_settings,
+    penalty_factors,
+    zero_weight_message,
+)
+from ..formula import FormulaContext
+from ..model import Family, Link
+from ..results import (
+    FitTotals,
+    GLMResult,
+    PathResult,
+    PenaltySettings,
+    result_from_totals,
+)
+from ..solvers import CDControl, IRLSControl, Notice, boundary_notices
+from .design import learn_design
+from .driver import Passes, run
+from .irls import IRLSFit, irls_steps, null_steps
+from .paths import DaskFitRefits, PathSettings, path_result, point_result
+from .penalized import DaskPath, path_steps
+from .probes import Job, RowCount, check_rows_left
+
+
+def fit_glm_dask(formula: str, frame: Any, family: Family, link: Link, *, variables: dict[str, Any], na_action: str,
+                 control: IRLSControl, context: FormulaContext, safe: bool, stacklevel: int) -> GLMResult:
+    """An unpenalized fit of ``formula`` on the Dask DataFrame ``frame`` (arguments already checked)."""
+    refuse_unknown_shape(family)
+    job = learn_design(formula, frame, family, link, variables=variables, na_action=na_action, context=context,
+                       safe=safe)
+    spec = job.spec
+    check_response_kind(spec, family)
+    p = len(spec.column_names)
+    canonical = family.is_canonical(link)
+    passes = Passes()
+    main, null = run(frame, job, [
+        irls_steps(p, spec.fit_intercept, canonical, control),
+        null_steps(p, spec.fit_intercept, has_offset(job), canonical, link.link, control),
+    ], passes)
+    rows = passes.rows
+    assert rows is not None
+    notices = row_notices(job, rows, main.outcome.weight)
+    if main.aliased.any():
+        notices.append(aliased_notice(spec, main.aliased, zero_columns(main)))
+    notices.extend(main.notices)
+    notices.extend(boundary_notices(family, int(main.outcome.boundary)))
+    history = dict(main.history) | {"passes": [float(passes.count)]}
+    return result_from_totals(
+        spec, family, link, _Output(main, history), totals_of(family, main), penalty=PenaltySettings(),
+        null_deviance=null[0], null_intercept=null[1], warnings=emit(notices, stacklevel + 1), edf=None,
+        n_dropped=rows.n_dropped, refits=DaskFitRefits(frame, job),
+    )
+
+
+class _Output:
+    """What :func:`~glmgen.results.result_from_totals` reads of a solver's output."""
+
+    def __init__(self, fit: IRLSFit, history: dict[str, list[float]]) -> None:
+        self.coef, self.intercept, self.deviance = fit.coef, fit.intercept, fit.deviance
+        self.aliased, self.cov_unscaled = fit.aliased, fit.cov_unscaled
+        self.converged, self.n_iter, self.history = fit.converged, fit.n_iter, history
+
+
+def totals_of(family: Family, fit: IRLSFit) -> FitTotals:
+    outcome = fit.outcome
+    assert outcome.loglik_parts is not None
+    return FitTotals(pearson=outcome.pearson, loglik=family.log_likelihood_from_parts(outcome.loglik_parts),
+                     nobs=outcome.nobs)
+
+
+def zero_columns(fit: IRLSFit) -> np.ndarray:
+    """Columns zero on every fitted row: weighted mean and spread exactly zero at the start."""
+    moments = fit.outcome.moments
+    if moments is None:
+        return np.zeros(fit.aliased.size, dtype=bool)
+    p = fit.aliased.size
+    return (moments.mean[:p] == 0) & (np.diag(moments.cross)[:p] == 0)
+
+
+def has_offset(job: Job) -> bool:
+    """Whether the model reads an offset or exposure (then the null model is an intercept-only IRLS)."""
+    return any(v.role in ("offset", "exposure") for v in job.spec.variables)
+
+
+def row_notices(job: Job, rows: RowCount, weight: float) -> list[Notice]:
+    """Refuse data with nothing to fit; the :class:`DroppedRowsWarning` for rows dropped for missing values."""
+    check_rows_left(rows)
+    if not weight > 0:
+        raise DataError(zero_weight_message(job.spec, rows.n_rows - rows.n_dropped))
+    message = rows.dropped_message
+    return [Notice(DroppedRowsWarning, f"dropped {message}.")] if message else []
+
+
+def refuse_unknown_shape(family: Family) -> None:
+    if family.unknown_shape():
+        raise InvalidParameterError(
+            f"family {family.name!r} has a shape parameter to estimate (theta=None), which glmgen does not yet do "
+            "over Dask partitions. Give it, e.g. gg.negative_binomial(theta=2.0) (estimate theta on a sample that "
+            "fits in memory with gg.glm(...).theta), or fit in memory."
+        )
+
+
+def path_dask(formula: str, frame: Any, family: Family, link: Link, *, variables: dict[str, Any], l1_ratio: float,
+              alphas: Any, n_alphas: int, alpha_min_ratio: float | None, penalty_factor: dict[str, float] | None,
+              standardize: bool, na_action: str, control: CDControl, context: FormulaContext, safe: bool,
+              stacklevel: int) -> PathResult:
+    """A regularization path of ``formula`` on the Dask DataFrame ``frame`` (arguments already checked)."""
+    job, settings = _penalized_job(formula, frame, family, link, variables, l1_ratio, penalty_factor, standardize,
+                                   na_action, control, context, safe)
+    path, null, passes = _fit_path(frame, job, settings, alphas, n_alphas, alpha_min_ratio)
+    assert passes.rows is not None
+    notices = row_notices(job, passes.rows, path.weight)
+    notices.extend(notice for point in path.points for notice in point.notices)
+    return path_result(job, path, settings, null, frame, warnings=emit(notices, stacklevel + 1),
+                       n_dropped=passes.rows.n_dropped)
+
+
+def penalized_dask(formula: str, frame: Any, family: Family, link: Link, *, variables: dict[str, Any], alpha: float,
+                   l1_ratio: float, penalty_factor: dict[str, float] | None, standardize: bool, na_action: str,
+                   control: CDControl, context: FormulaContext, safe: bool, stacklevel: int) -> GLMResult:
+    """A penalized fit at ``alpha`` on the Dask DataFrame ``frame``, solved from the null model as in memory."""
+    job, settings = _penalized_job(formula, frame, family, link, variables, l1_ratio, penalty_factor, standardize,
+                                   na_action, control, context, safe)
+    path, null, passes = _fit_path(frame, job, settings, np.array([alpha]), 1, None)
+    assert passes.rows is not None
+    notices = row_notices(job, passes.rows, path.weight)
+    point = path.points[0]
+    notices.extend(point.notices)
+    result = point_result(job, point, path.penalty.at(alpha), settings, null, warnings=emit(notices, stacklevel + 1),
+                          weight=path.weight)
+    return replace(result, n_dropped=passes.rows.n_dropped, refits=DaskFitRefits(frame, job, (settings, alpha)))
+
+
+def _penalized_job(formula: str, frame: Any, family: Family, link: Link, variables: dict[str, Any], l1_ratio: float,
+                   penalty_factor: dict[str, float] | None, standardize: bool, na_action: str, control: CDControl,
+                   context: FormulaContext, safe: bool) -> tuple[Job, PathSettings]:
+    refuse_unknown_shape(family)
+    job = learn_design(formula, frame, family, link, variables=variables, na_action=na_action, context=context,
+                       safe=safe)
+    check_response_kind(job.spec, family)
+    settings = PathSettings(penalty_factors(job.spec, penalty_factor), l1_ratio, standardize,
+                            dict(penalty_factor or {}), control, has_offset(job))
+    return job, settings
+
+
+def _fit_path(frame: Any, job: Job, settings: PathSettings, alphas: Any, n_alphas: int,
+              alpha_min_ratio: float | None) -> tuple[DaskPath, tuple[float, float | None], Passes]:
+    spec = job.spec
+    p = len(spec.column_names)
+    canonical = job.family.is_canonical(job.link)
+    passes = Passes()
+    path, null = run(frame, job, [
+        path_steps(p, spec.fit_intercept, canonical, job.family, job.link, factors=settings.factors,
+                   l1_ratio=settings.l1_ratio, standardize=settings.standardize, alphas=alphas, n_alphas=n_alphas,
+                   alpha_min_ratio=alpha_min_ratio, control=settings.control, has_offset=settings.has_offset,
+                   response=spec.response.label),
+        null_steps(p, spec.fit_intercept, settings.has_offset, canonical, job.link.link, IRLSControl()),
+    ], passes)
+    return path, null, passes
+
+
+def glm_on_dask(formula: str, frame: Any, family: Any, *, context: FormulaContext, link: Any, weights: Any,
+                freq_weights: Any, offset: Any, exposure: Any, alpha: Any, l1_ratio: Any, penalty_factor: Any,
+                standardize: Any, na_action: Any, tol: Any, max_iter: Any, safe: Any, cov_type: Any, cluster: Any,
+                stacklevel: int) -> GLMResult:
+    """:func:`glmgen.glm` on a Dask DataFrame: the same checks, then the fit over partitions."""
+    settings = fit_settings(family, link, alpha=alpha, l1_ratio=l1_ratio, penalty_factor=penalty_factor,
+                            standardize=standardize, tol=tol, max_iter=max_iter, safe=safe, cov_type=cov_type,
+                            cluster=cluster)
+    if settings.cov_type != "nonrobust":
+        raise InvalidParameterError(
+            f"cov_type={settings.cov_type!r} is not available for a Dask DataFrame: a sandwich covariance needs the "
+            "fit's hat values and per-row scores, which glmgen does not reduce over partitions. Use the model-based "
+            "covariance (cov_type='nonrobust'), the bootstrap (gg.bootstrap), or fit a sample in memory."
+        )
+    variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
+    na_action = check_choice("na_action", na_action, ("drop", "raise"))
+    if settings.alpha > 0:
+        return penalized_dask(formula, frame, settings.family, settings.link, variables=variables,
+                              alpha=settings.alpha, l1_ratio=settings.l1_ratio, penalty_factor=settings.penalty_factor,
+                              standardize=settings.standardize, na_action=na_action, control=settings.cd_control,
+                              context=context, safe=settings.safe, stacklevel=stacklevel + 1)
+    return fit_glm_dask(formula, frame, settings.family, settings.link, variables=variables, na_action=na_action,
+                        control=settings.irls_control, context=context, safe=settings.safe,
+                        stacklevel=stacklevel + 1)
+
+
+def glm_path_on_dask(formula: str, frame: Any, family: Any, *, context: FormulaContext, link: Any, l1_ratio: Any,
+                     alphas: Any, n_alphas: Any, alpha_min_ratio: Any, weights: Any, freq_weights: Any, offset: Any,
+                     exposure: Any, penalty_factor: Any, standardize: Any, na_action: Any, tol: Any, max_iter: Any,
+                     safe: Any, stacklevel: int) -> PathResult:
+    """:func:`glmgen.glm_path` on a Dask DataFrame: the same checks, then the path over partitions."""
+    settings = fit_settings(family, link, alpha=0.0, l1_ratio=l1_ratio, penalty_factor=penalty_factor,
+                            standardize=standardize, tol=tol, max_iter=max_iter, safe=safe)
+    alphas, n_alphas, alpha_min_ratio = check_path_grid(alphas, n_alphas, alpha_min_ratio)
+    variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
+    return path_dask(formula, frame, settings.family, settings.link, variables=variables, l1_ratio=settings.l1_ratio,
+                     alphas=alphas, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio,
+                     penalty_factor=settings.penalty_factor, standardize=settings.standardize,
+                     na_action=check_choice("na_action", na_action, ("drop", "raise")), control=settings.cd_control,
+                     context=context, safe=settings.safe, stacklevel=stacklevel + 1)
