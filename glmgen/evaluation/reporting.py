@@ -54,7 +54,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .. import errors
-from .._validation import check_choice, check_level
+from .._validation import check_choice, check_level, is_dask_frame
+from ..distributed import glm_on_dask, glm_path_on_dask, with_declared_levels
 from ..errors import DataError, GLMGenWarning, InvalidParameterError
 from ..fit import fit_glm, fit_glm_path
 from ..formula import FormulaContext, build_design
@@ -69,7 +70,7 @@ from ..results import (
 )
 from .curves import LearningCurveResult, ValidationCurveResult
 from .curves import learning_curve as run_learning_curve
-from .diagnostics import calibration_table, count_table, residual_bins
+from .diagnostics import calibration_table, count_table, observed_rows, residual_bins
 from .generalization import generalization
 
 SELECTIONS = (None,) + SELECTION_CRITERIA
@@ -77,6 +78,8 @@ INTERVAL_METHODS = ("percentile", "basic", "normal", "bca")
 MAX_POINTS = 20_000
 #: held-out rows whose predictions (with standard errors) the report shows
 EXAMPLE_ROWS = 5
+#: rows of each part of a Dask frame read into memory for the residual and calibration diagnostics
+SAMPLE_ROWS = 20_000
 _IGNORED_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ResourceWarning)
 
 
@@ -229,9 +232,11 @@ def _column_roles(fit: GLMResult, data: pd.DataFrame) -> pd.DataFrame:
     for factor in spec.design_info.factor_infos:
         for name in names_in(factor.code):
             roles.setdefault(name, "predictor")
+    missing = data.isna().sum()
+    missing = missing.compute() if is_dask_frame(data) else missing  # one pass over a Dask frame
     return pd.DataFrame({
         "dtype": [str(data[c].dtype) for c in data.columns],
-        "missing": [int(data[c].isna().sum()) for c in data.columns],
+        "missing": [int(missing[c]) for c in data.columns],
         "role": [roles.get(str(c), "unused") for c in data.columns],
     }, index=pd.Index([str(c) for c in data.columns], name="column"))
 
@@ -314,7 +319,8 @@ def analyse(
     context = context if context is not None else FormulaContext()
     if not isinstance(formula, str):
         raise InvalidParameterError(f"formula must be a string such as 'y ~ x1 + x2', got {type(formula).__name__}.")
-    if not isinstance(data, pd.DataFrame):
+    dask = is_dask_frame(data)
+    if not dask and not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     if select is not None:
         select = check_choice("select", select, SELECTION_CRITERIA)
@@ -361,25 +367,24 @@ def analyse(
     residual_rows = 0
     try:
         with steps.step("split"):
-            spec, _ = build_design(formula, data, **variables, na_action=na_action, context=context, safe=safe)
-            train, test = split(spec.declare_levels(data), test_size=test_size, seed=seed)
+            train, test = _split(formula, data, variables, na_action, context, safe, test_size, seed)
         if select is None:
             with steps.step("fit"):
                 penalized = alpha is not None and alpha > 0
-                fit = fit_glm(formula, train, family_object, context=context, alpha=float(alpha or 0.0),
-                          l1_ratio=float(l1_ratio) if penalized else 0.0,
-                          penalty_factor=penalty_factor, **fit_kwargs)
+                fit = (glm_on_dask if dask else fit_glm)(
+                    formula, train, family_object, context=context, alpha=float(alpha or 0.0),
+                    l1_ratio=float(l1_ratio) if penalized else 0.0, penalty_factor=penalty_factor,
+                    **(_dask_defaults() if dask else {}), **fit_kwargs)
         else:
             with steps.step("path"):
-                path = fit_glm_path(formula, train, family_object, context=context, l1_ratio=l1_ratio,
-                                    n_alphas=int(n_alphas),
-                                penalty_factor=penalty_factor, **fit_kwargs)
+                path = (glm_path_on_dask if dask else fit_glm_path)(
+                    formula, train, family_object, context=context, l1_ratio=l1_ratio, n_alphas=int(n_alphas),
+                    penalty_factor=penalty_factor, **(_dask_path_defaults() if dask else {}), **fit_kwargs)
             with steps.step("cross-validation"):
                 cv = path.cv(folds=int(folds), seed=seed, n_jobs=n_jobs)
                 fit = path.select(select)
                 selection = path.selection_table()
-                assert fit.training is not None
-                total_weight = float((fit.training.weights * fit.training.freq_weights).sum())
+                total_weight = path.weight_sum
                 validation = ValidationCurveResult(
                     table=pd.DataFrame({
                         "alpha": path.alphas, "df": path.df, "train_mean_deviance": path.deviance / total_weight,
@@ -391,14 +396,19 @@ def analyse(
             result = generalization(fit, train, test)
         if n_boot >= 2:
             with steps.step("bootstrap"):
-                target: Any = path if path is not None else fit
-                boot = bootstrap(
+                target: Any = path if path is not None and not dask else fit
+                if dask and path is not None:
+                    notes.append("Dask data: the bootstrap is a Poisson bootstrap of the selected fit (its alpha held "
+                                 "fixed), not of the whole selection.")
+                boot = bootstrap(target, n_boot=int(n_boot), seed=seed) if dask else bootstrap(
                     target, n_boot=int(n_boot), seed=seed, n_jobs=n_jobs, select=select, progress=show,
                     cv_folds=boot_folds if select in ("cv", "cv_1se") else None,
                 )
                 intervals = boot.conf_int(level, interval)
                 optimism = _optimism_table(boot, result.test_mean_deviance)
-        if learning_curve:
+        if learning_curve and dask:
+            notes.append("Dask data: no learning curve (it refits on nested subsamples of rows in memory).")
+        if learning_curve and not dask:
             with steps.step("learning curve"):
                 penalty = fit.penalty
                 extra: dict[str, Any] = (dict(alpha=penalty.alpha, l1_ratio=penalty.l1_ratio,
@@ -412,26 +422,37 @@ def analyse(
                 except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
                     notes.append(f"Learning curve skipped: {exc}")
         with steps.step("diagnostics"):
-            residuals = residual_bins(fit)
-            predictions = _example_predictions(fit, test, level)
-            points = pd.DataFrame({"eta": fit.predict(kind="link").to_numpy(),
-                                   "resid": fit.resid("deviance").to_numpy()})
+            test_rows = test
+            if dask:
+                train_rows, test_rows = train.head(SAMPLE_ROWS, npartitions=-1), test.head(SAMPLE_ROWS, npartitions=-1)
+                notes.append(f"Dask data: residuals, calibration and the example predictions use the first "
+                             f"{len(train_rows)} training and {len(test_rows)} held-out rows.")
+                residuals = residual_bins(fit, train_rows)
+                points = _residual_points(fit, train_rows)
+            else:
+                residuals = residual_bins(fit)
+                points = pd.DataFrame({"eta": fit.predict(kind="link").to_numpy(),
+                                       "resid": fit.resid("deviance").to_numpy()})
+            predictions = _example_predictions(fit, test_rows, level)
             residual_rows = len(points)
             if residual_rows > MAX_POINTS:
                 keep = np.sort(np.random.default_rng(seed).choice(residual_rows, MAX_POINTS, replace=False))
                 points = points.iloc[keep]
-            n_test = int(result.test.n)
-            calibration = calibration_table(fit, test, bins=int(min(10, max(2, n_test // 30))))
+            n_test = int(result.test.n) if not dask else len(test_rows)
+            calibration = calibration_table(fit, test_rows, bins=int(min(10, max(2, n_test // 30))))
             if family_object.response_kind == "count":
                 try:
-                    counts = count_table(fit, test)
+                    counts = count_table(fit, test_rows)
                 except InvalidParameterError as exc:
                     notes.append(f"Observed vs expected counts skipped: {exc}")
         with steps.step("data summary"):
             columns = _column_roles(fit, data)
-            test_design_rows = int(fit.spec.build(test).n_rows)
-            notes.extend(_level_notes(fit, train, test, [c for c in data.columns
-                                                         if columns.loc[str(c), "role"] == "predictor"]))
+            if dask:
+                test_design_rows = int(fit.predict(test).count().compute())
+            else:
+                test_design_rows = int(fit.spec.build(test).n_rows)
+                notes.extend(_level_notes(fit, train, test, [c for c in data.columns
+                                                             if columns.loc[str(c), "role"] == "predictor"]))
     finally:
         steps.close()
     for entry in steps.warnings:  # re-issue glmgen's own warnings once (they were recorded above)
@@ -439,13 +460,41 @@ def analyse(
         if category is not None:
             warnings_module.warn(f"[{entry.stage}] {entry.message}", category, stacklevel=3)
     return GeneralizationAnalysis(
-        settings=settings, data_shape=(int(data.shape[0]), int(data.shape[1])), columns=columns,
+        settings=settings, data_shape=(len(data), len(data.columns)), columns=columns,
         train_rows=len(train), test_rows=len(test), train_dropped=int(fit.n_dropped),
         test_dropped=len(test) - test_design_rows, fit=fit, path=path, cv=cv, selection=selection,
         validation=validation, generalization=result, bootstrap=boot, intervals=intervals, optimism=optimism,
         learning=learning, residuals=residuals, residual_points=points, residual_rows=residual_rows, calibration=calibration, counts=counts, notes=notes,
         warnings=steps.warnings, timings=steps.timings, predictions=predictions,
     )
+
+
+def _split(formula: str, data: Any, variables: dict[str, Any], na_action: str, context: FormulaContext, safe: bool,
+           test_size: float, seed: int) -> tuple[Any, Any]:
+    """Training and held-out parts, with every factor's level set declared from all rows first."""
+    if is_dask_frame(data):
+        declared = with_declared_levels(formula, data, variables=variables, context=context, safe=safe)
+        return split(declared, test_size=test_size, seed=seed)
+    spec, _ = build_design(formula, data, **variables, na_action=na_action, context=context, safe=safe)
+    return split(spec.declare_levels(data), test_size=test_size, seed=seed)
+
+
+def _dask_defaults() -> dict[str, Any]:
+    """The arguments :func:`glmgen.distributed.glm_on_dask` takes beyond the report's (its defaults)."""
+    return {"tol": 1e-8, "max_iter": 100, "cov_type": "nonrobust", "cluster": None, "stacklevel": 4}
+
+
+def _dask_path_defaults() -> dict[str, Any]:
+    """The arguments :func:`glmgen.distributed.glm_path_on_dask` takes beyond the report's (its defaults)."""
+    return {"alphas": None, "alpha_min_ratio": None, "tol": 1e-8, "max_iter": 100, "stacklevel": 4}
+
+
+def _residual_points(fit: GLMResult, rows: pd.DataFrame) -> pd.DataFrame:
+    """Linear predictor and deviance residual of in-memory ``rows`` (the sampled training rows of a Dask fit)."""
+    observed = observed_rows(fit, rows)
+    unit = np.maximum(fit.family.unit_deviance(observed.y, observed.mu), 0.0)
+    return pd.DataFrame({"eta": observed.eta,
+                         "resid": np.sign(observed.y - observed.mu) * np.sqrt(observed.prior_weights * unit)})
 
 
 def _example_predictions(fit: GLMResult, test: pd.DataFrame, level: float) -> pd.DataFrame:

@@ -131,7 +131,7 @@ def _check_profilable(fit: GLMResult) -> None:
     if fit.training is None:
         raise DataError(
             "profile-likelihood intervals refit the model on its training rows, but this result holds none (it "
-            "was loaded from a file). Refit the model with gg.glm on its data, or use method='wald'."
+            "was loaded from a file, or fitted on a Dask DataFrame). Refit the model with gg.glm on its data, or use method='wald'."
         )
 
 

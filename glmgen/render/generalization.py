@@ -151,10 +151,16 @@ def _headline(analysis: GeneralizationAnalysis) -> tuple[str, list[KeyNumber]]:
         optimism = analysis.optimism["minus_apparent"].to_dict()
         text += (f" Bootstrap estimate of the deviance on new data: {_h(estimate['e632plus'])} (.632+; optimism "
                  f"{_signed(optimism['e632plus'])}), Harrell {_h(estimate['harrell'])}, from "
-                 f"{analysis.bootstrap.n_boot} replicates of the whole procedure.")
+                 f"{analysis.bootstrap.n_boot} {_replicates_of(analysis.bootstrap)}.")
         numbers.append(KeyNumber(".632+ bootstrap estimate", _h(estimate["e632plus"]),
                                  f"optimism {_signed(optimism['e632plus'])} over training"))
     return text, numbers
+
+
+def _replicates_of(boot: Any) -> str:
+    """What the bootstrap replicated: the whole procedure, or (a Poisson bootstrap of Dask data) the selected fit."""
+    return ("Poisson-bootstrap replicates of the selected fit" if boot.method == "poisson" and boot.target != "path"
+            else "replicates of the whole procedure")
 
 
 # --- sections ----------------------------------------------------------------------------------------
@@ -180,7 +186,8 @@ def _data_section(analysis: GeneralizationAnalysis) -> Section:
         rows.append(["Cross-validation", f"{settings.folds}-fold, on the training rows"])
     if analysis.bootstrap is not None:
         boot = analysis.bootstrap
-        rows.append(["Bootstrap", f"{boot.n_boot} case-resampling replicates of the training rows "
+        kind = "Poisson-bootstrap" if boot.method == "poisson" else "case-resampling"
+        rows.append(["Bootstrap", f"{boot.n_boot} {kind} replicates of the training rows "
                                   f"({_replicate_health(boot)})"])
     blocks: list[Block] = [Table("Model", ["", "value"], rows, by_column=False)]
     for note in analysis.notes:

@@ -78,7 +78,7 @@ def bias_variance(
         path_alphas: FloatArray | None = grid
     elif isinstance(obj, GLMResult):
         if obj.training is None:
-            raise DataError("this model holds no training rows (it was loaded from a file), so it cannot be refitted.")
+            raise DataError("this model holds no training rows (it was loaded from a file, or fitted on a Dask DataFrame), so it cannot be refitted.")
         if alphas is not None:
             raise InvalidParameterError("alphas= applies to a path; a GLMResult is evaluated at its own alpha.")
         engine = (PenalizedEngine.of(obj, CDControl()) if obj.penalty.is_penalized

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._validation import check_choice, check_n_jobs, check_seed, check_whole
+from ..distributed import DaskFitRefits, DaskPathRefitter
 from ..errors import (
     ConvergenceWarning,
     DataError,
@@ -38,6 +39,7 @@ from .engines_glm import GLMEngine, PenalizedEngine
 from .engines_path import PathEngine
 from .engines_stepwise import StepwiseEngine
 from .intervals import no_information_deviance
+from .poisson import poisson_bootstrap
 from .procedure import Procedure
 from .records import BootstrapResult, separation_message
 from .refit import REFIT_CONTROL
@@ -175,6 +177,15 @@ def bootstrap(
     if cv_folds is not None:
         check_whole("cv_folds", cv_folds, 2)
     _check_combination(obj, method, strata, groups, select)
+    if isinstance(obj, GLMResult) and isinstance(obj.refits, DaskFitRefits):
+        _check_dask(method, strata, groups, data)
+        return poisson_bootstrap(obj, n_boot, seed)
+    if isinstance(obj, PathResult) and isinstance(obj.refits, DaskPathRefitter):
+        raise InvalidParameterError(
+            "bootstrapping a whole path and its selection is not available for a path fitted on a Dask DataFrame "
+            "(each replicate would re-run the path and its CV over the partitions); bootstrap the selected fit "
+            "instead: gg.bootstrap(path.select('cv_1se'), ...)."
+        )
     if isinstance(obj, GLMResult):
         engine, target, original, frame, kept = _glm_engine(obj, control, data)
     elif isinstance(obj, PathResult):
@@ -203,6 +214,16 @@ def bootstrap(
     return _assemble(parts, procedure, target, select, estimate, original)
 
 
+def _check_dask(method: str, strata: Any, groups: Any, data: Any) -> None:
+    """What a Poisson bootstrap over Dask partitions refuses."""
+    if method != "case" or strata is not None or groups is not None or data is not None:
+        raise InvalidParameterError(
+            "a fit on a Dask DataFrame is bootstrapped by the Poisson bootstrap (each row's count drawn from "
+            "Poisson(1) per partition, glmgen.distributed.poisson_counts), a case bootstrap without strata= or "
+            "groups=; method='parametric', strata=, groups= and data= need the rows in memory."
+        )
+
+
 def _check_combination(obj: Any, method: str, strata: Any, groups: Any, select: str | None) -> None:
     """Refuse what cannot be bootstrapped: an unknown object, or options that do not apply to it."""
     if not isinstance(obj, (GLMResult, PathResult, StepwiseResult)):
@@ -228,7 +249,7 @@ def _glm_engine(fit: GLMResult, control: IRLSControl | CDControl | None, data: p
                 ) -> tuple[Any, str, GLMResult, pd.DataFrame | None, npt.NDArray[np.bool_]]:
     """The engine refitting one fit (penalized or not), its target name, and where strata/group columns live."""
     if fit.training is None:
-        raise DataError("this model holds no training rows (it was loaded from a file), so it cannot be refitted; "
+        raise DataError("this model holds no training rows (it was loaded from a file, or fitted on a Dask DataFrame), so it cannot be refitted; "
                         "refit it with gg.glm(...) and bootstrap that.")
     if fit.penalty.is_penalized:
         engine: Any = PenalizedEngine.of(fit, control if isinstance(control, CDControl) else CDControl())

@@ -95,7 +95,12 @@ class BootstrapResult:
         Per original row, the summed unit deviance over the replicates where
         it was out-of-bag, and their number.
     row_weights : array ``(n,)``
-        Total fitting weight of each original row.
+        Total fitting weight of each original row (empty for a Poisson bootstrap over Dask partitions).
+    total_weight : float
+        Total fitting weight of the original rows.
+    oob_error : float or None
+        The leave-one-out bootstrap error ``Err(1)`` when it was reduced without per-row arrays (a Poisson
+        bootstrap over Dask partitions).
     warnings : list of str
     """
 
@@ -119,6 +124,8 @@ class BootstrapResult:
     oob_count: npt.NDArray[np.int64] = field(repr=False)
     row_weights: FloatArray = field(repr=False)
     warnings: list[str] = field(default_factory=list)
+    total_weight: float | None = None
+    oob_error: float | None = None
     _procedure: Any = field(default=None, repr=False)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -288,13 +295,13 @@ class BootstrapResult:
         and ``e632plus`` are NaN and ``harrell`` compares the original and the
         simulated responses.
         """
-        total = float(self.row_weights.sum())
+        total = float(self.row_weights.sum()) if self.total_weight is None else self.total_weight
         apparent = self.apparent_deviance
         dev = self.deviances
         ok = (~self.failed & np.isfinite(dev["original"].to_numpy()) & np.isfinite(dev["resample"].to_numpy()))
         gaps = dev["original"].to_numpy()[ok] / total - (dev["resample"] / dev["resample_weight"]).to_numpy()[ok]
         harrell = apparent + float(np.mean(gaps)) if gaps.size else math.nan
-        loo = math.nan
+        loo = math.nan if self.oob_error is None else self.oob_error
         seen = (self.oob_count > 0) & (self.row_weights > 0)
         if self.method == "case" and seen.any():
             per_row = self.oob_sum[seen] / self.oob_count[seen]

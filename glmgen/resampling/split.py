@@ -8,7 +8,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_count, check_number, first_bad, quoted, suggestion
+from .._validation import (
+    check_count,
+    check_number,
+    first_bad,
+    is_dask_frame,
+    quoted,
+    suggestion,
+)
+from ..distributed import split_frame
 from ..errors import DataError, InvalidParameterError
 
 
@@ -21,6 +29,8 @@ def split(
     column name or one label per row) keeps each class's share in both parts:
     every class contributes ``round(test_size * class size)`` test rows.
     """
+    if is_dask_frame(data):
+        return _split_dask(data, test_size, seed, stratify)
     if not isinstance(data, pd.DataFrame) or len(data) < 2:
         shape = f"a DataFrame with {len(data)} rows" if isinstance(data, pd.DataFrame) else type(data).__name__
         raise DataError(f"split needs a DataFrame with at least 2 rows, got {shape}.")
@@ -68,3 +78,15 @@ def split(
     is_test = np.zeros(n, dtype=bool)
     is_test[test_positions] = True
     return data[~is_test], data[is_test]
+
+
+def _split_dask(data: Any, test_size: float, seed: int, stratify: Any) -> tuple[Any, Any]:
+    """The split of a Dask DataFrame (:func:`glmgen.distributed.split_frame`): a seeded draw per row."""
+    if stratify is not None:
+        raise InvalidParameterError("stratify= needs the rows in memory; a Dask DataFrame is split by a seeded draw "
+                                    "per row (drop stratify=).")
+    fraction = check_number("test_size", test_size)
+    if not 0.0 < fraction < 1.0:
+        raise InvalidParameterError(f"test_size={test_size!r} must be a fraction in (0, 1) for a Dask DataFrame "
+                                    "(its rows are not counted before the split).")
+    return split_frame(data, fraction, 0 if seed is None else check_count("seed", seed, 0))

@@ -193,7 +193,7 @@ def drop1(
     test, k = _check_test(test), check_non_negative("k", k)
     if fit.training is None:
         raise DataError(
-            "drop1 refits the model's training rows, but this result holds none (it was loaded from a file). "
+            "drop1 refits the model's training rows, but this result holds none (it was loaded from a file, or fitted on a Dask DataFrame). "
             "Refit the model with gg.glm on its data, then call drop1."
         )
     control, _ = solver_controls(tol, max_iter)
