@@ -12,6 +12,8 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from .partitions import map_reduce
 from .probes import Job, Outcome, Probe, RowCount, merge_results, probe_partition
 
@@ -44,6 +46,14 @@ def run(frame: Any, job: Job, fits: list[Generator[Probe, Outcome, Any]], passes
 
 def _advance(fit: Generator[Probe, Outcome, Any], index: int, outcome: Outcome | None, pending: dict[int, Probe],
              results: dict[int, Any]) -> None:
+    """The fit's next probe, or its result. Its linear algebra (a p x p solve) runs on one BLAS thread: small
+    problems gain nothing from more, and busy cores make threaded BLAS spin (measured 100x slower)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        _step(fit, index, outcome, pending, results)
+
+
+def _step(fit: Generator[Probe, Outcome, Any], index: int, outcome: Outcome | None, pending: dict[int, Probe],
+          results: dict[int, Any]) -> None:
     try:
         pending[index] = next(fit) if outcome is None else fit.send(outcome)
     except StopIteration as stop:

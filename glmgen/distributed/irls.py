@@ -11,6 +11,7 @@ round-off. When the Gram matrix is too ill-conditioned for Cholesky, a pass form
 
 The iteration is a generator: it yields the :class:`~.probes.Probe` it needs evaluated and receives its
 :class:`~.probes.Outcome`, so that many fits (the null model, CV folds, bootstrap replicates) share passes.
+The totals a result needs (Pearson's chi-squared, the log-likelihood) are asked for in the final step's pass.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def irls_steps(n_columns: int, fit_intercept: bool, canonical: bool, control: IR
         if coef is not None:
             full = np.zeros(n_columns)
             full[kept] = coef
-        return Probe(full, intercept, rows, moments=True, totals=totals, **flags)
+        return Probe(full, intercept, rows, moments=True, **flags)
 
     kept = solved
     start = yield probe(None, 0.0)
@@ -140,10 +141,12 @@ def irls_steps(n_columns: int, fit_intercept: bool, canonical: bool, control: IR
     cov_unscaled = None
     if covariance:
         final = yield from _solve(moments, kept, fit_intercept, current, probe)
-        candidate = _Point(final.coef, final.intercept, (yield probe(final.coef, final.intercept)))
+        candidate = _Point(final.coef, final.intercept, (yield probe(final.coef, final.intercept, totals=totals)))
         if candidate.deviance <= current.deviance * (1 + DEVIANCE_SLACK) + DEVIANCE_SLACK:
             current = candidate
         cov_unscaled = final.covariance(fit_intercept, aliased)
+    if totals and current.outcome.loglik_parts is None:  # the totals at the solution, where no pass gave them
+        current = _Point(current.coef, current.intercept, (yield probe(current.coef, current.intercept, totals=True)))
     coef = np.full(n_columns, np.nan)
     coef[np.setdiff1d(np.arange(n_columns), solved)] = 0.0
     coef[kept] = current.coef

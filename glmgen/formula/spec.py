@@ -301,7 +301,9 @@ class DesignSpec:
                 continue
             values = getattr(values, "data", values)
             seen = set(info.categories)
-            unseen = [v for v in pd.unique(pd.Series(np.asarray(values, dtype=object))) if v not in seen]
+            distinct = pd.unique(values) if isinstance(values, pd.Series) else pd.unique(
+                pd.Series(np.asarray(values, dtype=object)))
+            unseen = [v for v in distinct if v not in seen]
             if unseen:
                 known = quoted(info.categories[:6]) + (f", ... {len(info.categories)} in total"
                                                        if len(info.categories) > 6 else "")
@@ -401,8 +403,8 @@ class DesignSpec:
                     converted[code] = data[code].to_numpy(dtype=float)
                 continue
             for name in referenced_names(factor.code) & {c for c in data.columns if isinstance(c, str)}:
-                if isinstance(data[name].dtype, pd.CategoricalDtype):
-                    converted[name] = data[name].to_numpy(dtype=object)
+                if isinstance(data[name].dtype, pd.CategoricalDtype):  # plain values, in the categories' type
+                    converted[name] = data[name].astype(data[name].dtype.categories.dtype)
         return data.assign(**converted) if converted else data
 
     def _check_new_columns(self, data: pd.DataFrame, columns: Sequence[Any]) -> None:
