@@ -19,7 +19,7 @@ from ..fit import (
     zero_weight_message,
 )
 from ..formula import FormulaContext
-from ..model import Family, Link
+from ..model import Family, Link, NegativeBinomial
 from ..results import (
     FitTotals,
     GLMResult,
@@ -34,12 +34,12 @@ from .irls import IRLSFit, irls_steps, null_steps
 from .paths import DaskFitRefits, PathSettings, path_result, point_result
 from .penalized import DaskPath, path_steps
 from .probes import Job, RowCount, check_rows_left
+from .theta import theta_steps
 
 
 def fit_glm_dask(formula: str, frame: Any, family: Family, link: Link, *, variables: dict[str, Any], na_action: str,
                  control: IRLSControl, context: FormulaContext, safe: bool, stacklevel: int) -> GLMResult:
     """An unpenalized fit of ``formula`` on the Dask DataFrame ``frame`` (arguments already checked)."""
-    refuse_unknown_shape(family)
     job = learn_design(formula, frame, family, link, variables=variables, na_action=na_action, context=context,
                        safe=safe)
     spec = job.spec
@@ -47,10 +47,16 @@ def fit_glm_dask(formula: str, frame: Any, family: Family, link: Link, *, variab
     p = len(spec.column_names)
     canonical = family.is_canonical(link)
     passes = Passes()
-    main, null = run(frame, job, [
-        irls_steps(p, spec.fit_intercept, canonical, control),
-        null_steps(p, spec.fit_intercept, has_offset(job), canonical, link.link, control),
-    ], passes)
+    if isinstance(family, NegativeBinomial) and family.unknown_shape():  # MASS::glm.nb, then the null model
+        ((main, family),) = run(frame, job, [theta_steps(p, spec.fit_intercept, family, link, control)], passes)
+        job = replace(job, family=family)
+        (null,) = run(frame, job, [null_steps(p, spec.fit_intercept, has_offset(job), canonical, link.link, control)],
+                      passes)
+    else:
+        main, null = run(frame, job, [
+            irls_steps(p, spec.fit_intercept, canonical, control),
+            null_steps(p, spec.fit_intercept, has_offset(job), canonical, link.link, control),
+        ], passes)
     rows = passes.rows
     assert rows is not None
     notices = row_notices(job, rows, main.outcome.weight)
@@ -105,15 +111,6 @@ def row_notices(job: Job, rows: RowCount, weight: float) -> list[Notice]:
     return [Notice(DroppedRowsWarning, f"dropped {message}.")] if message else []
 
 
-def refuse_unknown_shape(family: Family) -> None:
-    if family.unknown_shape():
-        raise InvalidParameterError(
-            f"family {family.name!r} has a shape parameter to estimate (theta=None), which glmgen does not yet do "
-            "over Dask partitions. Give it, e.g. gg.negative_binomial(theta=2.0) (estimate theta on a sample that "
-            "fits in memory with gg.glm(...).theta), or fit in memory."
-        )
-
-
 def path_dask(formula: str, frame: Any, family: Family, link: Link, *, variables: dict[str, Any], l1_ratio: float,
               alphas: Any, n_alphas: int, alpha_min_ratio: float | None, penalty_factor: dict[str, float] | None,
               standardize: bool, na_action: str, control: CDControl, context: FormulaContext, safe: bool,
@@ -148,10 +145,15 @@ def penalized_dask(formula: str, frame: Any, family: Family, link: Link, *, vari
 def _penalized_job(formula: str, frame: Any, family: Family, link: Link, variables: dict[str, Any], l1_ratio: float,
                    penalty_factor: dict[str, float] | None, standardize: bool, na_action: str, control: CDControl,
                    context: FormulaContext, safe: bool) -> tuple[Job, PathSettings]:
-    refuse_unknown_shape(family)
+    """The design and the path settings; a negative binomial's unknown theta is estimated once, unpenalized,
+    and held (as in memory)."""
     job = learn_design(formula, frame, family, link, variables=variables, na_action=na_action, context=context,
                        safe=safe)
     check_response_kind(job.spec, family)
+    if isinstance(family, NegativeBinomial) and family.unknown_shape():
+        ((_, fitted),) = run(frame, job, [theta_steps(len(job.spec.column_names), job.spec.fit_intercept, family,
+                                                      link, IRLSControl())])
+        job = replace(job, family=fitted)
     settings = PathSettings(penalty_factors(job.spec, penalty_factor), l1_ratio, standardize,
                             dict(penalty_factor or {}), control, has_offset(job))
     return job, settings

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ import numpy.typing as npt
 import scipy.linalg
 
 from ..errors import SolverError
+from ..model import Family
 from ..solvers import (
     DEVIANCE_SLACK,
     IRLSControl,
@@ -90,8 +91,11 @@ def normal_equations(moments: Moments, columns: npt.NDArray[np.int64],
 
 def irls_steps(n_columns: int, fit_intercept: bool, canonical: bool, control: IRLSControl, *,
                rows: RowSet = ALL_ROWS, columns: npt.NDArray[np.int64] | None = None,
-               covariance: bool = True, totals: bool = True) -> Steps:
-    """IRLS of the model over ``columns`` of ``X`` (all by default; the others held at 0) on ``rows``."""
+               covariance: bool = True, totals: bool = True, family: Family | None = None,
+               start: tuple[FloatArray, float] | None = None) -> Steps:
+    """IRLS of the model over ``columns`` of ``X`` (all by default; the others held at 0) on ``rows``, with
+    ``family`` instead of the model's when given, from the linear predictor of ``start`` (coefficients over all
+    columns and intercept) instead of R's ``mustart`` when given."""
     solved = np.arange(n_columns, dtype=np.int64) if columns is None else np.asarray(columns, dtype=np.int64)
 
     def probe(coef: FloatArray | None, intercept: float, **flags: bool) -> Probe:
@@ -99,11 +103,12 @@ def irls_steps(n_columns: int, fit_intercept: bool, canonical: bool, control: IR
         if coef is not None:
             full = np.zeros(n_columns)
             full[kept] = coef
-        return Probe(full, intercept, rows, moments=True, **flags)
+        return Probe(full, intercept, rows, moments=True, family=family, **flags)
 
     kept = solved
-    start = yield probe(None, 0.0)
-    deviance, moments = start.deviance, start.moments
+    first = probe(None, 0.0) if start is None else Probe(start[0], start[1], rows, moments=True, family=family)
+    initial = yield first
+    deviance, moments = initial.deviance, initial.moments
     assert moments is not None
     aliased: BoolArray | None = None
     current: _Point | None = None
@@ -114,9 +119,9 @@ def irls_steps(n_columns: int, fit_intercept: bool, canonical: bool, control: IR
     for n_iter in range(1, control.max_iter + 1):
         started = time.perf_counter()
         if aliased is None:
-            aliased = yield from _aliased(moments, solved, fit_intercept, control.alias_tol, probe(None, 0.0))
+            aliased = yield from _aliased(moments, solved, fit_intercept, control.alias_tol, first)
             kept = solved[~aliased]
-        step = yield from _solve(moments, kept, fit_intercept, current, probe)
+        step = yield from _solve(moments, kept, fit_intercept, current, probe, first)
         new = _Point(step.coef, step.intercept, (yield probe(step.coef, step.intercept)))
         new, fraction = yield from _halving(new, current, deviance, control.max_halvings, probe)
         if not math.isfinite(new.deviance):
@@ -140,7 +145,7 @@ def irls_steps(n_columns: int, fit_intercept: bool, canonical: bool, control: IR
     notices = [] if converged else [convergence_notice(n_iter, change, coef_change, control, current.outcome.eta_max)]
     cov_unscaled = None
     if covariance:
-        final = yield from _solve(moments, kept, fit_intercept, current, probe)
+        final = yield from _solve(moments, kept, fit_intercept, current, probe, first)
         candidate = _Point(final.coef, final.intercept, (yield probe(final.coef, final.intercept, totals=totals)))
         if candidate.deviance <= current.deviance * (1 + DEVIANCE_SLACK) + DEVIANCE_SLACK:
             current = candidate
@@ -162,7 +167,7 @@ def _aliased(moments: Moments, solved: npt.NDArray[np.int64], fit_intercept: boo
     norms_squared = np.diag(gram) + (total * np.square(x_mean) if fit_intercept else 0.0)
     if clearly_full_rank(gram, norms_squared):
         return np.zeros(solved.size, dtype=bool)
-    outcome = yield Probe(at_start.coef, at_start.intercept, at_start.rows, r_factor=True)
+    outcome = yield replace(at_start, moments=False, r_factor=True)
     assert outcome.r_factor is not None
     factor = outcome.r_factor[:, :-1]  # without z
     offset = int(fit_intercept)
@@ -178,16 +183,15 @@ def _r_of_columns(factor: FloatArray, columns: npt.NDArray[np.int64]) -> FloatAr
 
 
 def _solve(moments: Moments, kept: npt.NDArray[np.int64], fit_intercept: bool, current: _Point | None,
-           probe: object) -> Generator[Probe, Outcome, WLSStep | _FactorStep]:
+           probe: object, first: Probe) -> Generator[Probe, Outcome, WLSStep | _FactorStep]:
     """The weighted least-squares step over ``kept``: from the normal equations, or, when they are too
     ill-conditioned, from the R factor of ``sqrt(v) [1, X_kept, z]`` (one more pass at the same point)."""
     step = solve_normal_equations(*normal_equations(moments, kept, fit_intercept))
     if step is not None:
         return step
     assert callable(probe)
-    at = probe(None, 0.0, r_factor=True) if current is None else probe(current.coef, current.intercept,
-                                                                          r_factor=True)
-    outcome = yield Probe(at.coef, at.intercept, at.rows, r_factor=True)
+    at = first if current is None else probe(current.coef, current.intercept)
+    outcome = yield replace(at, moments=False, r_factor=True)
     assert outcome.r_factor is not None
     p = outcome.r_factor.shape[1] - 1 - int(fit_intercept)
     offset = int(fit_intercept)
@@ -232,19 +236,20 @@ def _halving(candidate: _Point, current: _Point | None, deviance: float, max_hal
 
 
 def null_steps(n_columns: int, fit_intercept: bool, has_offset: bool, canonical: bool, link_of: Any,
-               control: IRLSControl, rows: RowSet = ALL_ROWS) -> Generator[Probe, Outcome, tuple[float, float | None]]:
+               control: IRLSControl, rows: RowSet = ALL_ROWS,
+               family: Family | None = None) -> Generator[Probe, Outcome, tuple[float, float | None]]:
     """The null model as R computes it (:func:`glmgen.fit.null_model`): its deviance and intercept. Without an
     intercept ``mu = linkinv(offset)``; with one and no offset the weighted mean response; else an
     intercept-only IRLS with the offset."""
     zeros = np.zeros(n_columns)
     if not fit_intercept:
-        outcome = yield Probe(zeros, 0.0, rows)
+        outcome = yield Probe(zeros, 0.0, rows, family=family)
         return outcome.deviance, None
     if not has_offset:
-        start = yield Probe(None, 0.0, rows)
+        start = yield Probe(None, 0.0, rows, family=family)
         intercept = float(link_of(np.array([start.weighted_y / start.weight]))[0])
-        outcome = yield Probe(zeros, intercept, rows)
+        outcome = yield Probe(zeros, intercept, rows, family=family)
         return outcome.deviance, intercept
     fit = yield from irls_steps(n_columns, True, canonical, control, rows=rows, columns=np.zeros(0, dtype=np.int64),
-                                covariance=False, totals=False)
+                                covariance=False, totals=False, family=family)
     return fit.deviance, fit.intercept

@@ -22,7 +22,7 @@ from ..errors import DataError
 from ..fit import problem_of
 from ..formula import DesignMatrix, DesignSpec
 from ..matrices import Matrix, ModelMatrix, column_means, column_sums, weighted_gram
-from ..model import Family, Link
+from ..model import Family, Link, theta_moments, theta_sums
 from ..solvers import GLMProblem, r_factor, stacked_r_factor
 from .rows import ALL_ROWS, RowSet, partition_counts
 
@@ -86,6 +86,12 @@ class Probe:
     oob_seed: int | None = None
     #: the sums behind the no-information deviance at this point (:meth:`~glmgen.model.Family.deviance_split`)
     no_information: bool = False
+    #: the family to evaluate with instead of the model's (a negative binomial's theta being estimated)
+    family: Family | None = None
+    #: the sums of a negative binomial's theta at the means of this point: its moment estimate's, and the score
+    #: and information at this theta (:func:`~glmgen.model.theta_sums`)
+    theta_moments: bool = False
+    theta: float | None = None
 
 
 @dataclass
@@ -113,6 +119,7 @@ class Outcome:
     boundary: float = 0.0
     oob: FloatArray | None = None
     split_sums: FloatArray | None = None
+    theta_sums: FloatArray | None = None
     low_y: float = math.inf
     high_y: float = -math.inf
     positive_rows: float = 0.0
@@ -188,7 +195,10 @@ class Job:
             if self.na_action == "raise":
                 self.spec.build(part, na_action="raise")  # raises the usual message, naming the rows
             return None, count
-        return self.spec.build(part, na_action=self.na_action), count
+        design = self.spec.build(part, na_action=self.na_action)
+        assert design.y is not None
+        self.family.check_y(design.y, design.row_labels, self.spec.response.label)  # names the row, as in memory
+        return design, count
 
     def problem(self, design: DesignMatrix) -> GLMProblem:
         return problem_of(design, self.spec, self.family, self.link)
@@ -203,6 +213,7 @@ def probe_partition(part: pd.DataFrame, number: int, job: Job, probes: list[Prob
     outcomes = []
     for probe in probes:
         multiplier = probe.rows.multiplier(number, len(part))
+        problem = problem if probe.family is None else replace(problem, family=probe.family)
         if multiplier is None:
             outcome = _evaluate(problem, design, probe, None, number)
             outcome.rows = float(design.n_rows)
@@ -234,6 +245,7 @@ def _evaluate(problem: GLMProblem, design: DesignMatrix, probe: Probe, multiplie
         mu = problem.link.inverse(eta)
     out.deviance = problem.checked_deviance(eta, mu)
     out.eta_max = float(np.max(np.abs(eta), initial=0.0))
+    out.positive_rows = float(np.count_nonzero(weights > 0))
     if probe.moments or probe.gradient or probe.r_factor:
         v, z = problem.working(eta, mu)
         if probe.moments:
@@ -245,6 +257,12 @@ def _evaluate(problem: GLMProblem, design: DesignMatrix, probe: Probe, multiplie
             out.r_factor = r_factor(problem.X, v, problem.fit_intercept, z)
     if probe.totals:
         _add_totals(out, problem, design, mu, multiplier)
+    if probe.theta_moments or probe.theta is not None:
+        used = weights > 0
+        y, mu_used, w = problem.y[used], mu[used], weights[used]
+        sums = list(theta_moments(y, mu_used, w)) if probe.theta_moments else [0.0, 0.0]
+        sums += list(theta_sums(y, mu_used, w, probe.theta)) if probe.theta is not None else [0.0, 0.0]
+        out.theta_sums = np.array(sums)
     if probe.no_information:
         split = problem.family.deviance_split(problem.y, mu)
         if split is not None:
@@ -256,7 +274,6 @@ def _evaluate(problem: GLMProblem, design: DesignMatrix, probe: Probe, multiplie
         out.prior = Moments.of(problem.X, weights, problem.y)
         positive = weights > 0
         out.low, out.high = _column_ranges(problem.X, positive)
-        out.positive_rows = float(np.count_nonzero(positive))
         if out.positive_rows:
             out.low_y, out.high_y = float(problem.y[positive].min()), float(problem.y[positive].max())
     return out

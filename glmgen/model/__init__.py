@@ -6,7 +6,14 @@ The modules :mod:`.families` and :mod:`.links` are exported too (``gg.families.P
 from . import families, links
 from .families import Family
 from .links import LINKS, Link, get_link
-from .overdispersed import NegativeBinomial, ThetaEstimate, theta_ml
+from .overdispersed import (
+           NegativeBinomial,
+           ThetaEstimate,
+           theta_ml,
+           theta_moments,
+           theta_newton,
+           theta_sums,
+)
 from .penalties import Penalty
 from .registry import (
            FAMILIES,
@@ -17,4 +24,5 @@ from .registry import (
 )
 
 __all__ = ["FAMILIES", "Family", "LINKS", "Link", "NegativeBinomial", "Penalty", "ThetaEstimate", "families",
-           "family_from_saved", "get_link", "links", "negative_binomial", "resolve_family", "theta_ml", "tweedie"]
+           "family_from_saved", "get_link", "links", "negative_binomial", "resolve_family", "theta_ml", "theta_moments",
+           "theta_newton", "theta_sums", "tweedie"]

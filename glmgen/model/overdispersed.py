@@ -4,6 +4,7 @@ binomial (``MASS::negative.binomial`` and ``MASS::glm.nb``'s ``theta.ml``)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,22 +207,47 @@ def theta_ml(y: FloatArray, mu: FloatArray, weights: FloatArray, limit: int = 25
              eps: float = float(np.finfo(float).eps) ** 0.25) -> ThetaEstimate:
     """Maximum-likelihood theta of a negative binomial with means ``mu``, by Newton's method on the score with the
     observed information, from the moment estimate ``sum(w) / sum(w (y/mu - 1)^2)`` (``MASS::theta.ml``, same
-    steps and stopping rule, so the same digits).
+    steps and stopping rule, so the same digits): :func:`theta_newton` driven by :func:`theta_sums` on these rows.
+    """
+    steps = theta_newton(*theta_moments(y, mu, weights), limit=limit, eps=eps)
+    try:
+        theta = next(steps)
+        while True:
+            theta = steps.send(theta_sums(y, mu, weights, theta))
+    except StopIteration as stop:
+        estimate: ThetaEstimate = stop.value
+        return estimate
+
+
+def theta_moments(y: FloatArray, mu: FloatArray, weights: FloatArray) -> tuple[float, float]:
+    """``(sum w, sum w (y/mu - 1)^2)``: the moment estimate of theta is their ratio (sums over rows, so partitions
+    of the rows add)."""
+    return float(weights.sum()), float(np.dot(weights, np.square(y / mu - 1.0)))
+
+
+def theta_sums(y: FloatArray, mu: FloatArray, weights: FloatArray, theta: float) -> tuple[float, float]:
+    """Score and observed information of theta at ``mu`` (sums over rows):
 
     score ``sum w (psi(theta + y) - psi(theta) + log(theta) + 1 - log(theta + mu) - (y + theta)/(mu + theta))``,
     information ``sum w (-psi'(theta + y) + psi'(theta) - 1/theta + 2/(mu + theta) - (y + theta)/(mu + theta)^2)``.
     """
-    n = float(weights.sum())
-    spread = float(np.dot(weights, np.square(y / mu - 1.0)))
+    score = float(np.dot(weights, special.digamma(theta + y) - special.digamma(theta) + math.log(theta) + 1.0
+                         - np.log(theta + mu) - (y + theta) / (mu + theta)))
+    information = float(np.dot(weights, -special.polygamma(1, theta + y) + special.polygamma(1, theta)
+                               - 1.0 / theta + 2.0 / (mu + theta) - (y + theta) / np.square(mu + theta)))
+    return score, information
+
+
+def theta_newton(n: float, spread: float, limit: int = 25,
+                 eps: float = float(np.finfo(float).eps) ** 0.25) -> Generator[float, tuple[float, float], ThetaEstimate]:
+    """``MASS::theta.ml``'s Newton iteration from the moment estimate ``n / spread``: yields each theta at which it
+    needs ``(score, information)`` (:func:`theta_sums`, over all rows) and returns the estimate."""
     theta = n / spread if spread > 0 else math.inf
     information = math.nan
     step, iteration = 1.0, 0
     while (iteration := iteration + 1) < limit and abs(step) > eps and math.isfinite(theta) and theta < THETA_MAX:
         theta = abs(theta)
-        score = float(np.dot(weights, special.digamma(theta + y) - special.digamma(theta) + math.log(theta) + 1.0
-                             - np.log(theta + mu) - (y + theta) / (mu + theta)))
-        information = float(np.dot(weights, -special.polygamma(1, theta + y) + special.polygamma(1, theta)
-                                   - 1.0 / theta + 2.0 / (mu + theta) - (y + theta) / np.square(mu + theta)))
+        score, information = yield theta
         step = score / information
         theta += step
     warning = None

@@ -40,7 +40,7 @@ from .penalized import (
     inner_tolerance,
 )
 from .problem import GLMProblem, IRLSControl, Notice, SolverOutput, equilibrated
-from .theta import fit_theta
+from .theta import fit_theta, theta_notices
 from .wls import (
     WeightedLeastSquares,
     WLSStep,
@@ -54,7 +54,7 @@ from .wls import (
 __all__ = [
     "DEVIANCE_SLACK", "GRAM_TOL_FACTOR", "KKT_SLACK", "inner_tolerance", "gram_descent", "DENSE_HESSIAN_COLUMNS", "DIAGONAL_SAFETY", "kkt_residual", "min_norm_subgradient", "WLSStep", "aliased_in_factor", "alpha_grid", "null_state", "path_grid", "boundary_notices",
     "clearly_full_rank", "convergence_notice", "r_factor", "relative_change", "should_stop", "solve_normal_equations",
-    "stacked_r_factor",
+    "stacked_r_factor", "theta_notices",
     "CDControl", "DEFAULT_MAX_ITER", "DEFAULT_TOL", "GLMProblem", "IRLSControl", "Notice", "PathFit",
     "PenalizedState", "SolverOutput", "WeightedLeastSquares", "default_alpha_min_ratio", "equilibrated",
     "equilibrated_penalized", "fit_path", "fit_penalized", "fit_theta", "irls", "solver_controls",

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import ConvergenceWarning
-from ..model import NegativeBinomial, families, theta_ml
+from ..model import NegativeBinomial, ThetaEstimate, families, theta_ml
 from .irls import irls
 from .problem import GLMProblem, IRLSControl, Notice, SolverOutput
 
@@ -43,15 +43,22 @@ def fit_theta(problem: GLMProblem, control: IRLSControl) -> tuple[SolverOutput, 
         mu = output.mu
         change = last - estimate.theta
         previous, log_likelihood = log_likelihood, _log_likelihood(family, estimate.theta, problem, mu)
-    if rounds > control.max_iter:
-        notices.append(Notice(ConvergenceWarning, f"the estimate of theta did not settle in {control.max_iter} "
+    notices.extend(theta_notices(rounds > control.max_iter, estimate, control.max_iter))
+    fitted = family.with_theta(estimate.theta, estimate.se)
+    return replace(output, notices=output.notices + tuple(notices)), fitted
+
+
+def theta_notices(unsettled: bool, estimate: ThetaEstimate, max_iter: int) -> list[Notice]:
+    """The warnings of ``glm.nb``'s alternation: the rounds ran out (``unsettled``), or theta.ml warned."""
+    notices = []
+    if unsettled:
+        notices.append(Notice(ConvergenceWarning, f"the estimate of theta did not settle in {max_iter} "
                                                   "rounds of IRLS and theta (MASS's 'alternation limit reached'); "
                                                   "raise max_iter, or give theta."))
     if estimate.warning:
         notices.append(Notice(ConvergenceWarning, f"{estimate.warning} (MASS::theta.ml); the fit's theta is not "
                                                   "a maximum-likelihood estimate."))
-    fitted = family.with_theta(estimate.theta, estimate.se)
-    return replace(output, notices=output.notices + tuple(notices)), fitted
+    return notices
 
 
 def _log_likelihood(family: NegativeBinomial, theta: float, problem: GLMProblem, mu: np.ndarray) -> float:
