@@ -10,6 +10,9 @@ Usage::
     python benchmarks/run_all.py --libs statsmodels,sklearn   # other options pass through
     python benchmarks/run_all.py --only design    # bench_design.py: factors and sparse designs
 
+At full size ``bench_dask.py`` writes 9.4 GB of Parquet (50M rows) and runs for about 35 minutes; pass
+``--only`` to leave it out, or run it alone with ``--rows``.
+
 ``bench_design.py`` is the longest at full size (15 to 25 minutes on 2 cores:
 2,000,000-row factor designs, a 100,000 x 20,000 sparse path); its adelie rows
 need ``python benchmarks/bench_design.py --setup-adelie`` once (adelie's own

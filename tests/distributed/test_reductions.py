@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glmgen.distributed.probes import Moments, RowCount
-from glmgen.distributed.rows import RowSet, partition_counts, partition_fold_ids, partition_test_rows
+from glmgen.distributed.rows import (
+    RowSet,
+    partition_counts,
+    partition_fold_ids,
+    partition_test_rows,
+)
 from glmgen.matrices import CategoricalBlock, ModelMatrix
 from glmgen.solvers import r_factor, stacked_r_factor
 
@@ -53,7 +58,7 @@ def test_moments_of_a_categorical_block_equal_those_of_its_dummies() -> None:
     X = ModelMatrix([CategoricalBlock(codes, 4), np.asfortranarray(dense)])
     v, z = rng.uniform(0.5, 1.5, n), rng.normal(size=n)
     moments = Moments.of(X, v, z)
-    total, mean, cross = _direct(X.toarray(), v, z)
+    _, mean, cross = _direct(X.toarray(), v, z)
     np.testing.assert_allclose(moments.mean, mean, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(moments.cross, cross, rtol=1e-10, atol=1e-12)
 
