@@ -209,11 +209,11 @@ def probe_partition(part: pd.DataFrame, number: int, job: Job, probes: list[Prob
     design, count = job.design(part)
     if design is None:
         return count, [Outcome() for _ in probes]
-    problem = job.problem(design)
+    model = job.problem(design)
     outcomes = []
     for probe in probes:
         multiplier = probe.rows.multiplier(number, len(part))
-        problem = problem if probe.family is None else replace(problem, family=probe.family)
+        problem = model if probe.family is None else replace(model, family=probe.family)  # this probe's only
         if multiplier is None:
             outcome = _evaluate(problem, design, probe, None, number)
             outcome.rows = float(design.n_rows)

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glmgen.distributed.probes import Moments, RowCount
+import glmgen as gg
+from glmgen.distributed.probes import Job, Moments, Probe, RowCount, probe_partition
 from glmgen.distributed.rows import (
     RowSet,
     partition_counts,
@@ -16,6 +18,7 @@ from glmgen.distributed.rows import (
     partition_test_rows,
 )
 from glmgen.matrices import CategoricalBlock, ModelMatrix
+from glmgen.model import families
 from glmgen.solvers import r_factor, stacked_r_factor
 
 
@@ -110,3 +113,18 @@ def test_fold_row_sets_split_each_partition_between_training_and_held_out(kind: 
 def test_split_draws_keep_the_share_near_test_size() -> None:
     flags = np.concatenate([partition_test_rows(k, 10_000, 0.25, seed=5) for k in range(5)])
     assert abs(flags.mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / flags.size)
+
+
+def test_a_probe_family_applies_to_that_probe_only() -> None:
+    """Probes of one pass are independent models: a family given to one must not leak into the next."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x": rng.normal(size=50)})
+    frame["y"] = rng.poisson(np.exp(0.2 * frame["x"]))
+    fit = gg.glm("y ~ x", frame, "poisson")
+    job = Job(fit.spec, fit.family, fit.link, "drop", ("x", "y"))
+    coef = fit.params.to_numpy()
+    point = (coef[1:], float(coef[0]))
+    _, (gaussian, poisson) = probe_partition(frame, 0, job, [
+        Probe(*point, family=families.Gaussian()), Probe(*point)])
+    np.testing.assert_allclose(poisson.deviance, fit.deviance, rtol=1e-12)
+    assert not np.isclose(gaussian.deviance, fit.deviance)
