@@ -23,6 +23,7 @@ from ..fit import problem_of
 from ..formula import DesignMatrix, DesignSpec
 from ..matrices import Matrix, ModelMatrix, column_means, column_sums, weighted_gram
 from ..model import Family, Link, theta_moments, theta_sums
+from ..results import row_sums
 from ..solvers import GLMProblem, r_factor, stacked_r_factor
 from .rows import ALL_ROWS, RowSet, partition_counts
 
@@ -313,15 +314,11 @@ def _score_many(out: Outcome, problem: GLMProblem, design: DesignMatrix, probe: 
 
 def _add_totals(out: Outcome, problem: GLMProblem, design: DesignMatrix, mu: FloatArray,
                 multiplier: FloatArray | None) -> None:
-    """Pearson's chi-squared, the log-likelihood's parts and nobs, as :func:`glmgen.results.build_result`."""
+    """The row sums behind a result (:func:`glmgen.results.row_sums`, the row multiplicities counted as frequency
+    weights) and the rows whose means sit on the boundary of their range."""
     family = problem.family
     freq = design.freq_weights if multiplier is None else design.freq_weights * multiplier
-    residual = problem.y - mu
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out.pearson = float(np.dot(problem.weights, residual * (residual / family.variance(mu))))
-    out.loglik_parts = np.asarray(family.log_likelihood_parts(problem.y, mu, design.weights, design.trials, freq),
-                                  dtype=float)
-    out.nobs = float(freq[design.weights > 0].sum())
+    out.pearson, out.loglik_parts, out.nobs = row_sums(family, problem.y, mu, design.weights, design.trials, freq)
     out.boundary = float(np.count_nonzero((problem.weights > 0) & family.at_boundary(mu)))
 
 

@@ -1,7 +1,7 @@
 """Passive records of fits and their file format: no solver calls, no data frames, no second copy of X."""
 
 from . import display
-from .assemble import FitTotals, build_result, result_from_totals
+from .assemble import FitTotals, build_result, result_from_totals, row_sums
 from .cv import CVResult
 from .glm import GLMRefits, GLMResult, PenaltySettings, load
 from .held_out import GeneralizationResult, HeldOutResult
@@ -17,7 +17,7 @@ __all__ = [
     "PathRefits",
     "PathResult",
     "PenaltySettings",
-    "FitTotals", "build_result", "result_from_totals",
+    "FitTotals", "build_result", "result_from_totals", "row_sums",
     "display",
     "load",
 ]

@@ -27,6 +27,18 @@ class FitTotals:
     nobs: float
 
 
+def row_sums(family: Family, y: npt.NDArray[np.float64], mu: npt.NDArray[np.float64],
+             weights: npt.NDArray[np.float64], trials: npt.NDArray[np.float64],
+             freq_weights: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64], float]:
+    """What :class:`FitTotals` is made of, as sums over rows (so row blocks add): Pearson's chi-squared
+    ``sum w f (y - mu)^2 / V(mu)``, the log-likelihood's parts (:meth:`~glmgen.model.Family.log_likelihood_parts`)
+    and nobs, the frequency weights of the rows with positive prior weight."""
+    residual = y - mu  # (y - mu) * ((y - mu) / V): no overflow of the square for huge counts
+    pearson = float(np.dot(weights * freq_weights, residual * (residual / family.variance(mu))))
+    parts = np.asarray(family.log_likelihood_parts(y, mu, weights, trials, freq_weights), dtype=float)
+    return pearson, parts, float(freq_weights[weights > 0].sum())
+
+
 def build_result(
     spec: DesignSpec,
     design: Any,
@@ -52,13 +64,8 @@ def build_result(
     (:func:`glmgen.stats.sandwich_covariance`). ``refits`` is what the fit layer supplies for profile intervals.
     """
     y, mu = design.y, output.mu
-    used = design.weights > 0
-    residual = y - mu  # (y - mu) * ((y - mu) / V): no overflow of the square for huge counts
-    totals = FitTotals(
-        pearson=float(np.dot(design.weights * design.freq_weights, residual * (residual / family.variance(mu)))),
-        loglik=family.log_likelihood(y, mu, design.weights, design.trials, design.freq_weights),
-        nobs=float(design.freq_weights[used].sum()),
-    )
+    pearson, parts, nobs = row_sums(family, y, mu, design.weights, design.trials, design.freq_weights)
+    totals = FitTotals(pearson=pearson, loglik=family.log_likelihood_from_parts(parts), nobs=nobs)
     robust = None
     if cov_type != "nonrobust":
         assert output.cov_unscaled is not None, "robust covariances are refused for penalized fits at the boundary"
