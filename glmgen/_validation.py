@@ -175,3 +175,15 @@ def is_dask_frame(data: Any) -> bool:
     """Whether ``data`` is a Dask DataFrame (told by its type, without importing Dask)."""
     kind = type(data)
     return kind.__name__ == "DataFrame" and kind.__module__.split(".")[0] == "dask"
+
+
+def refuse_dask_arrays(variables: dict[str, Any], *, names: bool) -> None:
+    """Refuse per-row arrays given with a Dask DataFrame, whose rows an array cannot follow across partitions
+    (``names``: column names and expressions are accepted, as at fit time)."""
+    for role, value in variables.items():
+        if value is not None and not (names and isinstance(value, str)):
+            raise DataError(
+                f"{role} was given as an array, but the data is a Dask DataFrame, whose rows an array cannot follow "
+                f"across partitions. Put the values in a column of the frame and fit with {role}='that column' (or "
+                "an expression of columns)."
+            )

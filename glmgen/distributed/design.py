@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validation import refuse_dask_arrays
 from ..errors import DataError
 from ..formula import DesignSpec, FormulaContext, build_design, model_columns
 from ..model import Family, Link
@@ -26,21 +27,10 @@ from .partitions import map_reduce, partition_frames
 from .probes import Job
 
 
-def refuse_arrays(variables: dict[str, Any]) -> None:
-    """Per-row variables of Dask data must be read from its columns: arrays cannot follow its partitions."""
-    for role, value in variables.items():
-        if value is not None and not isinstance(value, str):
-            raise DataError(
-                f"{role} was given as an array, but the data is a Dask DataFrame, whose rows an array cannot follow "
-                f"across partitions. Put the values in a column of the frame and pass {role}='that column' (or an "
-                "expression of columns)."
-            )
-
-
 def learn_design(formula: str, frame: Any, family: Family, link: Link, *, variables: dict[str, Any],
                  na_action: str, context: FormulaContext, safe: bool) -> Job:
     """The :class:`~.probes.Job` of a model of ``frame``: its design learned from all partitions."""
-    refuse_arrays(variables)
+    refuse_dask_arrays(variables, names=True)
     context = context.restricted_to([formula] + [v for v in variables.values() if isinstance(v, str)])
     exemplar, ordered = _exemplar(formula, frame, variables, context, safe)
     spec, _ = build_design(formula, exemplar, **variables, na_action="drop", context=context, safe=safe)
@@ -55,7 +45,7 @@ def with_declared_levels(formula: str, frame: Any, *, variables: dict[str, Any],
     """``frame`` with the level set of every factor column the model reads declared from all its rows (pandas
     categorical dtypes): parts of it (a train/test split) then keep every level, as
     :meth:`~glmgen.formula.DesignSpec.declare_levels` does in memory."""
-    refuse_arrays(variables)
+    refuse_dask_arrays(variables, names=True)
     context = context.restricted_to([formula] + [v for v in variables.values() if isinstance(v, str)])
     exemplar, _ = _exemplar(formula, frame, variables, context, safe)
     spec, _ = build_design(formula, exemplar, **variables, na_action="drop", context=context, safe=safe)

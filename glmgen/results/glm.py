@@ -13,7 +13,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validation import check_choice, check_finite, check_level, is_dask_frame
+from .._validation import (
+    check_choice,
+    check_finite,
+    check_level,
+    is_dask_frame,
+    refuse_dask_arrays,
+)
 from .._version import __version__ as _glmgen_version
 from ..errors import DataError, DataWarning, InvalidParameterError, ModelFileError
 from ..formula import DesignMatrix, DesignSpec
@@ -330,7 +336,7 @@ class GLMResult:
             values = training.mu if kind == "response" else training.eta
             return pd.Series(values, index=training.row_labels, name="predicted")
         if is_dask_frame(data):
-            _refuse_row_arrays(offset=offset)
+            refuse_dask_arrays({"offset": offset}, names=False)
             return data.map_partitions(_predict_partition, self.portable(), kind,
                                        meta=pd.Series(np.zeros(0), name="predicted"))
         design, eta = self._new_rows(data, offset)
@@ -372,7 +378,7 @@ class GLMResult:
                 "(gg.bootstrap) for their uncertainty; an unpenalized fit (alpha=0) has standard errors."
             )
         if is_dask_frame(data):
-            _refuse_row_arrays(offset=offset)
+            refuse_dask_arrays({"offset": offset}, names=False)
             meta = pd.DataFrame({name: np.zeros(0) for name in _PREDICTION_COLUMNS})
             return data.map_partitions(_prediction_partition, self.portable(), level, meta=meta)
         if data is None:
@@ -398,7 +404,7 @@ class GLMResult:
         be passed again here for the new rows. Aliased columns count as 0, as in :meth:`predict`.
         """
         if is_dask_frame(data):
-            _refuse_row_arrays(weights=weights, offset=offset)
+            refuse_dask_arrays({"weights": weights, "offset": offset}, names=False)
             sums = data.map_partitions(_held_out_partition, self.portable(),
                                        meta=pd.DataFrame({name: np.zeros(0) for name in _HELD_OUT_SUMS})).compute()
             model_deviance, null_deviance, weight, n = (float(sums[name].sum()) for name in _HELD_OUT_SUMS)
@@ -562,13 +568,3 @@ def _held_out_partition(part: pd.DataFrame, fit: GLMResult) -> pd.DataFrame:
     """The sums behind :meth:`GLMResult.evaluate` on one partition of a Dask DataFrame (one row)."""
     sums = fit._held_out_sums(part) if len(part) else (0.0, 0.0, 0.0, 0.0)
     return pd.DataFrame([sums], columns=list(_HELD_OUT_SUMS))
-
-
-def _refuse_row_arrays(**arrays: Any) -> None:
-    """Arrays of per-row values cannot follow a Dask DataFrame's partitions."""
-    for role, value in arrays.items():
-        if value is not None:
-            raise DataError(
-                f"{role}= was given as an array, but the data is a Dask DataFrame, whose rows an array cannot follow "
-                f"across partitions. Put the values in a column of the frame and fit with {role}='that column'."
-            )
