@@ -21,7 +21,6 @@ from ..fit import (
 from ..formula import FormulaContext
 from ..model import Family, Link, NegativeBinomial
 from ..results import (
-    FitTotals,
     GLMResult,
     PathResult,
     PenaltySettings,
@@ -66,26 +65,10 @@ def fit_glm_dask(formula: str, frame: Any, family: Family, link: Link, *, variab
     notices.extend(boundary_notices(family, int(main.outcome.boundary)))
     history = dict(main.history) | {"passes": [float(passes.count)]}
     return result_from_totals(
-        spec, family, link, _Output(main, history), totals_of(family, main), penalty=PenaltySettings(),
+        spec, family, link, replace(main, history=history), main.outcome.fit_totals(family), penalty=PenaltySettings(),
         null_deviance=null[0], null_intercept=null[1], warnings=emit(notices, stacklevel + 1), edf=None,
         n_dropped=rows.n_dropped, refits=DaskFitRefits(frame, job),
     )
-
-
-class _Output:
-    """What :func:`~glmgen.results.result_from_totals` reads of a solver's output."""
-
-    def __init__(self, fit: IRLSFit, history: dict[str, list[float]]) -> None:
-        self.coef, self.intercept, self.deviance = fit.coef, fit.intercept, fit.deviance
-        self.aliased, self.cov_unscaled = fit.aliased, fit.cov_unscaled
-        self.converged, self.n_iter, self.history = fit.converged, fit.n_iter, history
-
-
-def totals_of(family: Family, fit: IRLSFit) -> FitTotals:
-    outcome = fit.outcome
-    assert outcome.loglik_parts is not None
-    return FitTotals(pearson=outcome.pearson, loglik=family.log_likelihood_from_parts(outcome.loglik_parts),
-                     nobs=outcome.nobs)
 
 
 def zero_columns(fit: IRLSFit) -> np.ndarray:

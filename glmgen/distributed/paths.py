@@ -16,7 +16,6 @@ from ..errors import InvalidParameterError
 from ..fit import emit
 from ..results import (
     CVResult,
-    FitTotals,
     GLMResult,
     PathResult,
     PenaltySettings,
@@ -136,27 +135,14 @@ def point_result(job: Job, point: PathPoint, penalty: Any, settings: PathSetting
     """The :class:`GLMResult` of one penalized solution."""
     family = job.family
     outcome = point.outcome
-    assert outcome.loglik_parts is not None
-    totals = FitTotals(outcome.pearson, family.log_likelihood_from_parts(outcome.loglik_parts), outcome.nobs)
     penalty_settings = PenaltySettings(alpha=float(penalty.alpha), l1_ratio=settings.l1_ratio,
                                        standardize=settings.standardize, penalty_factor=dict(settings.penalty_factor))
-    output = _PointOutput(point, job.spec)
     return result_from_totals(
-        job.spec, family, job.link, output, totals, penalty=penalty_settings, null_deviance=null[0],
+        job.spec, family, job.link, point, outcome.fit_totals(family), penalty=penalty_settings, null_deviance=null[0],
         null_intercept=null[1], warnings=warnings,
         edf=point_edf(point, penalty, job.spec.fit_intercept, outcome.weight if weight is None else weight),
         n_dropped=0,
     )
-
-
-class _PointOutput:
-    """What :func:`~glmgen.results.result_from_totals` reads of a penalized solution."""
-
-    def __init__(self, point: PathPoint, spec: Any) -> None:
-        self.coef, self.intercept, self.deviance = point.coef, point.intercept, point.deviance
-        self.aliased = np.zeros(point.coef.size, dtype=bool)
-        self.cov_unscaled = None
-        self.converged, self.n_iter, self.history = point.converged, point.n_iter, point.history
 
 
 def path_result(job: Job, path: DaskPath, settings: PathSettings, null: tuple[float, float | None], frame: Any, *,

@@ -23,7 +23,7 @@ from ..fit import problem_of
 from ..formula import DesignMatrix, DesignSpec
 from ..matrices import Matrix, ModelMatrix, column_means, column_sums, weighted_gram
 from ..model import Family, Link, theta_moments, theta_sums
-from ..results import row_sums
+from ..results import FitTotals, row_sums
 from ..solvers import GLMProblem, r_factor, stacked_r_factor
 from .rows import ALL_ROWS, RowSet, partition_counts
 
@@ -124,6 +124,11 @@ class Outcome:
     low_y: float = math.inf
     high_y: float = -math.inf
     positive_rows: float = 0.0
+
+    def fit_totals(self, family: Family) -> FitTotals:
+        """The totals of a result at this point (asked for with ``totals=True``)."""
+        assert self.loglik_parts is not None
+        return FitTotals(self.pearson, family.log_likelihood_from_parts(self.loglik_parts), self.nobs)
 
     def merge(self, other: Outcome) -> Outcome:
         merged = {}
