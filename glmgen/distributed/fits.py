@@ -158,11 +158,13 @@ def _fit_path(frame: Any, job: Job, settings: PathSettings, alphas: Any, n_alpha
     return path, null, passes
 
 
-def glm_on_dask(formula: str, frame: Any, family: Any, *, context: FormulaContext, link: Any, weights: Any,
-                freq_weights: Any, offset: Any, exposure: Any, alpha: Any, l1_ratio: Any, penalty_factor: Any,
-                standardize: Any, na_action: Any, tol: Any, max_iter: Any, safe: Any, cov_type: Any, cluster: Any,
-                stacklevel: int) -> GLMResult:
-    """:func:`glmgen.glm` on a Dask DataFrame: the same checks, then the fit over partitions."""
+def glm_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, context: FormulaContext, link: Any = None,
+                weights: Any = None, freq_weights: Any = None, offset: Any = None, exposure: Any = None,
+                alpha: Any = 0.0, l1_ratio: Any = 0.0, penalty_factor: Any = None, standardize: Any = True,
+                na_action: Any = "drop", tol: Any = 1e-8, max_iter: Any = 100, safe: Any = False,
+                cov_type: Any = "nonrobust", cluster: Any = None, stacklevel: int = 2) -> GLMResult:
+    """:func:`glmgen.glm` on a Dask DataFrame (the same arguments and defaults as :func:`glmgen.fit.fit_glm`):
+    the same checks, then the fit over partitions."""
     settings = fit_settings(family, link, alpha=alpha, l1_ratio=l1_ratio, penalty_factor=penalty_factor,
                             standardize=standardize, tol=tol, max_iter=max_iter, safe=safe, cov_type=cov_type,
                             cluster=cluster)
@@ -184,11 +186,14 @@ def glm_on_dask(formula: str, frame: Any, family: Any, *, context: FormulaContex
                         stacklevel=stacklevel + 1)
 
 
-def glm_path_on_dask(formula: str, frame: Any, family: Any, *, context: FormulaContext, link: Any, l1_ratio: Any,
-                     alphas: Any, n_alphas: Any, alpha_min_ratio: Any, weights: Any, freq_weights: Any, offset: Any,
-                     exposure: Any, penalty_factor: Any, standardize: Any, na_action: Any, tol: Any, max_iter: Any,
-                     safe: Any, stacklevel: int) -> PathResult:
-    """:func:`glmgen.glm_path` on a Dask DataFrame: the same checks, then the path over partitions."""
+def glm_path_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, context: FormulaContext,
+                     link: Any = None, l1_ratio: Any = 1.0, alphas: Any = None, n_alphas: Any = 100,
+                     alpha_min_ratio: Any = None, weights: Any = None, freq_weights: Any = None, offset: Any = None,
+                     exposure: Any = None, penalty_factor: Any = None, standardize: Any = True,
+                     na_action: Any = "drop", tol: Any = 1e-8, max_iter: Any = 100, safe: Any = False,
+                     stacklevel: int = 2) -> PathResult:
+    """:func:`glmgen.glm_path` on a Dask DataFrame (the same arguments and defaults as
+    :func:`glmgen.fit.fit_glm_path`): the same checks, then the path over partitions."""
     settings = fit_settings(family, link, alpha=0.0, l1_ratio=l1_ratio, penalty_factor=penalty_factor,
                             standardize=standardize, tol=tol, max_iter=max_iter, safe=safe)
     alphas, n_alphas, alpha_min_ratio = check_path_grid(alphas, n_alphas, alpha_min_ratio)

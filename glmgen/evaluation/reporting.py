@@ -374,12 +374,12 @@ def analyse(
                 fit = (glm_on_dask if dask else fit_glm)(
                     formula, train, family_object, context=context, alpha=float(alpha or 0.0),
                     l1_ratio=float(l1_ratio) if penalized else 0.0, penalty_factor=penalty_factor,
-                    **(_dask_defaults() if dask else {}), **fit_kwargs)
+                    **fit_kwargs)
         else:
             with steps.step("path"):
                 path = (glm_path_on_dask if dask else fit_glm_path)(
                     formula, train, family_object, context=context, l1_ratio=l1_ratio, n_alphas=int(n_alphas),
-                    penalty_factor=penalty_factor, **(_dask_path_defaults() if dask else {}), **fit_kwargs)
+                    penalty_factor=penalty_factor, **fit_kwargs)
             with steps.step("cross-validation"):
                 cv = path.cv(folds=int(folds), seed=seed, n_jobs=n_jobs)
                 fit = path.select(select)
@@ -477,16 +477,6 @@ def _split(formula: str, data: Any, variables: dict[str, Any], na_action: str, c
         return split(declared, test_size=test_size, seed=seed)
     spec, _ = build_design(formula, data, **variables, na_action=na_action, context=context, safe=safe)
     return split(spec.declare_levels(data), test_size=test_size, seed=seed)
-
-
-def _dask_defaults() -> dict[str, Any]:
-    """The arguments :func:`glmgen.distributed.glm_on_dask` takes beyond the report's (its defaults)."""
-    return {"tol": 1e-8, "max_iter": 100, "cov_type": "nonrobust", "cluster": None, "stacklevel": 4}
-
-
-def _dask_path_defaults() -> dict[str, Any]:
-    """The arguments :func:`glmgen.distributed.glm_path_on_dask` takes beyond the report's (its defaults)."""
-    return {"alphas": None, "alpha_min_ratio": None, "tol": 1e-8, "max_iter": 100, "stacklevel": 4}
 
 
 def _residual_points(fit: GLMResult, rows: pd.DataFrame) -> pd.DataFrame:
