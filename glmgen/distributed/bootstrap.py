@@ -30,18 +30,19 @@ FloatArray = npt.NDArray[np.float64]
 
 #: bytes of working Gram matrices one pass may return per partition (replicates are batched to stay below)
 BATCH_BYTES = 256 * 2**20
-#: a refit standard error beyond this multiple of the full-data one marks a separated replicate (as in memory)
-COLLAPSE_RATIO = 100.0
 
 
 @dataclass(frozen=True)
 class Replicates:
-    """Per replicate: coefficients (intercept first, as ``params``), converged, separated, iterations, the
-    replicate model's deviance and weight on its resample, and its deviance on the original rows."""
+    """Per replicate: coefficients (intercept first, as ``params``), converged, whether some fitted mean sits on
+    the boundary of its range, the unscaled standard errors (unpenalized refits), iterations, the replicate
+    model's deviance and weight on its resample, and its deviance on the original rows; the out-of-bag error and
+    the sums behind the no-information deviance at the full-data fit."""
 
     coefs: FloatArray
     converged: npt.NDArray[np.bool_]
-    separated: npt.NDArray[np.bool_]
+    at_boundary: npt.NDArray[np.bool_]
+    std_errors: FloatArray | None
     n_iter: npt.NDArray[np.int64]
     deviance_resample: FloatArray
     weight_resample: FloatArray
@@ -50,17 +51,17 @@ class Replicates:
     weight: float
     #: the leave-one-out bootstrap error Err(1) (NaN when no row was ever out-of-bag)
     loo_error: float
-    #: the no-information deviance gamma at the full-data fit (NaN for a family whose deviance does not split)
-    no_information: float
+    #: ``(sum w a(y), sum w b(mu), sum w y, sum w c(mu))`` at the full-data fit, or ``None`` for a family whose
+    #: deviance does not split (:meth:`~glmgen.model.Family.deviance_split`)
+    split_sums: FloatArray | None
 
 
 def poisson_replicates(frame: Any, job: Job, n_boot: int, seed: int, *, estimate: FloatArray, penalized: Any = None,
-                       std_errors: FloatArray | None = None, control: IRLSControl) -> Replicates:
+                       control: IRLSControl) -> Replicates:
     """Refit ``job``'s model on ``n_boot`` Poisson resamples of ``frame`` (``estimate``: the full-data
     coefficients, intercept first as in ``params``; ``penalized``: the path settings and alpha ``(settings,
-    alpha)`` of a penalized fit; ``std_errors``: the full-data unscaled standard errors, intercept first, for the
-    separation check of unpenalized refits). The last pass scores every replicate on the original rows, with
-    the out-of-bag error and the no-information deviance of .632+."""
+    alpha)`` of a penalized fit). The last pass scores every replicate on the original rows, with the sums
+    behind the out-of-bag error and the no-information deviance of .632+."""
     spec = job.spec
     p = len(spec.column_names)
     canonical = job.family.is_canonical(job.link)
@@ -80,10 +81,6 @@ def poisson_replicates(frame: Any, job: Job, n_boot: int, seed: int, *, estimate
         solutions.extend(run(frame, job, fits))
     points = [s if penalized is None else s.points[0] for s in solutions]
     coefs = np.array([_with_intercept(pt.coef, pt.intercept, spec.fit_intercept) for pt in points])
-    converged = np.array([bool(pt.converged) for pt in points])
-    separated = np.array([pt.outcome.boundary > 0 for pt in points])
-    if penalized is None and std_errors is not None:
-        separated |= np.array([_collapsed(s.cov_unscaled, std_errors) for s in solutions])
     start = int(spec.fit_intercept)
     intercepts = coefs[:, 0] if spec.fit_intercept else np.zeros(n_boot)
     full_intercept = float(estimate[0]) if spec.fit_intercept else 0.0
@@ -92,34 +89,22 @@ def poisson_replicates(frame: Any, job: Job, n_boot: int, seed: int, *, estimate
         evaluate_once(Probe(np.nan_to_num(estimate[start:]), full_intercept, no_information=True)),
     ])
     assert original.oob is not None
-    loo = original.oob[0] / original.oob[1] if original.oob[1] > 0 else np.nan
-    gamma = np.nan
-    if at_estimate.split_sums is not None:
-        a, b, wy, c = at_estimate.split_sums
-        total = at_estimate.weight
-        gamma = float(a / total + b / total + wy * c / total**2)
     return Replicates(
-        coefs=coefs, converged=converged & ~separated, separated=separated,
+        coefs=coefs, converged=np.array([bool(pt.converged) for pt in points]),
+        at_boundary=np.array([pt.outcome.boundary > 0 for pt in points]),
+        std_errors=None if penalized is not None else np.array(
+            [np.sqrt(np.abs(np.diag(s.cov_unscaled))) for s in solutions]),
         n_iter=np.array([pt.n_iter for pt in points], dtype=np.int64),
         deviance_resample=np.array([pt.outcome.deviance for pt in points]),
         weight_resample=np.array([pt.outcome.weight for pt in points]),
         deviance_original=np.asarray(original.deviances, dtype=float), weight=original.weight,
-        loo_error=float(loo), no_information=gamma,
+        loo_error=float(original.oob[0] / original.oob[1]) if original.oob[1] > 0 else np.nan,
+        split_sums=at_estimate.split_sums,
     )
 
 
 def _with_intercept(coef: FloatArray, intercept: float, fit_intercept: bool) -> FloatArray:
     return np.concatenate([[intercept], coef]) if fit_intercept else np.asarray(coef, dtype=float)
-
-
-def _collapsed(cov_unscaled: FloatArray | None, std_errors: FloatArray) -> bool:
-    """Whether a refit's Fisher information collapsed: a standard error (unscaled) over ``COLLAPSE_RATIO`` times
-    the full-data one (a separated resample)."""
-    if cov_unscaled is None:
-        return False
-    refit = np.sqrt(np.abs(np.diag(cov_unscaled)))
-    usable = np.isfinite(std_errors) & np.isfinite(refit)
-    return bool(np.any(refit[usable] > COLLAPSE_RATIO * std_errors[usable]))
 
 
 def poisson_counts(frame: Any, n_boot: int = 1000, seed: int = 0) -> Any:

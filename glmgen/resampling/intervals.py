@@ -121,10 +121,15 @@ def no_information_deviance(family: Family, y: FloatArray, mu: FloatArray, weigh
     if split is None:
         return _no_information_pairs(family, y, mu, w, max_pairs_rows, seed)
     a, b, c = split
-    total = float(w.sum())
     used = w > 0
-    return float(w[used] @ a[used] / total + w[used] @ b[used] / total
-                 + (w[used] @ y[used]) * (w[used] @ c[used]) / total**2)
+    return no_information_from_sums(w[used] @ a[used], w[used] @ b[used], w[used] @ y[used], w[used] @ c[used],
+                                    float(w.sum()))
+
+
+def no_information_from_sums(a: float, b: float, wy: float, c: float, total: float) -> float:
+    """``gamma = sum w a / W + sum w b / W + (sum w y)(sum w c) / W^2`` from the sums of a split deviance
+    (:meth:`Family.deviance_split`) over rows, whatever computed them (rows in memory, partitions)."""
+    return float(a / total + b / total + wy * c / total**2)
 
 
 def _no_information_pairs(family: Family, y: FloatArray, mu: FloatArray, w: FloatArray, limit: int, seed: int) -> float:

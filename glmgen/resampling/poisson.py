@@ -11,6 +11,7 @@ jackknife refits every row's deletion) are refused.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ import pandas as pd
 from ..distributed import DaskFitRefits, poisson_counts, poisson_replicates
 from ..errors import InvalidParameterError
 from ..results import GLMResult
+from .engines_glm import COLLAPSE_RATIO
+from .intervals import no_information_from_sums
 from .records import BootstrapResult
 from .refit import REFIT_CONTROL
 
@@ -51,26 +54,36 @@ def poisson_bootstrap(fit: GLMResult, n_boot: int, seed: int) -> BootstrapResult
     """The Poisson bootstrap of ``fit`` (fitted on a Dask DataFrame; see the module notes)."""
     refits = fit.refits
     assert isinstance(refits, DaskFitRefits)
-    std_errors = None
-    if fit.cov_unscaled is not None:
-        std_errors = np.sqrt(np.abs(np.diag(fit.cov_unscaled)))
     table = poisson_replicates(refits.frame, refits.job, n_boot, seed, estimate=fit.params.to_numpy(dtype=float),
-                               penalized=refits.penalized, std_errors=std_errors, control=REFIT_CONTROL)
+                               penalized=refits.penalized, control=REFIT_CONTROL)
+    separated = table.at_boundary
+    if table.std_errors is not None and fit.cov_unscaled is not None:
+        separated = separated | _collapsed(table.std_errors, fit.cov_unscaled)
+    no_information = math.nan if table.split_sums is None else no_information_from_sums(*table.split_sums,
+                                                                                        table.weight)
     index = pd.RangeIndex(n_boot, name="replicate")
     replicates = pd.DataFrame(table.coefs, columns=fit.params.index, index=index)
     failed = np.zeros(n_boot, dtype=bool)
     messages = []
-    if table.separated.any():
-        messages.append(f"{int(table.separated.sum())} of {n_boot} Poisson-bootstrap replicates are separated "
+    if separated.any():
+        messages.append(f"{int(separated.sum())} of {n_boot} Poisson-bootstrap replicates are separated "
                         "(fitted means on the boundary, or a collapsed Fisher information); they are kept.")
     return BootstrapResult(
         estimate=fit.params.rename("estimate"), replicates=replicates, method="poisson",
         target="penalized" if fit.penalty.is_penalized else "glm", select=None, seed=seed,
-        converged=table.converged, separated=table.separated, failed=failed, errors={}, n_iter=table.n_iter,
+        converged=table.converged & ~separated, separated=separated, failed=failed, errors={}, n_iter=table.n_iter,
         chosen_alpha=None, chosen_formula=None,
         deviances=pd.DataFrame({"resample": table.deviance_resample, "resample_weight": table.weight_resample,
                                 "original": table.deviance_original}, index=index),
-        apparent_deviance=fit.deviance / table.weight, no_information=table.no_information,
+        apparent_deviance=fit.deviance / table.weight, no_information=no_information,
         oob_sum=np.zeros(0), oob_count=np.zeros(0, dtype=np.int64), row_weights=np.zeros(0), warnings=messages, total_weight=table.weight, oob_error=table.loo_error,
         _procedure=PoissonProcedure(refits.frame, seed, n_boot),
     )
+
+
+def _collapsed(std_errors: npt.NDArray[np.float64], cov_unscaled: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Per replicate, whether its Fisher information collapsed: an unscaled standard error over
+    :data:`~.engines_glm.COLLAPSE_RATIO` times the full-data one (a separated resample, as in memory)."""
+    full = np.sqrt(np.abs(np.diag(cov_unscaled)))
+    usable = np.isfinite(full)[None, :] & np.isfinite(std_errors)
+    return np.asarray(np.any(usable & (std_errors > COLLAPSE_RATIO * full[None, :]), axis=1), dtype=bool)
