@@ -7,6 +7,7 @@ never enters the median.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import importlib.metadata
 import statistics
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TimingResult", "time_call"]
+__all__ = ["TimingResult", "chosen_libraries", "limit_blas_threads", "time_call"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +122,20 @@ def package_versions(names: tuple[str, ...]) -> str:
             return "not installed"
 
     return ", ".join(f"{name} {installed(name)}" for name in names)
+
+
+def chosen_libraries(parser: argparse.ArgumentParser, given: str, libraries: tuple[str, ...]) -> list[str]:
+    """The libraries of a comma-separated ``--libs`` value, refusing (through ``parser``) names not in ``libraries``."""
+    chosen = [name for name in given.split(",") if name]
+    unknown = sorted(set(chosen) - set(libraries))
+    if unknown:
+        parser.error(f"--libs: unknown {', '.join(unknown)}; choose from {', '.join(libraries)}")
+    return chosen
+
+
+def limit_blas_threads(threads: int | None) -> None:
+    """Cap this process's BLAS pools at ``threads`` (``--threads``; nothing when ``None`` or 0)."""
+    if threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)

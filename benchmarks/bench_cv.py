@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._timing import chosen_libraries, limit_blas_threads
 from benchmarks.problems import load_problem
 
 LIBRARIES = ("glmgen", "glmnet", "glum", "sklearn")
@@ -51,14 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--libs", default=",".join(LIBRARIES), help=f"subset of {','.join(LIBRARIES)}")
     parser.add_argument("--json", type=Path, default=None, help="also write the table here")
     args = parser.parse_args(argv)
-    libs = [s for s in args.libs.split(",") if s]
-    unknown = sorted(set(libs) - set(LIBRARIES))
-    if unknown:
-        parser.error(f"--libs: unknown {', '.join(unknown)}; choose from {', '.join(LIBRARIES)}")
-    if args.threads:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
+    libs = chosen_libraries(parser, args.libs, LIBRARIES)
+    limit_blas_threads(args.threads)
     problem = load_problem("binomial_enet_50k_100", n=8000 if args.quick else None)
     import glmgen as gg
 

@@ -53,7 +53,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._timing import package_versions
+from benchmarks._timing import chosen_libraries, limit_blas_threads, package_versions
 
 LIBRARIES = ("glmgen", "dask-glm")
 N_FEATURES = 20
@@ -468,14 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--libs", default=",".join(LIBRARIES), help=f"subset of {','.join(LIBRARIES)}")
     parser.add_argument("--json", type=Path, default=None, help="also write the tables here")
     args = parser.parse_args(argv)
-    libs = [s for s in args.libs.split(",") if s]
-    unknown = sorted(set(libs) - set(LIBRARIES))
-    if unknown:
-        parser.error(f"--libs: unknown {', '.join(unknown)}; choose from {', '.join(LIBRARIES)}")
-    if args.threads:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
+    libs = chosen_libraries(parser, args.libs, LIBRARIES)
+    limit_blas_threads(args.threads)
     if args.quick:
         args.rows, args.partition_rows, args.dask_glm_rows = 200_000, 50_000, 100_000
 
