@@ -26,6 +26,7 @@ from .evaluation import (
     ValidationCurveResult,
     generalization,
     learning_curve,
+    shift,
     validation_curve,
 )
 from .model import families, links, negative_binomial, tweedie
@@ -43,6 +44,7 @@ from .results import (
     GLMResult,
     HeldOutResult,
     PathResult,
+    ShiftResult,
     load,
 )
 from .selection import (
@@ -85,6 +87,7 @@ __all__ = [
     "PathResult",
     "Report",
     "SeparationWarning",
+    "ShiftResult",
     "SolverError",
     "StepwiseResult",
     "UnsafeFormulaError",
@@ -109,6 +112,7 @@ __all__ = [
     "lrtest",
     "negative_binomial",
     "report",
+    "shift",
     "split",
     "stepwise",
     "tweedie",

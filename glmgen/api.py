@@ -174,6 +174,7 @@ def report(
     figures: bool = True,
     title: str | None = None,
     safe: bool = False,
+    new: pd.DataFrame | None = None,
 ) -> Report:
     """Fit a model, measure how well it generalizes, and return the report.
 
@@ -216,6 +217,10 @@ def report(
         allow-list before evaluating anything, as :func:`glmgen.glm`. A
         formula is Python code: use ``safe=True`` for formulas from someone
         else (the command line does by default).
+    new : DataFrame, optional
+        New rows to check for shift against the training part: the report
+        adds a section with ``fit.shift(new)`` (per-column statistics, the
+        adversarial AUC and the expected deviance on the new rows).
 
     Returns
     -------
@@ -229,6 +234,6 @@ def report(
         test_size=test_size, seed=seed, n_boot=n_boot, folds=folds, boot_folds=boot_folds, n_jobs=n_jobs,
         learning_curve=learning_curve, level=level, interval=interval, weights=weights, freq_weights=freq_weights,
         offset=offset, exposure=exposure, penalty_factor=penalty_factor, standardize=standardize,
-        na_action=na_action, progress=progress, safe=safe, context=FormulaContext.capture(),
+        na_action=na_action, progress=progress, safe=safe, context=FormulaContext.capture(), new=new,
     )
     return build_report(analysis, figures=figures, title=title)

@@ -1,11 +1,13 @@
-"""Command line: ``glmgen fit``, ``glmgen report`` and ``glmgen demo``. Parsing and I/O only; no statistics.
+"""Command line: ``glmgen fit``, ``report``, ``shift`` and ``demo``. Parsing and I/O only; no statistics.
 
 ``fit`` fits the whole data it is given, as R's ``glm`` (the numbers of
 :func:`glmgen.glm` on the same file), or a fixed penalty (``--alpha``), or a
 path with its alpha chosen on the whole data (``--select``), and prints R's
 summary; it holds rows out only when ``--test-size`` is given. ``report``
 and ``demo`` run :func:`glmgen.report` (split, fit or path + CV selection,
-generalization, optionally bootstrap and learning curve) and write it. Bad
+generalization, optionally bootstrap and learning curve) and write it (with
+``--new``, also the shift check of new rows). ``shift`` runs
+:func:`glmgen.shift` on two files and prints (with ``-o``, writes) it. Bad
 input (unreadable file, missing column, wrong family, ...) gives one line on
 stderr and exit code 2.
 
@@ -30,11 +32,11 @@ import pandas as pd
 from statsmodels.datasets import randhie
 
 from .errors import DataError, GlmgenError, GLMGenWarning
-from .evaluation import analyse
+from .evaluation import analyse, shift
 from .fit import fit_glm, fit_glm_path
 from .formula import FormulaContext
 from .model import negative_binomial, tweedie
-from .render import Report, build_report
+from .render import Report, build_report, shift_report
 from .resampling import split
 from .results import GLMResult
 
@@ -239,9 +241,27 @@ def _run_report(args: argparse.Namespace) -> None:
     output = Path(args.output)
     format = _format_of(args, output)
     data = read_table(args.data)
+    new = None if args.new is None else read_table(args.new)
     result = _report(args.formula, data, family_of(args), **_model_options(args), n_boot=args.n_boot,
-                    boot_folds=args.boot_folds, learning_curve=not args.no_learning_curve, title=args.title)
+                     boot_folds=args.boot_folds, learning_curve=not args.no_learning_curve, title=args.title, new=new)
     _write(result, output, format)
+
+
+def _run_shift(args: argparse.Namespace) -> None:
+    columns = None if args.columns is None else [c.strip() for c in args.columns.split(",") if c.strip()]
+    result = shift(read_table(args.train), read_table(args.new), columns=columns, seed=args.seed, folds=args.folds)
+    print(result.summary())
+    if args.output is None:
+        return
+    output = Path(args.output)
+    if output.suffix.lower() == ".csv":
+        try:
+            result.table.to_csv(output, index=False)
+        except OSError as exc:
+            raise DataError(f"cannot write {str(output)!r}: {exc.strerror or _first_line(exc)}") from None
+        print(f"Wrote {output.resolve()}")
+        return
+    _write(shift_report(result), output, _format_of(args, output))
 
 
 def _run_demo(args: argparse.Namespace) -> None:
@@ -308,7 +328,7 @@ def _add_output(parser: argparse.ArgumentParser, default: str | None) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="glmgen", description="GLMs that measure how well they generalize.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{fit,report,demo}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{fit,report,shift,demo}")
     fit = commands.add_parser("fit", help="fit the data as R's glm and print its summary",
                               description="Fit the whole data (as R's glm; --alpha: a fixed penalty; --select: "
                                           "a penalty path with alpha chosen on the data) and print the summary: "
@@ -329,8 +349,26 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CV folds inside each bootstrap replicate (default: --folds)")
     report.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve")
     report.add_argument("--title", default=None, help="report title")
+    report.add_argument("--new", default=None, help="new rows (CSV or Parquet) to check for shift against the "
+                                                    "training part: adds the shift section")
     _add_output(report, None)
     report.set_defaults(run=_run_report)
+    shift_command = commands.add_parser(
+        "shift", help="compare new rows with training rows: per-column shift and the adversarial AUC",
+        description="Compare NEW with TRAIN column by column (KS D or total variation, SMD, PSI, unseen levels, "
+                    "missingness) and by adversarial validation (a lasso logistic model telling the rows apart, "
+                    "its cross-validated AUC); print the table, and write it with -o.")
+    shift_command.add_argument("train", help="training rows: CSV file (or Parquet: .parquet / .pq)")
+    shift_command.add_argument("new", help="new rows: CSV file (or Parquet)")
+    shift_command.add_argument("--columns", default=None, help="comma-separated columns to compare (default: every "
+                                                               "column both files have)")
+    shift_command.add_argument("--seed", type=int, default=0, help="seed of the CV folds (default 0)")
+    shift_command.add_argument("--folds", type=int, default=5, help="CV folds of the adversarial model (default 5)")
+    shift_command.add_argument("-o", "--output", default=None,
+                               help="also write the result: .html, .md, .tex (a report) or .csv (the table)")
+    shift_command.add_argument("--format", choices=("html", "md", "tex"), default=None,
+                               help="report format, overriding the file suffix")
+    shift_command.set_defaults(run=_run_shift)
     demo = commands.add_parser("demo", help="the report on the RAND HIE data shipped with statsmodels",
                                description="Write the generalization report of a Poisson elastic net for "
                                            "outpatient visits in the RAND Health Insurance Experiment.")

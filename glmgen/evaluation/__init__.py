@@ -9,9 +9,10 @@ from .curves import (
 from .diagnostics import calibration_table, count_table, residual_bins
 from .generalization import generalization
 from .reporting import GeneralizationAnalysis, ReportSettings, analyse
+from .shift import shift, shift_of_fit
 
 __all__ = [
     "GeneralizationAnalysis", "LearningCurveResult", "ReportSettings", "ValidationCurveResult", "analyse",
     "calibration_table", "count_table", "generalization", "learning_curve", "residual_bins",
-    "validation_curve",
+    "shift", "shift_of_fit", "validation_curve",
 ]

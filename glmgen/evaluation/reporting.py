@@ -32,6 +32,7 @@ The analysis, in order (every random step seeded from ``seed``):
 7. **Diagnostics** on the training rows (deviance residuals binned by the
    linear predictor) and on the held-out rows (calibration bins; observed
    versus expected counts for Poisson models), from :mod:`glmgen.diagnostics`.
+8. **Shift** (``new=``): ``fit.shift(new)`` (:mod:`.shift`), the new rows against the training part.
 
 Warnings raised by any step are recorded with the step's name (and glmgen's
 own warnings re-issued once at the end); a step that cannot run on this
@@ -67,11 +68,13 @@ from ..results import (
     GeneralizationResult,
     GLMResult,
     PathResult,
+    ShiftResult,
 )
 from .curves import LearningCurveResult, ValidationCurveResult
 from .curves import learning_curve as run_learning_curve
 from .diagnostics import calibration_table, count_table, observed_rows, residual_bins
 from .generalization import generalization
+from .shift import shift_of_fit
 
 SELECTIONS = (None,) + SELECTION_CRITERIA
 INTERVAL_METHODS = ("percentile", "basic", "normal", "bca")
@@ -175,6 +178,8 @@ class GeneralizationAnalysis:
     warnings: list[RecordedWarning] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     predictions: pd.DataFrame | None = None
+    #: ``fit.shift(new)`` when the report is given new data (``gg.report(..., new=frame)``)
+    shift: ShiftResult | None = None
 
 
 class _Steps:
@@ -313,6 +318,7 @@ def analyse(
     progress: bool | None = None,
     safe: bool = False,
     context: FormulaContext | None = None,
+    new: pd.DataFrame | None = None,
 ) -> GeneralizationAnalysis:
     """Run the analysis behind :func:`glmgen.report` and return its result records (arguments as
     :func:`glmgen.report`; ``context``: the caller's names for the formula, captured by the public entry point)."""
@@ -357,7 +363,10 @@ def analyse(
         learning_curve=bool(learning_curve), level=float(level), interval=interval,
     )
     show = progress if progress is not None else sys.stderr.isatty()
-    total = 5 + (select is not None) + (n_boot >= 2) + bool(learning_curve)
+    if new is not None and (dask or is_dask_frame(new)):
+        raise InvalidParameterError("new= (the shift check) needs the data and the new rows in memory; call "
+                                    ".compute() on the Dask frames, or on a sample of their rows, first.")
+    total = 5 + (new is not None) + (select is not None) + (n_boot >= 2) + bool(learning_curve)
     steps = _Steps(total, show)
     notes: list[str] = []
     fit_kwargs: dict[str, Any] = dict(link=link_object, **variables, standardize=standardize, na_action=na_action,
@@ -365,6 +374,7 @@ def analyse(
     path = cv = selection = validation = boot = intervals = optimism = learning = None
     residuals = calibration = counts = points = predictions = None
     residual_rows = 0
+    shift_result = None
     try:
         with steps.step("split"):
             train, test = _split(formula, data, variables, na_action, context, safe, test_size, seed)
@@ -453,6 +463,9 @@ def analyse(
                 test_design_rows = int(fit.spec.build(test).n_rows)
                 notes.extend(_level_notes(fit, train, test, [c for c in data.columns
                                                              if columns.loc[str(c), "role"] == "predictor"]))
+        if new is not None:
+            with steps.step("shift"):
+                shift_result = shift_of_fit(fit, new, seed=seed)
     finally:
         steps.close()
     for entry in steps.warnings:  # re-issue glmgen's own warnings once (they were recorded above)
@@ -465,7 +478,7 @@ def analyse(
         test_dropped=len(test) - test_design_rows, fit=fit, path=path, cv=cv, selection=selection,
         validation=validation, generalization=result, bootstrap=boot, intervals=intervals, optimism=optimism,
         learning=learning, residuals=residuals, residual_points=points, residual_rows=residual_rows, calibration=calibration, counts=counts, notes=notes,
-        warnings=steps.warnings, timings=steps.timings, predictions=predictions,
+        warnings=steps.warnings, timings=steps.timings, predictions=predictions, shift=shift_result,
     )
 
 

@@ -16,9 +16,11 @@ from .plots import (
     plot_path,
     plot_validation_curve,
 )
+from .shift import plot_shift, shift_report, shift_section, shift_text
 from .summary import Summary, fit_summary
 
 __all__ = [
     "Report", "Summary", "build_report", "fit_summary", "plot_bias_variance", "plot_bootstrap", "plot_cv",
-    "plot_learning_curve", "plot_path", "plot_validation_curve",
+    "plot_learning_curve", "plot_path", "plot_shift", "plot_validation_curve", "shift_report", "shift_section",
+    "shift_text",
 ]

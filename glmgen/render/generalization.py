@@ -14,6 +14,7 @@ headline and key numbers, then
 4. Model selection: coefficient path, training vs CV deviance along the path,
    each criterion's choice;
 5. Diagnostics: residuals, calibration, observed vs expected counts (Poisson).
+6. Shift (``gg.report(..., new=frame)``): :func:`glmgen.render.shift.shift_section`.
 
 Nothing here computes a statistic: numbers are only formatted (tables to 4
 significant digits, the headline to 3).
@@ -46,6 +47,7 @@ from .figures import (
     to_png,
 )
 from .plots import plot_learning_curve, plot_path
+from .shift import shift_section
 from .tables import COEFFICIENT_KINDS, Table, format_value
 
 HEADLINE_DIGITS = 3
@@ -470,6 +472,8 @@ def build_report(analysis: GeneralizationAnalysis, *, figures: bool = True, titl
         _selection_section(analysis, figures),
         _diagnostics_section(analysis, figures),
     ]
+    if analysis.shift is not None:
+        sections.append(shift_section(analysis.shift, figures))
     family = settings.family.capitalize()
     subtitle = f"{fit.spec.formula}  ·  {settings.family} / {settings.link}  ·  {_estimation(analysis)}"
     stamp = _datetime.datetime.now().strftime("%Y-%m-%d %H:%M")

@@ -6,6 +6,7 @@ from .cv import CVResult
 from .glm import GLMRefits, GLMResult, PenaltySettings, load
 from .held_out import GeneralizationResult, HeldOutResult
 from .path import SELECTION_CRITERIA, PathRefits, PathResult
+from .shift import SHIFT_COLUMNS, ShiftResult
 
 __all__ = [
     "SELECTION_CRITERIA",
@@ -17,6 +18,8 @@ __all__ = [
     "PathRefits",
     "PathResult",
     "PenaltySettings",
+    "SHIFT_COLUMNS",
+    "ShiftResult",
     "FitTotals", "build_result", "result_from_totals", "row_sums",
     "display",
     "load",

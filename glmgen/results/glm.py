@@ -37,6 +37,7 @@ from ..stats import (
 )
 from . import display
 from .held_out import HeldOutResult
+from .shift import ShiftResult
 from .model_file import (
     FORMAT,
     MAX_FILE_BYTES,
@@ -431,6 +432,13 @@ class GLMResult:
         null_eta = design.offset + (self.null_intercept or 0.0)
         null_deviance = self.family.deviance(design.y, self.link.inverse(null_eta), fit_weights)
         return model_deviance, null_deviance, float(fit_weights.sum()), float(design.freq_weights.sum())
+
+    def shift(self, new: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> ShiftResult:
+        """How far ``new`` is from the training rows in the model's design columns (:func:`glmgen.shift`), and
+        ``expected_deviance``: the ``folds``-fold held-out deviance of the training rows weighted by the
+        estimated density ratio, next to the plain ``held_out_deviance`` (:mod:`glmgen.evaluation.shift`)."""
+        result: ShiftResult = display.show("shift_fit", self, new, folds=folds, seed=seed)
+        return result
 
     def portable(self) -> GLMResult:
         """The model without its training rows and refits, and with the formula's namespace reduced to the names
