@@ -3,7 +3,9 @@
 The renderer registers its functions here by name when it is imported
 (``import glmgen`` imports it); a record's ``plot()`` or ``summary()`` looks
 its renderer up with :func:`show`. The layers stay one-directional: records
-never import tables, templates or matplotlib.
+never import tables, templates or matplotlib. The same registry serves a
+record method that needs an analysis from a layer above (``fit.shift`` is
+``evaluation.shift_of_fit``, registered as ``"shift_fit"``).
 """
 
 from __future__ import annotations
