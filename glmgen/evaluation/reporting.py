@@ -23,8 +23,9 @@ The analysis, in order (every random step seeded from ``seed``):
    whole procedure on the training part (for a path the path *and* the
    selection are re-run in every replicate, with ``boot_folds``-fold CV when
    the selection is by CV), giving bootstrap standard errors, intervals and
-   inclusion frequencies, and optimism-corrected deviance (Harrell, .632,
-   .632+).
+   inclusion frequencies, optimism-corrected deviance (Harrell, .632,
+   .632+) and the held-out deviance of the bagged ensemble (the replicates'
+   mean prediction, :meth:`glmgen.BootstrapResult.evaluate`).
 5. **Generalization**: training versus held-out mean deviance, the gap, and
    D^2 on both (:func:`glmgen.api.generalization`).
 6. **Learning curve** (``learning_curve=True``): :func:`glmgen.learning_curve`
@@ -134,9 +135,10 @@ class GeneralizationAnalysis:
     intervals : DataFrame or None
         ``bootstrap.conf_int(level, interval)``.
     optimism : DataFrame or None
-        Rows ``apparent``, ``held_out``, ``harrell``, ``loo_boot``, ``e632``,
-        ``e632plus``, ``no_information``; columns ``mean_deviance`` and
-        ``minus_apparent``.
+        Rows ``apparent``, ``held_out``, ``bagged`` (the held-out deviance of
+        the bootstrap replicates' mean prediction; not for Dask data),
+        ``harrell``, ``loo_boot``, ``e632``, ``e632plus``, ``no_information``;
+        columns ``mean_deviance`` and ``minus_apparent``.
     residuals, calibration, counts : DataFrame
         From :mod:`glmgen.diagnostics` (``counts`` only for Poisson models).
     residual_points : DataFrame
@@ -280,9 +282,13 @@ def _learning_sizes(n_train: int, n_coefficients: int, test_size: float) -> tupl
     return tuple(float(s) for s in np.round(np.geomspace(smallest, 1.0, 6), 4))
 
 
-def _optimism_table(boot: BootstrapResult, held_out: float) -> pd.DataFrame:
+def _optimism_table(boot: BootstrapResult, held_out: float, bagged: float | None) -> pd.DataFrame:
+    """The estimates of the mean deviance on new data; ``bagged``: the held-out deviance of the bootstrap
+    ensemble's mean prediction (:meth:`BootstrapResult.evaluate`), a row when given."""
     estimates = boot.optimism()
     rows = {"apparent": estimates["apparent"], "held_out": held_out}
+    if bagged is not None:
+        rows["bagged"] = bagged
     rows.update({key: estimates[key] for key in ("harrell", "loo_boot", "e632", "e632plus", "no_information")})
     table = pd.DataFrame({"mean_deviance": pd.Series(rows, dtype=float)})
     table["minus_apparent"] = table["mean_deviance"] - estimates["apparent"]
@@ -415,7 +421,13 @@ def analyse(
                     cv_folds=boot_folds if select in ("cv", "cv_1se") else None,
                 )
                 intervals = boot.conf_int(level, interval)
-                optimism = _optimism_table(boot, result.test_mean_deviance)
+                bagged = None
+                if dask:
+                    notes.append("Dask data: no bagged held-out deviance (the bootstrap ensemble predicts rows in "
+                                 "memory).")
+                elif boot.n_failed < boot.n_boot:
+                    bagged = boot.evaluate(test).mean_deviance
+                optimism = _optimism_table(boot, result.test_mean_deviance, bagged)
         if learning_curve and dask:
             notes.append("Dask data: no learning curve (it refits on nested subsamples of rows in memory).")
         if learning_curve and not dask:

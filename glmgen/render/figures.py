@@ -171,6 +171,7 @@ def plot_counts(table: pd.DataFrame, response: str) -> Figure:
 _ESTIMATE_LABELS = {
     "apparent": "training (apparent)",
     "held_out": "held-out split",
+    "bagged": "bagged bootstrap models",
     "harrell": "Harrell optimism bootstrap",
     "loo_boot": "leave-one-out bootstrap",
     "e632": ".632 bootstrap",

@@ -65,6 +65,8 @@ _SELECT_MEANING = {
 _OPTIMISM_ROWS = {
     "apparent": ("training (apparent)", "the fitted model scored on its own training rows"),
     "held_out": ("held-out split", "the fitted model scored once on the held-out rows"),
+    "bagged": ("bagged ({n} replicates)", "the mean prediction of the bootstrap replicates' models (bagging) scored "
+                                          "on the same held-out rows"),
     "harrell": ("Harrell optimism bootstrap",
                 "training deviance + mean over replicates of (replicate model on the original rows - on its own "
                 "resample)"),
@@ -242,10 +244,11 @@ def _generalization_section(analysis: GeneralizationAnalysis, figures: bool) -> 
                 if analysis.path is not None else "the fit")
         table = analysis.optimism
         keys = [k for k in _OPTIMISM_ROWS if k in table.index]
+        labels = {k: _OPTIMISM_ROWS[k][0].format(n=boot.n_boot - boot.n_failed) for k in keys}
         blocks.append(Table(
             "Estimates of the mean deviance on new data",
             ["", "mean deviance", "minus training"],
-            [[_OPTIMISM_ROWS[k][0], table.loc[k, "mean_deviance"], table.loc[k, "minus_apparent"]] for k in keys],
+            [[labels[k], table.loc[k, "mean_deviance"], table.loc[k, "minus_apparent"]] for k in keys],
             notes=[f"Bootstrap: {boot.n_boot} replicates, each re-running {what} on a resample of the training "
                    f"rows; {_replicate_health(boot)}."],
         ))
@@ -256,7 +259,7 @@ def _generalization_section(analysis: GeneralizationAnalysis, figures: bool) -> 
                 "for optimism, includes the cost of re-running the whole fit, and (unlike the .632 estimate) does "
                 "not understate the deviance when the model overfits; the other rows are shown for comparison.",
                 "note"))
-        blocks.append(Bullets([f"{_OPTIMISM_ROWS[k][0]}: {_OPTIMISM_ROWS[k][1]}." for k in keys]))
+        blocks.append(Bullets([f"{labels[k]}: {_OPTIMISM_ROWS[k][1]}." for k in keys]))
         if figures:
             blocks.append(_figure(
                 "estimates", "Deviance on new data, estimated four ways",

@@ -5,8 +5,8 @@ weights), :mod:`.refit` (what every engine shares), :mod:`.engines_glm`,
 :mod:`.engines_path`, :mod:`.engines_stepwise` (one engine per kind of
 fit), :mod:`.run` (replicates in fixed chunks through a deterministic
 parallel map), :mod:`.intervals` (interval maths and the no-information
-error), :mod:`.records` (:class:`BootstrapResult`,
-:class:`BiasVarianceResult`), :mod:`.procedure` (what a result keeps for
+error), :mod:`.bagging` (the replicates' predictions of new rows),
+:mod:`.records` (:class:`BootstrapResult`, :class:`BiasVarianceResult`), :mod:`.procedure` (what a result keeps for
 BCa), :mod:`.bootstrap` and :mod:`.bias_variance` (the public functions)
 and :mod:`.split`.
 """

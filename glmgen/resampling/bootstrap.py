@@ -326,7 +326,7 @@ def _assemble(parts: list[ChunkOutput], procedure: Procedure, target: str, selec
         apparent_deviance=apparent, no_information=no_information_deviance(rows.family, rows.y, mu0, rows.weights,
                                                                             seed=seed),
         oob_sum=oob_sum, oob_count=oob_count, row_weights=rows.weights, warnings=messages,
-        _procedure=replace(procedure, columns=columns),
+        model=None if target == "stepwise" else original, _procedure=replace(procedure, columns=columns),
     )
 
 

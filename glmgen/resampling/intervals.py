@@ -40,10 +40,14 @@ FloatArray = npt.NDArray[np.float64]
 
 def norm_inter(t: FloatArray, alpha: FloatArray) -> FloatArray:
     """R boot's ``norm.inter``: order statistics of ``t`` at ``(R+1) alpha``, interpolated on the normal scale."""
-    t = np.sort(t[np.isfinite(t)])
-    R = t.size
+    return sorted_norm_inter(np.sort(t[np.isfinite(t)])[:, None], alpha)[:, 0]
+
+
+def sorted_norm_inter(t: FloatArray, alpha: FloatArray) -> FloatArray:
+    """:func:`norm_inter` of each column of ``t`` ``(R, m)``, sorted along its rows: ``(len(alpha), m)``."""
+    R = t.shape[0]
     alpha = np.atleast_1d(np.asarray(alpha, dtype=float))
-    out = np.full(alpha.shape, np.nan)
+    out = np.full((alpha.size, t.shape[1]), np.nan)
     if R == 0:
         return out
     rk = (R + 1) * alpha
@@ -69,6 +73,14 @@ def quantiles(t: FloatArray, alpha: FloatArray, interpolation: str) -> FloatArra
         t = t[np.isfinite(t)]
         return np.quantile(t, alpha) if t.size else np.full(len(alpha), np.nan)
     return norm_inter(t, alpha)
+
+
+def column_quantiles(values: FloatArray, alpha: FloatArray, interpolation: str) -> FloatArray:
+    """Quantiles of each column of ``values`` ``(R, m)`` at ``alpha``, ``(m, len(alpha))``, by the rules of
+    :func:`quantiles` over all ``R`` values (infinite ones sort to the ends; no NaN expected)."""
+    if interpolation == "linear":
+        return np.asarray(np.quantile(values, alpha, axis=0).T, dtype=float)
+    return sorted_norm_inter(np.sort(values, axis=0), alpha).T
 
 
 def acceleration(influence: FloatArray) -> float:

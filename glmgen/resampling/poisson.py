@@ -77,7 +77,7 @@ def poisson_bootstrap(fit: GLMResult, n_boot: int, seed: int) -> BootstrapResult
                                 "original": table.deviance_original}, index=index),
         apparent_deviance=fit.deviance / table.weight, no_information=no_information,
         oob_sum=np.zeros(0), oob_count=np.zeros(0, dtype=np.int64), row_weights=np.zeros(0), warnings=messages, total_weight=table.weight, oob_error=table.loo_error,
-        _procedure=PoissonProcedure(refits.frame, seed, n_boot),
+        model=fit, _procedure=PoissonProcedure(refits.frame, seed, n_boot),
     )
 
 

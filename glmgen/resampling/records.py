@@ -1,9 +1,10 @@
 """The bootstrap records: :class:`BootstrapResult` (intervals, optimism) and :class:`BiasVarianceResult`.
 
 Records are passive apart from BCa's jackknife, which asks the procedure
-kept in ``_procedure`` for refits; the interval maths is in
-:mod:`.intervals`, drawing in :mod:`glmgen.render` (through
-:mod:`glmgen.results.display`).
+kept in ``_procedure`` for refits, and bagging (``predict``, ``evaluate``),
+which reads new rows through the original model's design (:mod:`.bagging`);
+the interval maths is in :mod:`.intervals`, drawing in :mod:`glmgen.render`
+(through :mod:`glmgen.results.display`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._validation import check_choice
+from .._validation import check_choice, check_level, is_dask_frame
 from ..errors import IntervalWarning, InvalidParameterError
-from ..results import display
-from .intervals import acceleration, bca_interval, normal_interval, quantiles
+from ..formula import DesignMatrix
+from ..results import GLMResult, HeldOutResult, display
+from ..stats import d_squared
+from .bagging import replicate_predictions
+from .intervals import (
+    acceleration,
+    bca_interval,
+    column_quantiles,
+    normal_interval,
+    quantiles,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -29,6 +39,7 @@ FloatArray = npt.NDArray[np.float64]
 
 INTERVAL_METHODS = ("percentile", "basic", "normal", "bca")
 INTERPOLATIONS = ("normal", "linear")
+PREDICT_KINDS = ("response", "link")
 
 
 def separation_message(separated: npt.NDArray[np.bool_]) -> str | None:
@@ -102,6 +113,10 @@ class BootstrapResult:
         The leave-one-out bootstrap error ``Err(1)`` when it was reduced without per-row arrays (a Poisson
         bootstrap over Dask partitions).
     warnings : list of str
+    model : GLMResult or None
+        The original model (``obj``, or the path's selected fit): its design (spec) turns new rows into the
+        replicates' predictions (:meth:`predict`); ``None`` for a stepwise search, whose replicates choose
+        different designs.
     """
 
     estimate: pd.Series
@@ -126,6 +141,7 @@ class BootstrapResult:
     warnings: list[str] = field(default_factory=list)
     total_weight: float | None = None
     oob_error: float | None = None
+    model: GLMResult | None = field(default=None, repr=False)
     _procedure: Any = field(default=None, repr=False)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
@@ -317,6 +333,78 @@ class BootstrapResult:
             "apparent": apparent, "harrell": harrell, "loo_boot": loo, "e632": e632, "e632plus": e632plus,
             "no_information": gamma, "overfitting_rate": rate,
         }, name="mean_deviance")
+
+    # -- bagging ------------------------------------------------------------------------------------
+
+    def predict(self, data: pd.DataFrame, level: float = 0.95, kind: str = "response", *,
+                interpolation: str = "linear") -> pd.DataFrame:
+        """The bagged prediction of new rows: the replicates' mean prediction with percentile bands.
+
+        Each successful replicate's coefficients (a row of ``replicates``) predict the rows of ``data`` through
+        the original model's design, offsets and exposure re-evaluated as :meth:`GLMResult.predict` does; failed
+        replicates are left out (separated ones are kept, as in every summary). Columns:
+
+        - ``mean``: ``mean_b mu_bi`` (``kind="response"``) or ``mean_b eta_bi`` (``kind="link"``), the bagged
+          prediction;
+        - ``lower``, ``upper``: the ``(1 -+ level) / 2`` quantiles of the replicates' predictions of the row,
+          ``interpolation="linear"`` as ``numpy.percentile``'s default (R's type 7), or ``"normal"`` as
+          :meth:`conf_int` (R boot's ``norm.inter``). A band of the ensemble's predictions, not a prediction
+          interval for a new response;
+        - ``n_boot``: the successful replicates averaged.
+
+        Indexed like ``data``; rows with missing inputs get NaN. For a path bootstrap each replicate predicts
+        with the model its own selection chose, so this bags the whole selection procedure.
+        """
+        kind = check_choice("kind", kind, PREDICT_KINDS)
+        interpolation = check_choice("interpolation", interpolation, INTERPOLATIONS)
+        level = check_level(level)
+        model, design = self._bagging_design(data, need_response=False)
+        values = replicate_predictions(model, self._used(), design, kind)
+        alpha = (1.0 + np.array([-level, level])) / 2.0
+        bands = column_quantiles(values, alpha, interpolation)
+        table = pd.DataFrame(np.nan, index=data.index, columns=["mean", "lower", "upper"])
+        kept = np.flatnonzero(design.kept)
+        table.iloc[kept, 0] = values.mean(axis=0)
+        table.iloc[kept, 1:] = bands
+        table["n_boot"] = len(values)
+        return table
+
+    def evaluate(self, data: pd.DataFrame, *, weights: Any = None, offset: Any = None) -> HeldOutResult:
+        """Held-out fit of the bagged prediction on ``data``, defined as :meth:`GLMResult.evaluate` with the bagged
+        mean ``mbar_i = mean_b mu_bi`` in place of the model's: mean deviance ``sum_i w_i d(y_i, mbar_i) / W``,
+        deviance, D^2 against the original model's intercept-only fit, and n. ``weights`` / ``offset`` supply
+        variables given as arrays at fit time, as there."""
+        model, design = self._bagging_design(data, need_response=True, arrays={"weights": weights, "offset": offset})
+        assert design.y is not None
+        model.family.check_y(design.y, design.row_labels, model.spec.response.label)
+        bagged = replicate_predictions(model, self._used(), design, "response").mean(axis=0)
+        fit_weights = design.weights * design.freq_weights
+        deviance = model.family.deviance(design.y, bagged, fit_weights)
+        null_mu = model.link.inverse(design.offset + (model.null_intercept or 0.0))
+        null_deviance = model.family.deviance(design.y, null_mu, fit_weights)
+        return HeldOutResult(mean_deviance=deviance / float(fit_weights.sum()), deviance=deviance,
+                             null_deviance=null_deviance, d2=d_squared(deviance, null_deviance),
+                             n=float(design.freq_weights.sum()))
+
+    def _bagging_design(self, data: pd.DataFrame, need_response: bool,
+                        arrays: dict[str, Any] | None = None) -> tuple[GLMResult, DesignMatrix]:
+        """The original model and its design of ``data``, after refusing what cannot be bagged."""
+        if self.model is None:
+            raise InvalidParameterError(
+                f"bagging needs the design every replicate predicts with, and the replicates of this {self.target} "
+                "bootstrap have none in common (each stepwise replicate chose its own formula). Bootstrap the chosen "
+                "model instead: gg.bootstrap(step.best, ...).predict(data)."
+            )
+        if is_dask_frame(data):
+            raise InvalidParameterError(
+                "boot.predict and boot.evaluate need the new rows in memory (a pandas DataFrame); got a Dask "
+                "DataFrame. Pass a pandas frame, e.g. frame.compute() or frame.head(n), or one partition at a time "
+                "(frame.get_partition(i).compute())."
+            )
+        if self.n_failed == self.n_boot:
+            raise InvalidParameterError(f"all {self.n_boot} bootstrap replicates failed (see result.errors), so there "
+                                        "is no ensemble to predict with.")
+        return self.model, self.model.spec.build(data, need_response=need_response, arrays=arrays)
 
     # -- presentation -------------------------------------------------------------------------------
 
