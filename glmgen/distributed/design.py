@@ -3,11 +3,13 @@
 Factor levels are schema: the rows holding the first occurrence of every value of every categorical column
 the model reads (and the first complete row of each partition) are gathered in one pass, and the design is
 learned on them as in memory (:func:`~glmgen.formula.build_design`), so the level sets, their order and the
-reference levels are those of the in-memory fit on all rows. A formula with learned transforms
-(``standardize(x)``, ``center(x)``, spline knots from quantiles) then has patsy learn them in its streaming
-passes over the partitions, read one at a time on this process (its memory bounded by a partition; a
-spline's quantile knots keep that column's values, 8 bytes a row). Each partition's rows are then coded by
-:meth:`~glmgen.formula.DesignSpec.build`, exactly as new data is.
+reference levels are those of the in-memory fit on all rows. That pass is skipped when the first partition
+stands for all rows: every categorical column is a pandas Categorical with categories Dask knows (declared
+with ``astype``), and the first partition's complete rows hold every category of each. A formula with
+learned transforms (``standardize(x)``, ``center(x)``, spline knots from quantiles) then has patsy learn them
+in its streaming passes over the partitions, read one at a time on this process (its memory bounded by a
+partition; a spline's quantile knots keep that column's values, 8 bytes a row). Each partition's rows are then
+coded by :meth:`~glmgen.formula.DesignSpec.build`, exactly as new data is.
 """
 
 from __future__ import annotations
@@ -62,11 +64,33 @@ def _exemplar(formula: str, frame: Any, variables: dict[str, Any], context: Form
     schema = frame._meta
     columns, categorical = model_columns(formula, schema, **variables, context=context, safe=safe)
     ordered = [c for c in schema.columns if c in set(columns)]
-    exemplar = map_reduce(frame[ordered], _exemplar_partition, partial(_exemplar_merge, categorical=tuple(categorical)),
-                          tuple(categorical))
+    exemplar = _declared_exemplar(frame[ordered], categorical)
+    if exemplar is None:
+        exemplar = map_reduce(frame[ordered], _exemplar_partition,
+                              partial(_exemplar_merge, categorical=tuple(categorical)), tuple(categorical))
     if not len(exemplar):
         raise DataError("the Dask DataFrame has no rows; there is nothing to fit.")
     return exemplar.reset_index(drop=True), ordered
+
+
+def _declared_exemplar(frame: Any, categorical: Sequence[Any]) -> pd.DataFrame | None:
+    """The first partition's exemplar rows when they stand for all rows, so the pass over all partitions is
+    not needed; ``None`` otherwise. They do when every categorical column the model reads is a pandas
+    Categorical whose categories Dask knows (the same dtype in every partition) and the first partition's
+    rows without missing values hold every category of each: then no other partition adds a value, and the
+    level sets, their order and the reference levels learned from these rows are those of all rows."""
+    if not all(isinstance(frame._meta[c].dtype, pd.CategoricalDtype) and frame[c].cat.known for c in categorical):
+        return None
+    first = next(partition_frames(frame.partitions[0]))
+    complete = first[~first.isna().to_numpy().any(axis=1)]
+    if not len(complete) or not all(_holds_every_category(complete[c]) for c in categorical):
+        return None
+    return _exemplar_rows(first, categorical)
+
+
+def _holds_every_category(column: pd.Series) -> bool:
+    count = len(column.cat.categories)
+    return bool(np.all(np.bincount(column.cat.codes.to_numpy(), minlength=count)[:count] > 0))
 
 
 def _learns_transforms(spec: DesignSpec) -> bool:
