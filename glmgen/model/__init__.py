@@ -14,7 +14,7 @@ from .overdispersed import (
            theta_newton,
            theta_sums,
 )
-from .penalties import Penalty
+from .penalties import GroupPenalty, Penalty
 from .registry import (
            FAMILIES,
            family_from_saved,
@@ -23,6 +23,6 @@ from .registry import (
            tweedie,
 )
 
-__all__ = ["FAMILIES", "Family", "LINKS", "Link", "NegativeBinomial", "Penalty", "ThetaEstimate", "families",
+__all__ = ["FAMILIES", "Family", "GroupPenalty", "LINKS", "Link", "NegativeBinomial", "Penalty", "ThetaEstimate", "families",
            "family_from_saved", "get_link", "links", "negative_binomial", "resolve_family", "theta_ml", "theta_moments",
            "theta_newton", "theta_sums", "tweedie"]

@@ -1,4 +1,4 @@
-"""The elastic-net penalty as a value object.
+"""The elastic-net penalty (and the group elastic net, :class:`GroupPenalty`) as value objects.
 
 For coefficients ``b`` (the intercept is never penalized) the penalty is
 
@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 #: glmnet computes the start of a ridge path as if l1_ratio were this small
 RIDGE_L1_RATIO_FOR_ALPHA_MAX = 1e-3
@@ -96,3 +97,35 @@ class Penalty:
         stationarity = np.abs(gradient + l2 * coef + l1 * np.sign(coef))
         at_zero = np.maximum(np.abs(gradient) - l1, 0.0)
         return np.where(coef != 0, stationarity, at_zero)
+
+
+@dataclass(frozen=True)
+class GroupPenalty:
+    """The group elastic net: ``alpha * sum_g f_g * (l1_ratio ||s_g b_g||_2 + (1 - l1_ratio)/2 ||s_g b_g||_2^2)``.
+
+    ``groups`` are column indices into the design (intercept excluded; every column in exactly one group),
+    ``factors`` ``(len(groups),)`` the group weights (usually ``sqrt(|g|)`` times a user factor; 0 leaves the
+    group unpenalized). ``scales`` ``(p,)`` (optional, default 1) act as :class:`Penalty`'s: the penalty is
+    on ``s_j b_j``, the standardized coefficients under ``standardize=True``.
+    """
+
+    alpha: float
+    l1_ratio: float
+    groups: tuple[IntArray, ...]
+    factors: FloatArray
+    scales: FloatArray | None = None
+
+    def at(self, alpha: float) -> GroupPenalty:
+        """The same penalty at another ``alpha``."""
+        return GroupPenalty(alpha, self.l1_ratio, self.groups, self.factors, self.scales)
+
+    def norms(self, coef: FloatArray) -> FloatArray:
+        """``||s_g b_g||_2`` per group."""
+        scaled = coef if self.scales is None else coef * self.scales
+        return np.array([math.sqrt(float(np.dot(scaled[g], scaled[g]))) for g in self.groups])
+
+    def value(self, coef: FloatArray) -> float:
+        """The penalty term at ``coef`` ``(p,)``."""
+        norms = self.norms(coef)
+        per_group = self.l1_ratio * norms + 0.5 * (1.0 - self.l1_ratio) * np.square(norms)
+        return float(self.alpha * np.dot(self.factors, per_group))

@@ -5,11 +5,12 @@
 Modules: :mod:`.problem` (the problem and output records, settings, exact column rescaling),
 :mod:`.wls` (weighted least squares and aliased columns), :mod:`.categorical` (the same with the largest
 categorical block of a :class:`~glmgen.matrices.ModelMatrix` eliminated), :mod:`.irls` (unpenalized IRLS),
-:mod:`.penalized` (penalized IRLS by coordinate descent), :mod:`.path` (regularization paths),
+:mod:`.penalized` (penalized IRLS by coordinate descent), :mod:`.path` (regularization paths), :mod:`.group` (the group elastic net),
 :mod:`.control` (``tol`` and ``max_iter`` to settings) and :mod:`._kernels` (the compiled kernels).
 """
 
 from .control import DEFAULT_MAX_ITER, DEFAULT_TOL, solver_controls
+from .group import fit_group_path, fit_group_penalized, group_kkt
 from .irls import (
     DEVIANCE_SLACK,
     boundary_notices,
@@ -57,5 +58,5 @@ __all__ = [
     "stacked_r_factor", "theta_notices",
     "CDControl", "DEFAULT_MAX_ITER", "DEFAULT_TOL", "GLMProblem", "IRLSControl", "Notice", "PathFit",
     "PenalizedState", "SolverOutput", "WeightedLeastSquares", "default_alpha_min_ratio", "equilibrated",
-    "equilibrated_penalized", "fit_path", "fit_penalized", "fit_theta", "irls", "solver_controls",
+    "equilibrated_penalized", "fit_group_path", "fit_group_penalized", "fit_path", "group_kkt", "fit_penalized", "fit_theta", "irls", "solver_controls",
 ]
