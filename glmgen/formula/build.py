@@ -22,7 +22,7 @@ import patsy
 import patsy.builtins
 
 from .._validation import check_choice
-from ..errors import DataError, FormulaError, GlmgenError
+from ..errors import DataError, FormulaError, GlmgenError, InvalidParameterError
 from .context import FormulaContext
 from .frame import (
     check_column_types,
@@ -38,6 +38,7 @@ from .frame import (
 from .frame import (
     is_number as is_number_dtype,
 )
+from .impute import Imputation, imputed_columns
 from .matrix import DesignMatrix, numeric_design_info, plain_numeric_columns
 from .parse import (
     ResponseSpec,
@@ -59,12 +60,13 @@ from .safety import (
     check_formula_size,
     restricted_namespace,
 )
-from .spec import DesignSpec, VariableSpec
+from .spec import DesignSpec
 from .state import VARIABLE_ROLES
 from .transforms import center_splines, check_called_names, split_offset_terms
+from .variables import VariableSpec, read_variable
 
 VariableInput: TypeAlias = str | Sequence[float] | npt.NDArray[Any] | pd.Series | None
-_NA_ACTIONS = ("drop", "raise")
+_NA_ACTIONS = ("drop", "raise", "impute")
 #: a factor code calling patsy's ``C()``: the columns it reads are categorical whatever their type
 _FACTOR_CALL = re.compile(r"(?<![A-Za-z0-9_.])C\(")
 #: a categorical with more levels than this share of the rows, and more than _MANY_LEVELS, is suspicious
@@ -228,7 +230,10 @@ def build_design(
         ``cr()``/``cc()``/``te()`` next to an intercept get ``constraints='center'``.
     data : DataFrame
         Training rows. Rows with NA in any column the model uses are dropped
-        (``na_action="drop"``, recorded in the matrix) or refused (``"raise"``).
+        (``na_action="drop"``, recorded in the matrix) or refused (``"raise"``). With ``"impute"``, NA in the
+        columns the formula's terms read is filled with what :class:`~glmgen.formula.impute.Imputation` learns
+        from the training rows (``spec.imputation``), and rows with NA in the response, weights or offset are
+        dropped.
     weights, freq_weights, offset, exposure
         Column name, expression string, or array with one value per row.
         ``exposure=e`` adds ``log(e)`` to the offset.
@@ -245,16 +250,29 @@ def build_design(
         column (the level sets and types are taken from it), and the matrix returned is that of ``data``.
     """
     na_action = check_choice("na_action", na_action, _NA_ACTIONS)
+    if na_action == "impute" and chunks is not None:
+        raise InvalidParameterError(
+            "na_action='impute' is not available for a frame read in chunks (a Dask DataFrame): the training "
+            "medians are not a one-pass reduction. Fill the missing values first, or use na_action='drop'."
+        )
     data = check_frame(data)
     parsed = _parse(formula, data, (weights, freq_weights, offset, exposure), context, safe)
     lhs, rhs, response, variables, arrays = parsed.lhs, parsed.rhs, parsed.response, parsed.variables, parsed.arrays
     terms, rhs_codes, codes, columns, env = parsed.terms, parsed.rhs_codes, parsed.codes, parsed.columns, parsed.env
     offset_codes = parsed.offset_codes
     response = factor_response(response, data)  # a text or categorical response: its two levels, from all rows
-    keep, n_dropped, message = rows_to_keep(data, columns, arrays, na_action)
+    imputed = imputed_columns(data, rhs_codes, codes[len(rhs_codes):]) if na_action == "impute" else None
+    checked = columns if imputed is None else [c for c in columns if c not in set(imputed[0]) | set(imputed[1])]
+    keep, n_dropped, message = rows_to_keep(data, checked, arrays, "drop" if imputed is not None else na_action)
     if n_dropped:  # the level set is schema: levels seen only in rows dropped for NA still get their columns
         data = declare_levels(data, rhs_codes, codes[len(rhs_codes):])
-    kept = model_frame(data.loc[keep, columns] if n_dropped else data, columns, codes)  # used columns only
+    kept = data.loc[keep, columns] if n_dropped else data
+    imputation, raw = None, None
+    if imputed is not None:  # learned on the rows that will be fitted, applied before any transform
+        raw = kept[used_columns(kept, rhs_codes)]
+        imputation = Imputation.learn(kept, *imputed, _frequency_weights(variables, kept, arrays, keep, env))
+        kept = imputation.fill(kept)[0]
+    kept = model_frame(kept, columns, codes)  # used columns only
     if safe:  # checked expressions may read only data columns (not Python's builtins), with bounded growth
         check_expressions_fit_data(codes, kept)
     written = f"{lhs} ~ {rhs}" + "".join(f" + offset({code})" for code in offset_codes)  # refits redo the same
@@ -263,10 +281,11 @@ def build_design(
     # Plain numeric columns carry no learned state: patsy learns their names from one row, and the
     # matrix is taken straight from the frame (the same values patsy would produce, much faster).
     if plain_numeric_columns(terms, kept) is not None:
-        spec = DesignSpec(formula=written, response=response, rhs=rhs,
-                          design_info=numeric_design_info(terms, env), variables=tuple(variables), eval_env=env,
-                          safe=safe)
-        return spec, spec.training_design(kept, arrays, keep, n_dropped, message)
+        design_info = numeric_design_info(terms, env)
+        spec = DesignSpec(formula=written, response=response, rhs=rhs, design_info=design_info,
+                          variables=tuple(variables), eval_env=env, safe=safe,
+                          imputation=None if imputation is None else imputation.placed(design_info))
+        return spec, spec.training_design(kept, arrays, keep, n_dropped, message, raw)
     # What patsy.dmatrix learns (in one pass over all rows, as it does), without building its matrix.
     row_chunks = (lambda: iter([kept])) if chunks is None else _prepared_chunks(chunks, data, columns, codes, rhs_codes,
                                                                                   na_action)
@@ -281,8 +300,20 @@ def build_design(
     spec = DesignSpec(
         formula=written, response=response, rhs=rhs, design_info=design_info,
         variables=tuple(variables), eval_env=env, safe=safe,
+        imputation=None if imputation is None else imputation.placed(design_info),
     )
-    return spec, spec.training_design(kept, arrays, keep, n_dropped, message)
+    return spec, spec.training_design(kept, arrays, keep, n_dropped, message, raw)
+
+
+def _frequency_weights(variables: list[VariableSpec], kept: pd.DataFrame, arrays: dict[str, Any],
+                       keep: npt.NDArray[np.bool_], env: patsy.EvalEnvironment) -> npt.NDArray[np.float64] | None:
+    """The frequency weights of the rows ``kept`` (``None`` without ``freq_weights``), which weight the
+    imputation's medians."""
+    variable = next((v for v in variables if v.role == "freq_weights"), None)
+    if variable is None:
+        return None
+    kept_arrays = {role: np.asarray(values, dtype=float)[keep] for role, values in arrays.items()}
+    return read_variable(variable, kept, kept_arrays, env)
 
 
 def _prepared_chunks(chunks: Callable[[], Iterable[pd.DataFrame]], data: pd.DataFrame, columns: list[Any],

@@ -49,7 +49,9 @@ class DesignMatrix:
 
     ``X`` is ``(n, p)`` without an intercept column. ``weights`` are the prior
     weights times the binomial trials (R's working prior weights);
-    ``trials`` is 1 except for ``cbind`` responses.
+    ``trials`` is 1 except for ``cbind`` responses. ``raw``: for a training design with ``na_action="impute"``,
+    the columns the formula's terms read on the rows kept, before imputation (what a bootstrap replicate
+    re-learns its medians from, :meth:`~glmgen.formula.DesignSpec.relearned_matrix`); ``None`` otherwise.
     """
 
     X: Matrix
@@ -62,6 +64,7 @@ class DesignMatrix:
     kept: npt.NDArray[np.bool_]
     n_dropped: int = 0
     dropped_message: str | None = None
+    raw: pd.DataFrame | None = None
 
     @property
     def n_rows(self) -> int:
@@ -81,6 +84,7 @@ class DesignMatrix:
             kept=np.ones(len(rows), dtype=bool),
             n_dropped=0,
             dropped_message=None,
+            raw=None if self.raw is None else self.raw.iloc[rows],
         )
 
 

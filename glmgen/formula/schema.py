@@ -40,7 +40,9 @@ from .._schema import (
     text,
 )
 from ..errors import UnsafeFormulaError, UnsafeModelFileError
+from .impute import Imputation
 from .matrix import indicator_columns
+from .parse import referenced_names
 from .safety import CONTRASTS, MAX_BASIS, check_expression_is_safe
 from .state import (
     ARRAY_DTYPES,
@@ -151,14 +153,50 @@ def _design_schema(contrast: Check) -> Check:
 
 
 _DESIGNS = {True: _design_schema(_any_contrast), False: _design_schema(_MATRIX_CONTRAST)}
+_IMPUTATION = record({"medians": mapping(number()), "indicators": mapping(number(integer=True, low=0, high=2**31)),
+                      "levels": listing(text())})
 
 
 def check_design(design: Any, path: str = "design", *, indicators: bool = True) -> None:
     """Raise :class:`ModelFileError` unless ``design`` is an intact design spec (``DesignSpec.to_dict`` output);
-    ``indicators=False`` refuses contrasts saved as indicator lists (files before schema version 4)."""
-    _DESIGNS[indicators](design, path)
+    ``indicators=False`` refuses contrasts saved as indicator lists (files before schema version 4), and an
+    ``imputation`` (``na_action="impute"``, written only by releases that also write indicator lists)."""
+    imputation = design.get("imputation") if indicators and isinstance(design, dict) else None
+    _DESIGNS[indicators](design if imputation is None else {k: v for k, v in design.items() if k != "imputation"},
+                         path)
     _check_variables(design, path)
-    _check_design_info(design["design_info"], f"{path}.design_info")
+    names = _check_design_info(design["design_info"], f"{path}.design_info")
+    if imputation is not None:
+        _check_imputation(imputation, design["design_info"], names, f"{path}.imputation")
+
+
+def _check_imputation(imputation: Any, info: dict[str, Any], names: list[str], path: str) -> None:
+    """The imputation's columns are read by the design's terms, each numeric or categorical, an indicator for
+    numeric columns only, placed in order between the design's columns."""
+    _IMPUTATION(imputation, path)
+    read = set().union(*(referenced_names(factor["code"]) for factor in info["factors"]))
+    medians, placed, levels = imputation["medians"], imputation["indicators"], imputation["levels"]
+    for field, columns in (("medians", list(medians)), ("levels", levels)):
+        unread = [c for c in columns if c not in read]
+        if unread:
+            fail(f"{path}.{field}", f"names the column {short(unread[0])}, which no term of the design reads.")
+    if len(set(levels)) != len(levels) or set(levels) & set(medians):
+        fail(f"{path}.levels", "lists a column twice, or one that also has a median.")
+    width = len([name for name in names if name != "Intercept"])
+    positions = list(placed.values())
+    if not set(placed) <= set(medians) or positions != sorted(positions) or any(p > width for p in positions):
+        fail(f"{path}.indicators", f"expected numeric columns with a median, each with a number of design columns "
+                                   f"from 0 to {width} in increasing order, got {short(placed)}.")
+
+
+def saved_column_names(design: dict[str, Any]) -> list[str]:
+    """The column names of a saved design checked by :func:`check_design`: patsy's (``Intercept`` first when
+    fitted) with the imputation's indicator columns in their places."""
+    names = list(design["design_info"]["column_names"])
+    if "imputation" not in design:
+        return names
+    intercept = ["Intercept"] if "Intercept" in names else []
+    return intercept + Imputation.from_dict(design["imputation"]).column_names([n for n in names if n != "Intercept"])
 
 
 def _check_variables(design: dict[str, Any], path: str) -> None:

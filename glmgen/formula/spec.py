@@ -25,7 +25,6 @@ from .._validation import check_finite, first_bad, quoted
 from ..errors import (
     DataError,
     FormulaError,
-    InvalidParameterError,
     ModelFileError,
     UnsafeFormulaError,
     UnseenLevelError,
@@ -42,10 +41,9 @@ from .frame import (
     is_number_or_boolean,
     model_frame,
     rows_to_keep,
-    to_float_vector,
-    unknown_name_error,
     used_columns,
 )
+from .impute import Imputation
 from .matrix import DesignMatrix, column_matrix, design_matrix, plain_numeric_columns
 from .parse import ResponseSpec, q_name, referenced_names, rhs_terms
 from .response import factor_y
@@ -56,38 +54,8 @@ from .safety import (
     restricted_namespace,
 )
 from .schema import check_design
-from .state import (
-    VARIABLE_KINDS,
-    VARIABLE_ROLES,
-    design_info_from_dict,
-    design_info_to_dict,
-)
-
-
-@dataclass(frozen=True)
-class VariableSpec:
-    """How a per-row variable (weights, offset, ...) is obtained from a data frame.
-
-    ``kind`` is ``"column"`` (``source`` names a column), ``"expression"``
-    (``source`` is evaluated against the data, like a formula term) or
-    ``"array"`` (given as values at fit time: new data cannot supply it).
-    """
-
-    role: str
-    kind: str
-    source: str | None = None
-
-    def __post_init__(self) -> None:
-        for name, value, choices in (("role", self.role, VARIABLE_ROLES), ("kind", self.kind, VARIABLE_KINDS)):
-            if value not in choices:
-                raise InvalidParameterError(f"{name}={value!r} is not one of {quoted(choices)}.")
-        if (self.kind == "array") != (self.source is None) or not isinstance(self.source, (str, type(None))):
-            raise InvalidParameterError(f"a {self.kind!r} {self.role} variable needs "
-                                        f"{'no source' if self.kind == 'array' else 'its source as text'}, "
-                                        f"got {self.source!r}.")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"role": self.role, "kind": self.kind, "source": self.source}
+from .state import VARIABLE_ROLES, design_info_from_dict, design_info_to_dict
+from .variables import VariableSpec, read_variable
 
 
 @dataclass(frozen=True)
@@ -107,6 +75,9 @@ class DesignSpec:
     eval_env: patsy.EvalEnvironment = field(repr=False, compare=False)
     #: built with ``safe=True``: refits from this spec's formula should check it again
     safe: bool = field(default=False, compare=False)
+    #: what ``na_action="impute"`` learned (medians, indicator columns, NA levels), applied to every frame built;
+    #: ``None`` without imputation (:mod:`glmgen.formula.impute`)
+    imputation: Imputation | None = None
     #: a name for this learned design, unique to it (Dask's task keys: patsy's state cannot be hashed)
     token: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False, repr=False)
 
@@ -116,23 +87,33 @@ class DesignSpec:
 
     @property
     def column_names(self) -> list[str]:
+        """The columns of ``X``: patsy's (intercept excluded), with the imputation's indicator columns."""
+        names = self._patsy_names
+        return names if self.imputation is None else self.imputation.column_names(names)
+
+    @property
+    def _patsy_names(self) -> list[str]:
         return [c for c in self.design_info.column_names if c != "Intercept"]
 
     @property
     def term_slices(self) -> dict[str, slice]:
-        """Formula term name -> slice of columns in ``X`` (the intercept excluded)."""
+        """Formula term name -> slice of columns in ``X`` (the intercept excluded; a term holds the indicator
+        columns the imputation places after it)."""
         shift = 1 if self.fit_intercept else 0
-        return {
+        slices = {
             term.name(): slice(s.start - shift, s.stop - shift)
             for term, s in self.design_info.term_slices.items()
             if term.name() != "Intercept"
         }
+        if self.imputation is None:
+            return slices
+        return {name: self.imputation.shifted(s.start, s.stop) for name, s in slices.items()}
 
     @property
     def is_stateless(self) -> bool:
         """Whether every design column is a numeric expression of its own row (no levels, no stateful
-        transform): then re-learning the design on any subset of rows gives exactly the same columns."""
-        return all(info.type == "numerical" and not info.state.get("transforms")
+        transform, no imputation): then re-learning the design on any subset of rows gives exactly the same columns."""
+        return self.imputation is None and all(info.type == "numerical" and not info.state.get("transforms")
                    for info in self.design_info.factor_infos.values())
 
     def __dask_tokenize__(self) -> str:
@@ -162,7 +143,7 @@ class DesignSpec:
                 "threaded scheduler (no processes)."
             ) from None
         return (_restored_spec, (self.formula, self.response, self.rhs, design_info_to_dict(self.design_info),
-                                 self.variables, self._used_names(), self.safe, self.token))
+                                 self.variables, self._used_names(), self.safe, self.token, self.imputation))
 
     def variable(self, role: str) -> VariableSpec | None:
         return next((v for v in self.variables if v.role == role), None)
@@ -171,7 +152,11 @@ class DesignSpec:
         """``data`` with the level set of every column this spec uses as a treatment-coded factor fixed from
         all rows of ``data`` (pandas Categoricals, :func:`~glmgen.formula.frame.declare_levels`). A design
         learned on some of its rows keeps every level: one without rows there gets an all-zero column, as
-        glmnet gives a column of zeros, and the reference level is the first one with rows there."""
+        glmnet gives a column of zeros, and the reference level is the first one with rows there. With an
+        imputation, a column whose NA is a level has its missing values as that level first (the level is schema
+        too: a cross-validation fold without NA rows gets an all-zero column for it)."""
+        if self.imputation is not None and self.imputation.levels:
+            data = self.imputation.with_levels(data)
         codes = [str(v.source) for v in self.variables if v.kind != "array"] + list(self.response.expressions)
         return declare_levels(data, [factor.code for factor in self.design_info.factor_infos], codes)
 
@@ -209,10 +194,14 @@ class DesignSpec:
                                 "per row of the new data.")
         columns = used_columns(data, codes)
         self._check_new_columns(data, columns)
+        masks: dict[str, npt.NDArray[np.bool_]] = {}
+        if self.imputation is not None:  # before the trained types: a column with an NA level is a Categorical
+            data, masks = self.imputation.fill(data)
         data = self._as_trained_types(data)
         keep, n_dropped, message = rows_to_keep(data, columns, arrays, na_action)
         kept = model_frame(data.loc[keep, columns] if n_dropped else data, columns, codes)  # used columns only
-        return self._assemble(kept, self._design_matrix(kept), arrays, keep, need_response, roles, n_dropped, message)
+        X = self._design_matrix(kept, masks={c: m[keep] for c, m in masks.items()} if n_dropped else masks)
+        return self._assemble(kept, X, arrays, keep, need_response, roles, n_dropped, message)
 
     def training_design(
         self,
@@ -221,12 +210,30 @@ class DesignSpec:
         keep: npt.NDArray[np.bool_],
         n_dropped: int,
         message: str | None,
+        raw: pd.DataFrame | None = None,
     ) -> DesignMatrix:
         """The :class:`DesignMatrix` of the rows ``kept`` that the spec was just learned on (by
         :func:`~glmgen.formula.build_design`, after its checks): as :meth:`build` without re-checking the
-        frame, and without looking for unseen levels, since the levels were learned from these rows."""
-        X = self._design_matrix(kept, check_levels=False)
-        return self._assemble(kept, X, arrays, keep, True, VARIABLE_ROLES, n_dropped, message)
+        frame, and without looking for unseen levels, since the levels were learned from these rows. With an
+        imputation, ``kept`` is filled already and ``raw`` holds the imputed columns of those rows before
+        filling (kept on the matrix for :meth:`relearned_matrix`)."""
+        masks = {} if self.imputation is None or raw is None else self.imputation.fill(raw)[1]
+        X = self._design_matrix(kept, check_levels=False, masks=masks)
+        design = self._assemble(kept, X, arrays, keep, True, VARIABLE_ROLES, n_dropped, message)
+        return design if raw is None else replace(design, raw=raw)
+
+    def relearned_matrix(self, design: DesignMatrix, weights: FloatArray) -> Matrix:
+        """``X`` of the training rows of ``design`` (built by :func:`~glmgen.formula.build_design` with
+        ``na_action="impute"``) with the medians learned again with frequency ``weights`` (a bootstrap
+        resample's counts times the rows' frequency weights), every other learned state kept: the same columns,
+        filled with the resample's medians on every row (rows out of the resample too)."""
+        assert self.imputation is not None and design.raw is not None
+        relearned = replace(self, imputation=self.imputation.relearned(design.raw, weights))
+        assert relearned.imputation is not None
+        filled, masks = relearned.imputation.fill(design.raw)
+        columns = list(filled.columns)
+        codes = [factor.code for factor in self.design_info.factor_infos]
+        return relearned._design_matrix(model_frame(filled, columns, codes), check_levels=False, masks=masks)
 
     def _assemble(
         self,
@@ -261,22 +268,25 @@ class DesignSpec:
             dropped_message=message,
         )
 
-    def _design_matrix(self, data: pd.DataFrame, *, check_levels: bool = True) -> Matrix:
+    def _design_matrix(self, data: pd.DataFrame, *, check_levels: bool = True,
+                       masks: dict[str, npt.NDArray[np.bool_]] | None = None) -> Matrix:
         """``X`` for ``data``: plain numeric columns copied from the frame (:func:`column_matrix`), anything
         else built by :func:`design_matrix` (indicator-coded factors as categorical blocks, the rest by patsy,
         without the intercept column; after :meth:`_check_levels` unless ``check_levels=False``); then
-        :meth:`_checked`."""
+        :meth:`_checked`; then the imputation's indicator columns (``masks``: where each column was missing)."""
         columns = plain_numeric_columns(list(self.design_info.terms), data)
         if columns is not None:
-            return self._checked(column_matrix(data, columns), data)
-        if check_levels:
-            self._check_levels(data)
-        return self._checked(design_matrix(self.design_info, data), data)
+            X = self._checked(column_matrix(data, columns), data)
+        else:
+            if check_levels:
+                self._check_levels(data)
+            X = self._checked(design_matrix(self.design_info, data), data)
+        return X if self.imputation is None else self.imputation.with_indicators(X, masks or {})
 
     def _checked(self, X: Matrix, data: pd.DataFrame) -> Matrix:
         """``X`` after checking every dense column, and the values of a factor's product with a numeric
         column, are finite (the message names the column and row); indicators are 0 and 1 by construction."""
-        names = self.column_names
+        names = self._patsy_names
         blocks = [(X, slice(0, X.shape[1]))] if isinstance(X, np.ndarray) else list(zip(X.blocks, X.slices()))
         hint = "Check the data column and any transform in the formula (e.g. log of 0)."
         for block, columns in blocks:
@@ -319,34 +329,7 @@ class DesignSpec:
 
     def _variable_values(self, role: str, data: pd.DataFrame, arrays: dict[str, FloatArray]) -> FloatArray | None:
         spec = self.variable(role)
-        if spec is None:
-            return None
-        if spec.kind == "array":
-            if role not in arrays:
-                raise DataError(
-                    f"{role} were given as an array when the model was fitted, so they cannot be read from new "
-                    f"data. Pass {role}=... for the new rows, or fit with {role}='column name' instead."
-                )
-            values = arrays[role]
-        elif spec.kind == "column":
-            if spec.source not in data.columns:
-                missing = NameError(spec.source, name=spec.source)
-                raise unknown_name_error(missing, data, f"{role} column", str(spec.source))
-            values = to_float_vector(data[spec.source], str(spec.source), role, len(data))
-        else:
-            values = evaluate(str(spec.source), data, self.eval_env, role)
-        label = spec.source if spec.kind != "array" else f"{role} array"
-        check_finite(f"{role} {label!r}", values, data.index, f"Give finite {role} for every row.")
-        if role in ("weights", "freq_weights", "exposure"):
-            negative = values < 0 if role != "exposure" else values <= 0
-            if negative.any():
-                count, row = first_bad(negative, data.index)
-                bound = "> 0" if role == "exposure" else ">= 0"
-                raise DataError(
-                    f"{role} {label!r} must be {bound}, but {count} value{'s are' if count > 1 else ' is'} not "
-                    f"(first: row {row}, value {values[np.flatnonzero(negative)[0]]:g})."
-                )
-        return values
+        return None if spec is None else read_variable(spec, data, arrays, self.eval_env)
 
     def _response(self, data: pd.DataFrame) -> tuple[FloatArray, FloatArray]:
         """``y`` and the binomial trials per row: a factor response is 0/1 (:func:`factor_y`), ``cbind``
@@ -386,7 +369,10 @@ class DesignSpec:
             check_expressions_fit_data(codes, data)
         columns = used_columns(data, codes)
         self._check_new_columns(data, columns)
-        return self._design_matrix(model_frame(self._as_trained_types(data), columns, codes))
+        masks: dict[str, npt.NDArray[np.bool_]] = {}
+        if self.imputation is not None:
+            data, masks = self.imputation.fill(data)
+        return self._design_matrix(model_frame(self._as_trained_types(data), columns, codes), masks=masks)
 
     def _as_trained_types(self, data: pd.DataFrame) -> pd.DataFrame:
         """New ``data`` with column types patsy can match to what it learned: a boolean column where training
@@ -403,8 +389,8 @@ class DesignSpec:
                     converted[code] = data[code].to_numpy(dtype=float)
                 continue
             for name in referenced_names(factor.code) & {c for c in data.columns if isinstance(c, str)}:
-                if isinstance(data[name].dtype, pd.CategoricalDtype):  # plain values, in the categories' type
-                    converted[name] = data[name].astype(data[name].dtype.categories.dtype)
+                if isinstance(data[name].dtype, pd.CategoricalDtype) and name not in converted:
+                    converted[name] = _as_levels(data[name], info.categories if factor.code == name else None)
         return data.assign(**converted) if converted else data
 
     def _check_new_columns(self, data: pd.DataFrame, columns: Sequence[Any]) -> None:
@@ -429,13 +415,15 @@ class DesignSpec:
     # -- persistence --------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The saved form; ``imputation`` only when the spec imputes (so other specs save as before)."""
+        saved = {
             "formula": self.formula,
             "response": {"expressions": list(self.response.expressions), "is_cbind": self.response.is_cbind},
             "rhs": self.rhs,
             "design_info": design_info_to_dict(self.design_info),
             "variables": [v.to_dict() for v in self.variables],
         }
+        return saved if self.imputation is None else saved | {"imputation": self.imputation.to_dict()}
 
     @classmethod
     def from_dict(cls, saved: dict[str, Any]) -> DesignSpec:
@@ -462,6 +450,7 @@ class DesignSpec:
             variables=tuple(VariableSpec(**v) for v in saved["variables"]),
             eval_env=env,
             safe=True,
+            imputation=Imputation.from_dict(saved["imputation"]) if "imputation" in saved else None,
         )
 
     def check_savable(self) -> None:
@@ -474,8 +463,20 @@ class DesignSpec:
 
 
 def _restored_spec(formula: str, response: ResponseSpec, rhs: str, design: dict[str, Any],
-                   variables: tuple[VariableSpec, ...], names: dict[str, Any], safe: bool, token: str) -> DesignSpec:
+                   variables: tuple[VariableSpec, ...], names: dict[str, Any], safe: bool, token: str,
+                   imputation: Imputation | None = None) -> DesignSpec:
     """A :class:`DesignSpec` unpickled (:meth:`DesignSpec.__reduce__`)."""
     env = patsy.EvalEnvironment([names, restricted_namespace()])
     return DesignSpec(formula=formula, response=response, rhs=rhs, design_info=design_info_from_dict(design, env),
-                      variables=variables, eval_env=env, safe=safe, token=token)
+                      variables=variables, eval_env=env, safe=safe, token=token, imputation=imputation)
+
+
+def _as_levels(column: pd.Series, levels: Sequence[Any] | None) -> pd.Series:
+    """A Categorical column as patsy can match it to training: recoded to the trained ``levels`` (the factor is
+    the column itself), which maps the categories once instead of every row, when every value is a level;
+    otherwise its plain values, in the categories' type (unknown values then reach the unseen-level check)."""
+    if levels is not None:
+        recoded = column.cat.set_categories(list(levels))
+        if not (recoded.isna() & column.notna()).any():
+            return recoded
+    return column.astype(column.dtype.categories.dtype)

@@ -210,6 +210,8 @@ def _restore_factor(entry: dict[str, Any], states: FactorStates,
                 raise ModelFileError(f"model file field '{path}.transforms.{obj_name}.attrs.{attr}': "
                                      f"{_transform_class_name(obj)} has no attribute {attr!r}.")
             setattr(obj, attr, _decode(value))
+        for attr in set(vars(obj)) - set(saved[obj_name]["attrs"]):  # what only learning uses (lump's counts)
+            delattr(obj, attr)
     categories = None if entry["categories"] is None else tuple(_decode(level) for level in entry["categories"])
     return factor, FactorInfo(factor, entry["type"], state, num_columns=entry["num_columns"], categories=categories)
 

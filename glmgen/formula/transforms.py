@@ -89,8 +89,10 @@ class Lump:
     Learned from the training rows: a level is rare when it has fewer than
     ``min_count`` rows or a share of the rows below ``min_share`` (either
     test, when both are given); missing values are not counted. The levels are
-    the frequent ones in patsy's order, then ``other`` last (never the
-    reference level of a treatment coding) when some level was merged. New
+    the frequent ones in patsy's order (a pandas Categorical's declared order,
+    so ``na_action="impute"``'s level ``"NA"`` stays last; else sorted), then
+    ``other`` last (never the reference level of a treatment coding) when some
+    level was merged. New
     rows: a rare level, or one not seen in training, becomes ``other`` when
     ``other`` is a level; when no level was merged there is no ``other`` level,
     and an unseen level is left as it is, for the design's check of unseen
@@ -103,10 +105,14 @@ class Lump:
         #: learned: the levels of the result, in order, and the merged level's name if it is one of them
         self._levels: list[Any] = []
         self._other: str | None = None
+        #: while learning: a Categorical's declared categories, the order of its levels
+        self._order: list[Any] = []
 
     def memorize_chunk(self, x: Any, min_count: Any = None, min_share: Any = None, other: Any = OTHER_LEVEL) -> None:
         _check_thresholds(min_count, min_share, other)
         self._thresholds = (min_count, min_share, other)
+        if isinstance(getattr(x, "dtype", None), pd.CategoricalDtype):
+            self._order = list(x.dtype.categories)
         for value, count in pd.Series(_as_objects(x)).value_counts(dropna=True).items():
             self._counts[value] = self._counts.get(value, 0) + int(count)
 
@@ -114,10 +120,12 @@ class Lump:
         min_count, min_share, other = self._thresholds
         n_rows = sum(self._counts.values())
         needed = max(min_count or 0, math.ceil(min_share * n_rows - 1e-9) if min_share is not None else 0)
-        kept = sorted((v for v, c in self._counts.items() if c >= needed and v != other), key=SortAnythingKey)
+        rank = {level: i for i, level in enumerate(self._order)}
+        kept = sorted((v for v, c in self._counts.items() if c >= needed and v != other),
+                      key=lambda v: (rank.get(v, len(rank)), SortAnythingKey(v)))
         merged = len(kept) < len(self._counts)
         self._levels, self._other = kept + [other] * merged, other if merged else None
-        del self._counts, self._thresholds  # the saved state is the levels only
+        del self._counts, self._thresholds, self._order  # the saved state is the levels only
 
     def transform(self, x: Any, min_count: Any = None, min_share: Any = None,
                   other: Any = OTHER_LEVEL) -> pd.Categorical | npt.NDArray[Any]:

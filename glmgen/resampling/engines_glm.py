@@ -29,6 +29,12 @@ data and a row with count 0 is out-of-bag.
   penalty factors; penalty standardization scales are re-computed on the
   resample (as glmnet would on that data); warm start from the full-data
   solution.
+
+A model fitted with ``na_action="impute"`` re-learns its medians on each
+resample (frequency-weighted by the counts,
+:meth:`~glmgen.formula.DesignSpec.relearned_matrix`): the refit's ``X`` has
+the same columns, filled with the resample's medians on every row, and the
+iteration starts from the full-data coefficients on that ``X``.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..fit import column_scales, penalty_factors
+from ..formula import DesignMatrix, DesignSpec
 from ..matrices import Block, Matrix, ModelMatrix, weighted_gram
 from ..model import Penalty
 from ..results import GLMResult
@@ -84,6 +91,27 @@ def _fisher(X: Matrix, v: FloatArray, fit_intercept: bool) -> FloatArray:
     full[0, 1:] = full[1:, 0] = X.T @ v
     full[1:, 1:] = gram
     return full
+
+
+def _kept_columns(X: Matrix, kept: BoolArray) -> Matrix:
+    """``X`` without its aliased columns (``kept`` False); a :class:`~glmgen.matrices.ModelMatrix` stays one
+    (its categorical blocks are not made dense)."""
+    if kept.all():
+        return X
+    return X[:, kept] if isinstance(X, ModelMatrix) else np.asfortranarray(X[:, kept])
+
+
+def _imputed(fit: GLMResult) -> tuple[DesignSpec, DesignMatrix] | None:
+    """The spec and training design a refit re-learns its imputation from, ``None`` for a fit without one."""
+    assert fit.training is not None
+    design = fit.training.design
+    return (fit.spec, design) if fit.spec.imputation is not None and design.raw is not None else None
+
+
+def _relearned_matrix(imputed: tuple[DesignSpec, DesignMatrix], counts: IntArray, kept: BoolArray) -> Matrix:
+    """The training ``X`` (aliased columns left out) with the imputation re-learned on the resample ``counts``."""
+    spec, design = imputed
+    return _kept_columns(spec.relearned_matrix(design, counts * design.freq_weights), kept)
 
 
 def _std_errors(hessian: FloatArray) -> FloatArray:
@@ -134,6 +162,7 @@ class GLMEngine:
     hessian: FloatArray
     sparse_columns: tuple[IntArray, ...]
     std_errors: FloatArray
+    imputed: tuple[DesignSpec, DesignMatrix] | None = None
 
     @classmethod
     def of(cls, fit: GLMResult, control: IRLSControl) -> GLMEngine:
@@ -144,7 +173,7 @@ class GLMEngine:
         fit_intercept = bool(fit.spec.fit_intercept)
         slopes = params[int(fit_intercept):]
         kept = np.isfinite(slopes)
-        X = design.X if kept.all() else np.asfortranarray(design.X[:, kept])
+        X = _kept_columns(design.X, kept)
         start = np.concatenate([[params[0] if fit_intercept else 0.0], slopes[kept]])
         rows = RowData.of(design, fit.family, fit.link)
         problem = GLMProblem(X, rows.y, rows.weights, design.offset, fit.family, fit.link, fit_intercept)
@@ -155,6 +184,7 @@ class GLMEngine:
             fit_intercept=fit_intercept, columns=list(fit.params.index), kept_columns=kept, start=start,
             eta0=training.eta, mu0=training.mu, scale=float(fit.scale), control=control,
             hessian=hessian, sparse_columns=_sparse_columns(X), std_errors=_std_errors(hessian),
+            imputed=_imputed(fit),
         )
 
     @property
@@ -170,6 +200,11 @@ class GLMEngine:
         return np.where(self.prior > 0, drawn, self.rows.y)
 
     def refit(self, counts: IntArray, rng: np.random.Generator, y: FloatArray | None = None) -> Refit:
+        if self.imputed is not None:  # the resample's own medians: its X, and the start's linear predictor on it
+            X = _relearned_matrix(self.imputed, counts, self.kept_columns)
+            eta = self.offset + self.start[0] + X @ self.start[1:]
+            engine = replace(self, X=X, eta0=eta, mu0=self.rows.link.inverse(eta), imputed=None)
+            return engine.refit(counts, rng, y)
         y = self.rows.y if y is None else y
         weights = resample_weights(self.rows.weights, counts)
         problem = GLMProblem(self.X, y, weights, self.offset, self.rows.family, self.rows.link, self.fit_intercept)
@@ -366,6 +401,7 @@ class PenalizedEngine:
     eta0: FloatArray
     mu0: FloatArray
     control: CDControl
+    imputed: tuple[DesignSpec, DesignMatrix] | None = None
 
     @classmethod
     def of(cls, fit: GLMResult, control: CDControl) -> PenalizedEngine:
@@ -381,10 +417,15 @@ class PenalizedEngine:
             alpha=settings.alpha, l1_ratio=settings.l1_ratio,
             factors=penalty_factors(fit.spec, settings.penalty_factor), standardize=settings.standardize,
             coef0=params[int(fit_intercept):].copy(), intercept0=float(params[0]) if fit_intercept else 0.0,
-            eta0=training.eta, mu0=training.mu, control=control,
+            eta0=training.eta, mu0=training.mu, control=control, imputed=_imputed(fit),
         )
 
     def refit(self, counts: IntArray, rng: np.random.Generator, y: FloatArray | None = None) -> Refit:
+        if self.imputed is not None:  # the resample's own medians: its X, and the start's linear predictor on it
+            X = _relearned_matrix(self.imputed, counts, np.ones(self.X.shape[1], dtype=bool))
+            eta = self.offset + self.intercept0 + X @ self.coef0
+            engine = replace(self, X=X, eta0=eta, mu0=self.rows.link.inverse(eta), imputed=None)
+            return engine.refit(counts, rng, y)
         weights = resample_weights(self.rows.weights, counts)
         rows = np.flatnonzero(weights > 0)
         problem = GLMProblem(take_rows(self.X, rows), self.rows.y[rows], weights[rows], self.offset[rows],

@@ -30,7 +30,7 @@ from ..fit import (
     make_fold_ids,
     problem_of,
 )
-from ..formula import DesignMatrix, FormulaContext
+from ..formula import DesignMatrix, DesignSpec, FormulaContext
 from ..model import Penalty
 from ..results import PathResult
 from ..solvers import CDControl, GLMProblem, PathFit, default_alpha_min_ratio, fit_path
@@ -79,6 +79,8 @@ class PathEngine:
     cv_groups: npt.NDArray[Any] | None = None
     stateless: bool = False
     control: CDControl = field(default_factory=CDControl)
+    #: the path's spec when it imputes (``na_action="impute"``): each resample re-learns the medians
+    imputing: DesignSpec | None = None
 
     @classmethod
     def of(cls, path: PathResult, criterion: str, *, grid: str, cv_folds: int | None,
@@ -101,11 +103,21 @@ class PathEngine:
             factors=refits.penalty.factors, standardize=path.standardize, penalty_factor=dict(path.penalty_factor),
             criterion=criterion, grid=_grid_of(path, refits.problem, grid), fit_kwargs=refits.fit_kwargs, folds=folds,
             cv_folds=n_folds, cv_repeats=repeats, cv_groups=cv_groups, stateless=path.spec.is_stateless,
+            imputing=path.spec if path.spec.imputation is not None and design.raw is not None else None,
         )
+
+    def _training_design(self, counts: IntArray) -> DesignMatrix:
+        """The training rows' design as the resample sees it: with ``na_action="impute"``, ``X`` filled with the
+        medians re-learned on the resample (:meth:`~glmgen.formula.DesignSpec.relearned_matrix`), else as fitted."""
+        design = self.design
+        if self.imputing is None:
+            return design
+        return replace(design, X=self.imputing.relearned_matrix(design, counts * design.freq_weights))
 
     def refit(self, counts: IntArray, rng: np.random.Generator, y: FloatArray | None = None) -> Refit:
         rows = self.rows.resampled_rows(counts)
-        design = resample_design(self.design, rows, counts)
+        training = self._training_design(counts)
+        design = resample_design(training, rows, counts)
         problem, penalty, fitted = self._path(design, None)
         if self.criterion in ("cv", "cv_1se"):
             index = self._cv_index(rows, design, fitted.alphas, rng)
@@ -116,7 +128,7 @@ class PathEngine:
                                        penalty_factor=self.penalty_factor, warnings=[])
             index = result.selected_index(self.criterion)
         output = fitted.outputs[index]
-        eta = self.design.offset + output.intercept + self.design.X @ output.coef
+        eta = training.offset + output.intercept + training.X @ output.coef
         values = np.concatenate([[output.intercept], output.coef]) if self.spec.fit_intercept else output.coef.copy()
         converged = all(o.converged for o in fitted.outputs[: index + 1])
         n_iter = int(sum(o.n_iter for o in fitted.outputs))
@@ -124,7 +136,7 @@ class PathEngine:
 
     def grid_coefficients(self, counts: IntArray, alphas: FloatArray) -> FloatArray:
         """Intercept and coefficients ``(len(alphas), 1 + p)`` of the path refitted on the resample at ``alphas``."""
-        design = resample_design(self.design, self.rows.resampled_rows(counts), counts)
+        design = resample_design(self._training_design(counts), self.rows.resampled_rows(counts), counts)
         fitted = self._path(design, alphas)[2]
         return np.column_stack([fitted.intercepts, fitted.coefs])
 

@@ -21,6 +21,11 @@ base64 (:func:`pack_covariance`). Versions 2 and 3 still load.
 Version 5 adds the field ``covariance`` (``cov_type``, ``n_clusters`` and the robust covariance ``robust``,
 packed the same way) for a fit with a robust ``cov_type``; a fit with the default covariance is written as
 version 4, which releases before version 5 read too, and a version 2 to 4 file loads as ``"nonrobust"``.
+
+A design fitted with ``na_action="impute"`` has the field ``design.imputation`` (the training medians, the
+indicator columns' places and the columns whose NA is a level; :func:`glmgen.formula.check_design`), and its
+coefficients include the indicator columns ``<name>[NA]`` (:func:`glmgen.formula.saved_column_names`). A file
+without it loads as before.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from .._schema import (
     text,
 )
 from ..errors import InvalidParameterError, ModelFileError
-from ..formula import check_design
+from ..formula import check_design, saved_column_names
 from ..model import FAMILIES, LINKS, family_from_saved
 from ..stats import COV_TYPES
 
@@ -214,7 +219,7 @@ def check_model_file(saved: Any) -> tuple[npt.NDArray[np.float64] | None, npt.ND
         fail("schema_version", f"expected {SCHEMA_VERSION}, got {version!r}; files of other versions (from another "
                                "glmgen release) cannot be read by this one: refit and save with this release.")
     _SCHEMAS[version](saved, "")
-    names = _check_params(saved, saved["design"]["design_info"]["column_names"])
+    names = _check_params(saved, saved_column_names(saved["design"]))
     _check_family(saved)
     if saved["checksum"] != checksum(saved):
         fail("checksum", "does not match the file's content (a value was changed after the file was written).")

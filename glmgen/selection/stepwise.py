@@ -169,9 +169,13 @@ def _codes(formula: Any, scope: Any, variables: dict[str, Any]) -> list[str]:
 
 
 def _fit_options(
-    link: Any, variables: dict[str, Any], tol: float, max_iter: int
+    link: Any, variables: dict[str, Any], tol: float, max_iter: int, na_action: str
 ) -> dict[str, Any]:
-    return dict(link=link, **variables, na_action="raise", tol=tol, max_iter=max_iter)
+    """How every candidate model is fitted. The rows are fixed once (:func:`_drop_incomplete_rows`), so candidates
+    refuse NA, except under ``na_action="impute"``: each candidate fills its own terms' NA (with the medians of
+    the same rows, so every candidate sees the same values)."""
+    return dict(link=link, **variables, na_action="impute" if na_action == "impute" else "raise", tol=tol,
+                max_iter=max_iter)
 
 
 def _drop_incomplete_rows(
@@ -244,9 +248,12 @@ def stepwise(
         At most this many moves.
     link, weights, freq_weights, offset, exposure, tol, max_iter
         As :func:`glmgen.glm`, for every model fitted.
-    na_action : {"drop", "raise"}
+    na_action : {"drop", "raise", "impute"}
         Rows with missing values in any variable of the upper scope are
-        dropped once, before the search, so every model uses the same rows.
+        dropped once, before the search, so every model uses the same rows;
+        with ``"impute"`` only rows missing the response, weights or offset
+        are dropped, and each candidate fills its terms' NA as :func:`glmgen.glm`
+        does (the medians of those same rows).
     context : FormulaContext, optional
         The names formulas may use besides data columns; default: the
         caller's namespace (as :func:`glmgen.glm`). Kept as
@@ -298,7 +305,7 @@ def stepwise(
     data, variables, n_dropped, messages = _drop_incomplete_rows(upper_formula, data, variables, na_action,
                                                                  "stepwise", context)
     call.update(variables)  # arrays restricted to the searched rows, which the result keeps as ``data``
-    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter),
+    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter, na_action),
                       offsets)
     first = refit(tuple(start))
     criterion_name, k = criterion_penalty(criterion, first.nobs)
@@ -423,7 +430,7 @@ def best_subset(
     data, variables, n_dropped, messages = _drop_incomplete_rows(
         f"{lhs} ~ {model_label(terms, fit_intercept)}{offsets}", data, variables, na_action, "best_subset", context
     )
-    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter),
+    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter, na_action),
                       offsets)
     criterion_name, k = criterion_penalty(criterion, refit(()).nobs)
     best, by_size, models = search_subsets(terms, refit, k=k)
