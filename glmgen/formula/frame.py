@@ -154,17 +154,19 @@ def _check_mixed_levels(name: str, values: pd.Series) -> None:
     )
 
 
-def model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str]) -> pd.DataFrame:
+def model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str], *,
+                learn_reference: bool = True) -> pd.DataFrame:
     """``data`` with its model ``columns`` as the formula should see them (other columns untouched, not copied).
 
     Integer and nullable-number columns used as numbers become float64, as R computes in doubles
     (``I(x**2)`` of a large int64 ``x`` would otherwise overflow silently); integers used only as
     ``C(x)`` keep their values (level names ``2``, not ``2.0``). Nullable ``boolean`` columns become
     numpy booleans once their NA rows are gone. A pandas Categorical used as a treatment-coded factor
-    gets as its reference level the first of its levels that has rows in ``data`` (:func:`with_levels`).
+    gets as its reference level the first of its levels that has rows in ``data`` (:func:`with_levels`), when
+    the design is learned (``learn_reference``); new data keeps the learned level order.
     """
     dtypes = column_dtypes(data)
-    has_categorical = any(isinstance(dtypes[column], pd.CategoricalDtype) for column in columns)
+    has_categorical = learn_reference and any(isinstance(dtypes[column], pd.CategoricalDtype) for column in columns)
     factors = factor_columns(data, codes, ()) if has_categorical else {}
     categorical = {column: list(dtypes[column].categories) for column in factors
                    if isinstance(dtypes[column], pd.CategoricalDtype)}
@@ -184,12 +186,11 @@ def model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str]
                 converted[column] = series.to_numpy(dtype=np.float64, na_value=np.nan)
             elif masked:
                 converted[column] = series.to_numpy(dtype=np.int64)
-    if not converted:
-        return with_levels(data, categorical)
-    frame = data.copy(deep=False)
-    for column, values in converted.items():
-        frame[column] = values
-    return with_levels(frame, categorical)
+    if converted:
+        data = data.copy(deep=False)
+        for column, values in converted.items():
+            data[column] = values
+    return with_levels(data, categorical) if learn_reference else data
 
 
 # --- level sets ------------------------------------------------------------------------------------

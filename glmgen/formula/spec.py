@@ -199,7 +199,8 @@ class DesignSpec:
             data, masks = self.imputation.fill(data)
         data = self._as_trained_types(data)
         keep, n_dropped, message = rows_to_keep(data, columns, arrays, na_action)
-        kept = model_frame(data.loc[keep, columns] if n_dropped else data, columns, codes)  # used columns only
+        kept = model_frame(data.loc[keep, columns] if n_dropped else data, columns, codes,  # used columns only
+                           learn_reference=False)
         X = self._design_matrix(kept, masks={c: m[keep] for c, m in masks.items()} if n_dropped else masks)
         return self._assemble(kept, X, arrays, keep, need_response, roles, n_dropped, message)
 
@@ -372,7 +373,8 @@ class DesignSpec:
         masks: dict[str, npt.NDArray[np.bool_]] = {}
         if self.imputation is not None:
             data, masks = self.imputation.fill(data)
-        return self._design_matrix(model_frame(self._as_trained_types(data), columns, codes), masks=masks)
+        return self._design_matrix(model_frame(self._as_trained_types(data), columns, codes, learn_reference=False),
+                                   masks=masks)
 
     def _as_trained_types(self, data: pd.DataFrame) -> pd.DataFrame:
         """New ``data`` with column types patsy can match to what it learned: a boolean column where training

@@ -46,3 +46,16 @@ def test_categorical_with_an_unknown_level_in_use_is_refused() -> None:
     new["g"] = pd.Categorical(["zz"] + list(new["g"][1:]), categories=["a", "b", "c", "d", "zz"])
     with pytest.raises(UnseenLevelError, match="zz"):
         fit.predict(new)
+
+
+def test_categorical_new_data_without_rows_of_the_reference_level() -> None:
+    """New rows with no row of the reference level keep the learned level order (the reference is learned once,
+    from the training rows, not again from the new rows)."""
+    df = _frame(0)
+    df["h"] = np.where(df["x"] > 0, "p", "q")
+    fit = gg.glm("y ~ g * h", df)  # g:h is built by patsy, which checks a Categorical's level order
+    new = _frame(1, n=60)
+    new["h"] = np.where(new["x"] > 0, "p", "q")
+    new = new[new["g"] != "a"]
+    as_categorical = new.assign(g=pd.Categorical(new["g"], categories=["a", "b", "c", "d"]))
+    np.testing.assert_allclose(fit.predict(as_categorical).to_numpy(), fit.predict(new).to_numpy(), rtol=1e-12)
