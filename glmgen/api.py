@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
 from ._validation import is_dask_frame
 from .distributed import glm_on_dask, glm_path_on_dask
+from .errors import InvalidParameterError
 from .evaluation import analyse
 from .fit import fit_glm, fit_glm_path
 from .formula import FormulaContext, VariableInput
@@ -55,8 +57,17 @@ def glm(
     alpha, l1_ratio, penalty_factor, standardize
         Elastic-net penalty ``alpha (l1_ratio |b|_1 + (1 - l1_ratio)/2 |b|_2^2)``
         added to ``deviance / (2 n)``; ``alpha=0`` (default) is unpenalized.
-    na_action : {"drop", "raise"}
+    na_action : {"drop", "raise", "impute"}
         Rows with NA in a model column are dropped with a warning, or refused.
+        ``"impute"`` keeps them: NA in a numeric column the formula's terms
+        read becomes the training median (plain, or frequency-weighted), with
+        an indicator column ``<name>[NA]`` after the column's term when the
+        training rows had NA there; NA in a categorical column becomes its own
+        last level ``"NA"``. The values are learned from the training rows
+        (``fit.spec.imputation``), saved with the model, applied to new data
+        and re-learned in every CV fold and bootstrap resample. NA in the
+        response, weights or offset still drops the row. Not available for a
+        Dask DataFrame. See ``docs/imputation.md``.
     tol, max_iter
         ``tol`` bounds the relative gap to the optimal objective. Unpenalized
         IRLS stops when ``|dev - dev_old| / (|dev| + 0.1) < tol`` (R's rule and
@@ -93,6 +104,7 @@ def glm(
     -------
     GLMResult
     """
+    _refuse_dask_imputation(data, na_action)
     fit = glm_on_dask if is_dask_frame(data) else fit_glm
     return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, weights=weights,
@@ -122,6 +134,8 @@ def glm_path(
     tol: float = 1e-8,
     max_iter: int = 100,
     safe: bool = False,
+    relax: bool = False,
+    penalty: str = "elastic_net",
 ) -> PathResult:
     """Fit a penalized GLM along a decreasing grid of alphas (a regularization path).
 
@@ -133,9 +147,33 @@ def glm_path(
     (``tol``/``max_iter`` for every alpha; ``safe``: check the formula against the allow-list first)
     as :func:`glm`.
     A formula is Python code evaluated in your session: never pass a formula
-    from an untrusted source without ``safe=True``.
+    from an untrusted source without ``safe=True``. ``na_action="impute"``
+    (see :func:`glm`) is re-learned inside every fold of ``path.cv()``.
+
+    ``relax=True`` (glmnet's relaxed lasso): at every alpha, also the
+    unpenalized GLM on that alpha's active set (``path.relaxed_coefs``,
+    ``path.relaxed_deviance``; an empty set is the null model). The blend
+    ``gamma * lasso + (1 - gamma) * relaxed`` is ``path.fit_at(alpha, gamma=g)``;
+    ``path.cv()`` then scores ``gamma = 0, 0.25, 0.5, 0.75, 1`` and chooses
+    alpha and gamma together, which ``path.select("cv")`` uses. Not available
+    for a Dask DataFrame. See ``docs/relaxed-lasso.md``.
+
+    ``penalty="group"``: the group lasso (group elastic net with
+    ``l1_ratio < 1``) with each formula term one group (a factor's dummies, a
+    spline basis, an interaction; a numeric term alone), weighted by
+    ``sqrt(size)`` times the term's ``penalty_factor`` (key it by the term
+    name); a term enters or leaves the model whole. ``path.df`` / ``edf``
+    count the non-zero coefficients (glmnet's and grpreg's df);
+    ``path.groups`` lists each term's columns. Not available for a Dask
+    DataFrame.
     """
-    fit = glm_path_on_dask if is_dask_frame(data) else fit_glm_path
+    _refuse_dask_imputation(data, na_action)
+    if is_dask_frame(data) and (relax or penalty != "elastic_net"):
+        raise InvalidParameterError(
+            f"relax={relax!r} / penalty={penalty!r} is not available for a Dask DataFrame (only the elastic net "
+            "path runs there): fit without them, or compute() a sample that fits in memory and fit that."
+        )
+    fit = glm_path_on_dask if is_dask_frame(data) else partial(fit_glm_path, relax=relax, penalty=penalty)
     return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, l1_ratio=l1_ratio, alphas=alphas,
         n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio, weights=weights, freq_weights=freq_weights,
@@ -206,7 +244,9 @@ def report(
     weights, freq_weights, offset, exposure
         Column names or expressions (not arrays: the rows are split).
     penalty_factor, standardize, na_action
-        As :func:`glmgen.glm_path`.
+        As :func:`glmgen.glm_path`; with ``na_action="impute"`` the training
+        part's medians fill the test part, and every CV fold and bootstrap
+        replicate re-learns its own.
     progress : bool, optional
         Progress bars on stderr (default: when stderr is a terminal).
     figures : bool
@@ -229,6 +269,7 @@ def report(
         ``to_latex()``, ``to_text()``, ``save(path)``; the result records are
         in ``report.analysis``.
     """
+    _refuse_dask_imputation(data, na_action)
     analysis = analyse(
         formula, data, family, link=link, select=select, alpha=alpha, l1_ratio=l1_ratio, n_alphas=n_alphas,
         test_size=test_size, seed=seed, n_boot=n_boot, folds=folds, boot_folds=boot_folds, n_jobs=n_jobs,
@@ -237,3 +278,14 @@ def report(
         na_action=na_action, progress=progress, safe=safe, context=FormulaContext.capture(), new=new,
     )
     return build_report(analysis, figures=figures, title=title)
+
+
+def _refuse_dask_imputation(data: Any, na_action: Any) -> None:
+    """Refuse ``na_action="impute"`` for a Dask DataFrame (before the Dask backend, which knows only drop/raise)."""
+    if is_dask_frame(data) and isinstance(na_action, str) and na_action.lower() == "impute":
+        raise InvalidParameterError(
+            "na_action='impute' is not available for a Dask DataFrame: the training medians are not a one-pass "
+            "reduction over partitions (and every fold and resample would re-learn them). Fill the missing values "
+            "first (e.g. frame.fillna({'x': frame['x'].median_approximate()}) plus an indicator column), or use "
+            "na_action='drop'."
+        )

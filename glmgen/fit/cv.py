@@ -16,7 +16,7 @@ are :mod:`glmgen.stats.cross_validation`'s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,9 +28,11 @@ from .._validation import check_n_jobs, check_seed, check_whole, column_of, firs
 from ..errors import DataError, InvalidParameterError, UnseenLevelError
 from ..formula import FormulaContext, build_design
 from ..results import CVResult, PathResult
-from ..solvers import CDControl, fit_path
-from ..stats import cv_summary, held_out_mean_deviance
+from ..solvers import CDControl, IRLSControl
+from ..stats import cv_summary, held_out_mean_deviance, relaxed_choice
 from .fitting import prepare_penalized
+from .groups import penalized_path, penalty_of
+from .relax import blend, relaxed_path
 
 if TYPE_CHECKING:
     from .paths import PathRefitter
@@ -86,9 +88,13 @@ class FoldProblem:
     alphas: FloatArray
     context: FormulaContext
     control: CDControl
+    #: a relaxed CV's blends (``None``: the lasso path only), refitted with ``irls_control``
+    gammas: tuple[float, ...] | None = None
+    irls_control: IRLSControl = field(default_factory=IRLSControl)
 
     @classmethod
-    def of(cls, path: PathResult, refits: PathRefitter, data: pd.DataFrame) -> FoldProblem:
+    def of(cls, path: PathResult, refits: PathRefitter, data: pd.DataFrame,
+           gammas: tuple[float, ...] | None = None) -> FoldProblem:
         """The folds' problem over ``data``, the path's rows (rows dropped for NA hold no level a fold could see,
         so declaring the levels of these rows gives the same folds as declaring those of all rows)."""
         data = path.spec.declare_levels(data)
@@ -96,20 +102,26 @@ class FoldProblem:
         codes = [path.spec.formula] + [v for v in variables.values() if isinstance(v, str)]
         settings = {key: refits.fit_kwargs[key] for key in ("family", "link", "l1_ratio", "penalty_factor",
                                                               "standardize")}
+        settings["penalty"] = path.penalty
         settings["safe"] = path.spec.safe  # a checked formula stays checked in every fold
+        settings["na_action"] = "raise" if path.spec.imputation is None else "impute"  # each fold learns its own
         return cls(path.spec.formula, data, variables, settings, path.alphas, refits.context.restricted_to(codes),
-                   refits.control)
+                   refits.control, gammas, refits.irls_control() if gammas is not None else IRLSControl())
 
     def held_out_deviance(self, train: IntArray, test: IntArray) -> tuple[FloatArray, float]:
-        """Held-out mean deviance at every alpha of the path refitted on ``train`` rows, and the test weight."""
+        """Held-out mean deviance at every alpha of the path refitted on ``train`` rows, and the test weight.
+
+        With :attr:`gammas`, the means of every blend, gamma-major (``n_gammas * n_alphas``), the fold's relaxed
+        fits refitted on its training rows."""
         settings = self.settings
         spec, design = build_design(self.formula, self.data.iloc[train], **_subset(self.variables, train),
-                                    na_action="raise", context=self.context, safe=settings["safe"])
+                                    na_action=settings["na_action"], context=self.context, safe=settings["safe"])
         problem, penalty = prepare_penalized(
             spec, design, settings["family"], settings["link"], l1_ratio=settings["l1_ratio"],
             penalty_factor=settings["penalty_factor"], standardize=settings["standardize"],
         )
-        fold_path, _ = fit_path(problem, penalty, alphas=self.alphas, control=self.control)
+        fold_path, _ = penalized_path(problem, penalty_of(spec, penalty, settings["penalty"]), alphas=self.alphas,
+                                      control=self.control)
         test_arrays = {role: v for role, v in _subset(self.variables, test).items() if isinstance(v, np.ndarray)}
         try:
             held_out = spec.build(self.data.iloc[test], na_action="raise", arrays=test_arrays)
@@ -120,7 +132,12 @@ class FoldProblem:
                 "merge rare levels, or use fewer folds)"
             ) from None
         assert held_out.y is not None
-        eta = held_out.offset[:, None] + fold_path.intercepts[None, :] + held_out.X @ fold_path.coefs.T
+        coefs, intercepts = fold_path.coefs, fold_path.intercepts
+        if self.gammas is not None:
+            relaxed, relaxed_intercepts, _ = relaxed_path(problem, coefs, self.irls_control)
+            coefs = np.vstack([blend(g, fold_path.coefs, relaxed) for g in self.gammas])
+            intercepts = np.concatenate([blend(g, fold_path.intercepts, relaxed_intercepts) for g in self.gammas])
+        eta = held_out.offset[:, None] + intercepts[None, :] + held_out.X @ coefs.T
         return held_out_mean_deviance(problem.family, problem.link, held_out.y, eta,
                                       held_out.weights * held_out.freq_weights)
 
@@ -158,6 +175,7 @@ def cross_validate(
     stratify: Any = None,
     groups: Any = None,
     repeats: int = 1,
+    gammas: tuple[float, ...] | None = None,
 ) -> CVResult:
     """K-fold CV of ``path`` (see the module notes); ``folds`` is a count or one fold id per row.
 
@@ -201,7 +219,7 @@ def cross_validate(
     if any(not np.any(ids == k) for _, k, ids in tasks):
         raise DataError("a fold has no rows; use fewer folds.")
 
-    problem = FoldProblem.of(path, refits, data)
+    problem = FoldProblem.of(path, refits, data, gammas)
     splits = [(np.flatnonzero(ids != k), np.flatnonzero(ids == k)) for _, k, ids in tasks]
     results = deterministic_map(problem.held_out_deviance, splits, n_jobs)
     fold_means = np.array([r[0] for r in results])
@@ -212,10 +230,18 @@ def cross_validate(
         mean, se = cv_summary(fold_means[rows], fold_weights[rows])
         means.append(mean)
         ses.append(se)
+    relaxed: dict[str, Any] = {}
+    if gammas is not None:  # the tables per (gamma, alpha); the lasso-path summaries are gamma_min's row
+        shape = (len(gammas), len(path.alphas))
+        table, table_se = np.mean(means, axis=0).reshape(shape), np.mean(ses, axis=0).reshape(shape)
+        relaxed = {"gammas": np.array(gammas), "relaxed_mean": table, "relaxed_se": table_se}
+        row, _ = relaxed_choice(table, table_se, np.array(gammas), "min")
+        means, ses = [table[row]], [table_se[row]]
+        fold_means = fold_means.reshape(len(fold_means), *shape)[:, row]
     index = pd.MultiIndex.from_tuples([(r, k) for r, k, _ in tasks], names=["repeat", "fold"]) if len(
         assignments) > 1 else pd.Index([k for _, k, _ in tasks], name="fold")
     return CVResult(
         alphas=path.alphas, mean_deviance=np.mean(means, axis=0), se=np.mean(ses, axis=0),
         folds=pd.DataFrame(fold_means, index=index, columns=pd.Index(path.alphas, name="alpha")),
-        fold_weights=fold_weights, fold_ids=assignments[0], repeats=len(assignments), df=path.df,
+        fold_weights=fold_weights, fold_ids=assignments[0], repeats=len(assignments), df=path.df, **relaxed,
     )

@@ -35,7 +35,7 @@ from ..formula import (
 )
 from ..model import Family, Link, resolve_family
 from ..results import GLMResult, PathResult
-from ..solvers import CDControl, IRLSControl, Notice, fit_path, solver_controls
+from ..solvers import CDControl, IRLSControl, Notice, solver_controls
 from ..stats import COV_TYPES
 from .fitting import (
     dropped_rows_notices,
@@ -44,6 +44,7 @@ from .fitting import (
     fit_unpenalized,
     prepare_penalized,
 )
+from .groups import check_penalty_kind, penalized_path, penalty_of
 from .paths import build_path_result
 
 
@@ -193,6 +194,8 @@ def fit_glm_path(
     tol: float = 1e-8,
     max_iter: int = 100,
     safe: bool = False,
+    relax: bool = False,
+    penalty: str = "elastic_net",
     stacklevel: int = 2,
 ) -> PathResult:
     """A regularization path of ``formula`` on ``data``: :func:`glmgen.glm_path` with the caller's ``context``.
@@ -202,21 +205,24 @@ def fit_glm_path(
     alphas, n_alphas, alpha_min_ratio = check_path_grid(alphas, n_alphas, alpha_min_ratio)
     penalty_factor, standardize = check_penalty_factor(penalty_factor), check_flag("standardize", standardize)
     tol, max_iter = check_positive("tol", tol), check_count("max_iter", max_iter, 1)
+    relax, kind = check_flag("relax", relax), check_penalty_kind(penalty)
     _, control = solver_controls(tol, max_iter)
     variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
     spec, design = build_design(formula, data, **variables, na_action=na_action, context=context,
                                 safe=check_flag("safe", safe))
-    problem, penalty = prepare_penalized(spec, design, family, link, l1_ratio=l1_ratio,
+    problem, columns = prepare_penalized(spec, design, family, link, l1_ratio=l1_ratio,
                                          penalty_factor=penalty_factor, standardize=standardize)
+    penalized = penalty_of(spec, columns, kind)
     notices = data_notices(spec, design, data, family, penalized=True) + dropped_rows_notices(design)
-    path, path_notices = fit_path(problem, penalty, alphas=alphas, n_alphas=n_alphas,
-                                  alpha_min_ratio=alpha_min_ratio, control=control)
+    path, path_notices = penalized_path(problem, penalized, alphas=alphas, n_alphas=n_alphas,
+                                        alpha_min_ratio=alpha_min_ratio, control=control)
     fit_kwargs = dict(family=family, link=link, l1_ratio=l1_ratio, penalty_factor=penalty_factor,
                       standardize=standardize, na_action=na_action, safe=spec.safe, tol=tol, max_iter=max_iter,
-                      **variables)
-    return build_path_result(spec, design, problem, penalty, path, data=data, fit_kwargs=fit_kwargs,
+                      penalty=kind, **variables)
+    return build_path_result(spec, design, problem, penalized, path, data=data, fit_kwargs=fit_kwargs,
                              context=context, control=control, standardize=standardize,
-                             penalty_factor=penalty_factor, warnings=emit(notices + path_notices, stacklevel + 1))
+                             penalty_factor=penalty_factor, warnings=emit(notices + path_notices, stacklevel + 1),
+                             relax=relax)
 
 
 def check_path_grid(alphas: Any, n_alphas: Any, alpha_min_ratio: Any) -> tuple[Any, int, float | None]:

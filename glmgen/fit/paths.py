@@ -9,7 +9,7 @@ stays passive.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..formula import VARIABLE_ROLES, DesignMatrix, DesignSpec, FormulaContext
-from ..model import Family, Penalty
+from ..model import Family, GroupPenalty, Penalty
 from ..results import CVResult, GLMResult, PathResult, PenaltySettings, build_result
 from ..solvers import (
     CDControl,
@@ -25,12 +25,16 @@ from ..solvers import (
     IRLSControl,
     PathFit,
     PenalizedState,
+    SolverOutput,
+    fit_group_penalized,
     fit_penalized,
+    solver_controls,
 )
 from ..stats import effective_df, effective_df_along
 from .cv import cross_validate
 from .fitting import emit, null_model
 from .profile import ProfileRefits
+from .relax import blend, relaxed_fit, relaxed_path
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -49,7 +53,7 @@ class PathRefitter:
     context: FormulaContext
     design: DesignMatrix
     problem: GLMProblem
-    penalty: Penalty
+    penalty: Penalty | GroupPenalty
     null: tuple[float, float | None]
     control: CDControl
     last_cv: CVResult | None = None
@@ -70,8 +74,13 @@ class PathRefitter:
             variables[role] = value
         return variables
 
-    def fit_at(self, path: PathResult, alpha: float) -> GLMResult:
-        """Exact fit at ``alpha``, warm-started from the nearest path point."""
+    def irls_control(self) -> IRLSControl:
+        """The IRLS settings of the path's ``tol`` / ``max_iter`` (the relaxed fits')."""
+        return solver_controls(self.fit_kwargs["tol"], self.fit_kwargs["max_iter"])[0]
+
+    def fit_at(self, path: PathResult, alpha: float, gamma: float | None = None) -> GLMResult:
+        """Exact fit at ``alpha``, warm-started from the nearest path point; with ``gamma``, blended with the
+        relaxed fit on its active set (:mod:`glmgen.fit.relax`)."""
         nearest = int(np.argmin(np.abs(np.log(path.alphas) - math.log(alpha))))
         row = path.coefs.iloc[nearest].to_numpy()
         fit_intercept = path.spec.fit_intercept
@@ -81,20 +90,39 @@ class PathRefitter:
         eta = problem.offset + intercept + problem.X @ coef
         start = PenalizedState(coef, intercept, eta, problem.link.inverse(eta))
         penalty = self.penalty.at(alpha)
-        output, _, _ = fit_penalized(problem, penalty, start, coef != 0, control=self.control)
+        if isinstance(penalty, GroupPenalty):
+            output = fit_group_penalized(problem, penalty, start, control=self.control)
+            edf = float(np.count_nonzero(output.coef))
+        else:
+            output = fit_penalized(problem, penalty, start, coef != 0, control=self.control)[0]
+            edf = effective_df(problem, penalty, output.coef, output.intercept)
+        if gamma is not None:
+            output = self._blended(output, gamma)
         settings = PenaltySettings(alpha=alpha, l1_ratio=path.l1_ratio, standardize=path.standardize,
                                    penalty_factor=dict(path.penalty_factor))
         return build_result(path.spec, self.design, path.family, path.link, output, penalty=settings,
                             null_deviance=self.null[0], null_intercept=self.null[1],
-                            edf=effective_df(problem, penalty, output.coef, output.intercept),
-                            warnings=emit(list(output.notices), 3), refits=ProfileRefits())
+                            edf=edf, warnings=emit(list(output.notices), 3), refits=ProfileRefits())
+
+    def _blended(self, lasso: SolverOutput, gamma: float) -> SolverOutput:
+        """The blend ``gamma lasso + (1 - gamma) relaxed`` as a solver output (eta, mu and deviance at it)."""
+        relaxed = relaxed_fit(self.problem, lasso.coef != 0, self.irls_control())
+        coef = blend(gamma, lasso.coef, relaxed.coef)
+        intercept = float(blend(gamma, np.array(lasso.intercept), np.array(relaxed.intercept)))
+        eta = self.problem.offset + intercept + self.problem.X @ coef
+        mu = self.problem.link.inverse(eta)
+        return replace(lasso, coef=coef, intercept=intercept, eta=eta, mu=mu, deviance=self.problem.deviance(mu))
 
     def cross_validate(self, path: PathResult, folds: Any, *, seed: int, n_jobs: int, stratify: Any, groups: Any,
-                       repeats: int) -> CVResult:
+                       repeats: int, gammas: tuple[float, ...] | None = None) -> CVResult:
         return cross_validate(path, self, folds, seed=seed, n_jobs=n_jobs, stratify=stratify, groups=groups,
-                              repeats=repeats)
+                              repeats=repeats, gammas=gammas)
 
     def effective_df(self, path: PathResult) -> FloatArray:
+        """The elastic net's effective df per alpha; a group path's is its ``df`` (non-zero coefficients, as
+        glmnet and grpreg report)."""
+        if isinstance(self.penalty, GroupPenalty):
+            return path.df
         if self._edf is None:
             values = path.coefs.to_numpy()
             start = int(path.spec.fit_intercept)
@@ -120,7 +148,7 @@ def build_path_result(
     spec: DesignSpec,
     design: DesignMatrix,
     problem: GLMProblem,
-    penalty: Penalty,
+    penalty: Penalty | GroupPenalty,
     path: PathFit,
     *,
     data: pd.DataFrame,
@@ -130,8 +158,10 @@ def build_path_result(
     standardize: bool,
     penalty_factor: dict[str, float] | None,
     warnings: list[str],
+    relax: bool = False,
 ) -> PathResult:
-    """Assemble a :class:`PathResult`, computing the log-likelihood per alpha now (``edf`` on demand)."""
+    """Assemble a :class:`PathResult`, computing the log-likelihood per alpha now (``edf`` on demand), and with
+    ``relax`` the relaxed fits (:mod:`glmgen.fit.relax`)."""
     family = problem.family
     names = (["Intercept"] if spec.fit_intercept else []) + spec.column_names
     values = path.coefs if not spec.fit_intercept else np.column_stack([path.intercepts, path.coefs])
@@ -140,6 +170,22 @@ def build_path_result(
     null = null_model(problem, IRLSControl())
     refits = PathRefitter(data=data, fit_kwargs=fit_kwargs, context=context, design=design, problem=problem,
                           penalty=penalty, null=null, control=control)
+    optional: dict[str, Any] = {}  # the relaxed fits, the group penalty
+    if relax:
+        coefs, intercepts, deviances = relaxed_path(problem, path.coefs, refits.irls_control())
+        stacked = coefs if not spec.fit_intercept else np.column_stack([intercepts, coefs])
+        optional["relaxed_coefs"] = pd.DataFrame(stacked, index=pd.Index(path.alphas, name="alpha"), columns=names)
+        optional["relaxed_deviance"] = deviances
+    if isinstance(penalty, GroupPenalty):
+        names_of = spec.column_names
+        optional["penalty"] = "group"
+        optional["groups"] = {term: tuple(names_of[j] for j in range(s.start, s.stop))
+                             for term, s in spec.term_slices.items() if s.stop > s.start}
+        factors = np.zeros(len(names_of))
+        for columns, factor in zip(penalty.groups, penalty.factors):
+            factors[columns] = factor
+    else:
+        factors = penalty.factors
     return PathResult(
         spec=spec, family=family, link=problem.link, alphas=path.alphas,
         coefs=pd.DataFrame(values, index=pd.Index(path.alphas, name="alpha"), columns=names),
@@ -148,6 +194,6 @@ def build_path_result(
         standardize=standardize, penalty_factor=dict(penalty_factor or {}),
         n_iter=np.array([o.n_iter for o in path.outputs], dtype=float),
         converged=np.array([o.converged for o in path.outputs]), warnings=warnings,
-        penalized_columns=tuple(c for c, f in zip(spec.column_names, penalty.factors) if f > 0),
-        weight_sum=float(problem.weights.sum()), refits=refits,
+        penalized_columns=tuple(c for c, f in zip(spec.column_names, factors) if f > 0),
+        weight_sum=float(problem.weights.sum()), refits=refits, **optional,
     )

@@ -9,7 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..stats import index_1se, index_min
+from ..errors import InvalidParameterError
+from ..stats import index_1se, index_min, relaxed_choice
 from . import display
 
 if TYPE_CHECKING:
@@ -26,6 +27,11 @@ class CVResult:
     ``folds`` is a DataFrame (one row per fold, and per repeat when
     ``repeats > 1``; one column per alpha) of held-out mean deviances;
     ``fold_ids`` gives each training row's fold (first repeat).
+
+    On a relaxed path (``path.cv(gamma=...)``), ``gammas`` is the grid and
+    ``relaxed_mean`` / ``relaxed_se`` the ``(n_gammas, n_alphas)`` tables (see
+    :meth:`gamma_table`); ``mean_deviance`` and ``se`` are then the row of
+    ``gamma_min``, and ``index_min`` / ``index_1se`` the joint choice.
     """
 
     alphas: FloatArray
@@ -36,14 +42,56 @@ class CVResult:
     fold_ids: IntArray
     repeats: int
     df: FloatArray
+    gammas: FloatArray | None = None
+    relaxed_mean: FloatArray | None = None
+    relaxed_se: FloatArray | None = None
 
     @property
     def index_min(self) -> int:
+        if self.relaxed_mean is not None:
+            return self.relaxed_choice("cv")[1]
         return index_min(self.mean_deviance)
 
     @property
     def index_1se(self) -> int:
+        if self.relaxed_mean is not None:
+            return self.relaxed_choice("cv_1se")[1]
         return index_1se(self.mean_deviance, self.se)
+
+    @property
+    def gamma_min(self) -> float | None:
+        """The gamma chosen with ``alpha_min`` (relaxed CV), else ``None``."""
+        return None if self.gammas is None else self.relaxed_choice("cv")[0]
+
+    @property
+    def gamma_1se(self) -> float | None:
+        """The gamma chosen with ``alpha_1se`` (relaxed CV), else ``None``."""
+        return None if self.gammas is None else self.relaxed_choice("cv_1se")[0]
+
+    def relaxed_choice(self, criterion: str, gamma: float | None = None) -> tuple[float, int]:
+        """``(gamma, alpha index)`` chosen by "cv" (min) or "cv_1se" jointly (``cv.glmnet(relax=TRUE)``), or
+        for the given ``gamma`` (one of :attr:`gammas`) along its row."""
+        if self.gammas is None or self.relaxed_mean is None or self.relaxed_se is None:
+            raise InvalidParameterError("this cross-validation scored no gamma; run path.cv() on a relax=True path.")
+        rule = "1se" if criterion == "cv_1se" else "min"
+        if gamma is None:
+            row, col = relaxed_choice(self.relaxed_mean, self.relaxed_se, self.gammas, rule)
+            return float(self.gammas[row]), col
+        matches = np.flatnonzero(np.isclose(self.gammas, gamma, rtol=0, atol=1e-12))
+        if not len(matches):
+            raise InvalidParameterError(
+                f"gamma={gamma!r} was not cross-validated (the grid is {list(self.gammas)}); pass one of them or "
+                "run path.cv(gamma=[...]) with it."
+            )
+        mean, se = self.relaxed_mean[matches[0]], self.relaxed_se[matches[0]]
+        return float(gamma), index_min(mean) if rule == "min" else index_1se(mean, se)
+
+    def gamma_table(self) -> pd.DataFrame:
+        """Mean held-out deviance per gamma (rows) and alpha (columns) of a relaxed CV."""
+        if self.gammas is None or self.relaxed_mean is None:
+            raise InvalidParameterError("this cross-validation scored no gamma; run path.cv() on a relax=True path.")
+        return pd.DataFrame(self.relaxed_mean, index=pd.Index(self.gammas, name="gamma"),
+                            columns=pd.Index(self.alphas, name="alpha"))
 
     @property
     def alpha_min(self) -> float:

@@ -37,7 +37,6 @@ from ..stats import (
 )
 from . import display
 from .held_out import HeldOutResult
-from .shift import ShiftResult
 from .model_file import (
     FORMAT,
     MAX_FILE_BYTES,
@@ -51,6 +50,7 @@ from .model_file import (
     pack_covariance,
     read_model_file,
 )
+from .shift import ShiftResult
 
 if TYPE_CHECKING:
     class Summary(Protocol):

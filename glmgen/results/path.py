@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 FloatArray = npt.NDArray[np.float64]
 
 SELECTION_CRITERIA = ("cv", "cv_1se", "aic", "bic", "aicc", "ebic")
+#: the blends ``path.cv()`` scores on a relaxed path (glmnet's default ``gamma``)
+RELAX_GAMMAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 class PathRefits(Protocol):
@@ -52,10 +54,10 @@ class PathRefits(Protocol):
 
     last_cv: CVResult | None
 
-    def fit_at(self, path: PathResult, alpha: float) -> GLMResult: ...
+    def fit_at(self, path: PathResult, alpha: float, gamma: float | None = None) -> GLMResult: ...
 
     def cross_validate(self, path: PathResult, folds: Any, *, seed: int, n_jobs: int, stratify: Any, groups: Any,
-                       repeats: int) -> CVResult: ...
+                       repeats: int, gammas: tuple[float, ...] | None = None) -> CVResult: ...
 
     def effective_df(self, path: PathResult) -> FloatArray: ...
 
@@ -90,6 +92,12 @@ class PathResult:
     #: total prior x frequency weight of the training rows (the divisor of a mean deviance)
     weight_sum: float
     refits: PathRefits = field(repr=False)
+    #: ``relax=True``: the unpenalized refit on each alpha's active set (same columns as ``coefs``), and its deviance
+    relaxed_coefs: pd.DataFrame | None = None
+    relaxed_deviance: FloatArray | None = None
+    #: "elastic_net", or "group" (``groups``: formula term -> its design columns, one group each)
+    penalty: str = "elastic_net"
+    groups: dict[str, tuple[str, ...]] | None = None
 
     # -- per-alpha summaries ------------------------------------------------------------------------
 
@@ -100,11 +108,12 @@ class PathResult:
 
     @property
     def edf(self) -> FloatArray:
-        """Effective degrees of freedom per alpha (:func:`glmgen.stats.effective_df`; ``df`` for the lasso).
+        """Effective degrees of freedom per alpha (:func:`glmgen.stats.effective_df`; ``df`` for the lasso and
+        for a group path, as glmnet and grpreg report).
 
         Computed once on first use: for the elastic net it costs one Gram matrix of the active set per alpha.
         """
-        return self.df if self.l1_ratio == 1.0 else self.refits.effective_df(self)
+        return self.df if self.l1_ratio == 1.0 or self.penalty == "group" else self.refits.effective_df(self)
 
     @property
     def dev_ratio(self) -> FloatArray:
@@ -149,16 +158,38 @@ class PathResult:
 
     # -- single fits --------------------------------------------------------------------------------
 
-    def fit_at(self, alpha: float) -> GLMResult:
+    def blended_coefs(self, gamma: float) -> pd.DataFrame:
+        """glmnet's relaxed coefficients along the path, ``gamma coefs + (1 - gamma) relaxed_coefs``."""
+        relaxed, gamma = self._relaxed(), _check_gamma(gamma)
+        return gamma * self.coefs + (1.0 - gamma) * relaxed
+
+    def _relaxed(self) -> pd.DataFrame:
+        if self.relaxed_coefs is None:
+            raise InvalidParameterError(
+                "gamma= needs the relaxed fits, but this path was fitted without them; fit it with "
+                "gg.glm_path(..., relax=True)."
+            )
+        return self.relaxed_coefs
+
+    def fit_at(self, alpha: float, gamma: float | None = None) -> GLMResult:
         """Exact fit at ``alpha``, warm-started from the nearest path point (any ``alpha > 0``, also
-        beyond the path: ``alpha >= alphas[0]`` is solved, not assumed zero, for ridge-like penalties)."""
+        beyond the path: ``alpha >= alphas[0]`` is solved, not assumed zero, for ridge-like penalties).
+
+        ``gamma`` (a ``relax=True`` path): the blend ``gamma lasso + (1 - gamma) relaxed`` at ``alpha``, the
+        relaxed part refitted on the exact fit's active set; its result has the coefficients, fitted values
+        and deviance, with no standard errors."""
+        if gamma is not None:
+            self._relaxed()
+            gamma = _check_gamma(gamma)
         number = isinstance(alpha, (int, float, np.integer, np.floating)) and not isinstance(alpha, (bool, np.bool_))
         if not (number and math.isfinite(alpha) and alpha > 0):
             raise InvalidParameterError(
                 f"alpha={alpha!r} must be a positive finite number; the path spans "
                 f"[{self.alphas[-1]:.4g}, {self.alphas[0]:.4g}]. Pass one of path.alphas or a value near them."
             )
-        return self.refits.fit_at(self, float(alpha))
+        if gamma is None:  # the refitters of other backends (Dask) know no gamma
+            return self.refits.fit_at(self, float(alpha))
+        return self.refits.fit_at(self, float(alpha), gamma)
 
     # -- choosing alpha -----------------------------------------------------------------------------
 
@@ -170,15 +201,26 @@ class PathResult:
         stratify: Any = None,
         groups: Any = None,
         repeats: int = 1,
+        gamma: Any = None,
     ) -> CVResult:
         """K-fold cross-validated held-out deviance along this path's alphas (see :mod:`glmgen.fit.cv`).
 
         The design is re-learned inside every fold. ``folds`` is a count or one
         fold id per row (``cv.glmnet``'s ``foldid``). The result is kept for
         :meth:`select` (in :attr:`refits`; the record itself does not change).
+
+        ``gamma`` (a ``relax=True`` path; default ``(0, 0.25, 0.5, 0.75, 1)`` there): the blends scored,
+        each fold refitting the path and its relaxed fits on its training rows; alpha and gamma are then
+        chosen together (``CVResult.gamma_min`` / ``gamma_1se``, ``cv.glmnet(relax=TRUE)``).
         """
+        gammas = None
+        if self.relaxed_coefs is not None or gamma is not None:
+            self._relaxed()
+            grid = RELAX_GAMMAS if gamma is None else np.atleast_1d(np.asarray(gamma, dtype=float))
+            gammas = tuple(sorted({_check_gamma(float(g)) for g in grid}))
+        relaxed = {} if gammas is None else {"gammas": gammas}  # other backends' refitters know no gamma
         result = self.refits.cross_validate(self, folds, seed=seed, n_jobs=n_jobs, stratify=stratify,
-                                            groups=groups, repeats=repeats)
+                                            groups=groups, repeats=repeats, **relaxed)
         self.refits.last_cv = result
         return result
 
@@ -201,10 +243,22 @@ class PathResult:
             )
         return int(np.nanargmin(values))
 
-    def select(self, criterion: str = "cv") -> GLMResult:
+    def select(self, criterion: str = "cv", gamma: float | None = None) -> GLMResult:
         """The fit at the alpha chosen by ``criterion``: "cv", "cv_1se" (the last :meth:`cv`, else a
-        default 10-fold CV), "aic", "bic", "aicc" or "ebic" (minimum along the path)."""
-        return self.fit_at(float(self.alphas[self.selected_index(criterion)]))
+        default 10-fold CV), "aic", "bic", "aicc" or "ebic" (minimum along the path).
+
+        On a ``relax=True`` path "cv" / "cv_1se" choose gamma with alpha (the relaxed CV), and ``gamma=g``
+        chooses alpha for that blend (by CV, the CV table's row ``g``; by a criterion, the lasso's alpha)."""
+        if self.relaxed_coefs is None and gamma is None:
+            return self.fit_at(float(self.alphas[self.selected_index(criterion)]))
+        self._relaxed()
+        criterion = check_choice("criterion", criterion, SELECTION_CRITERIA)
+        if criterion not in ("cv", "cv_1se"):
+            return self.fit_at(float(self.alphas[self.selected_index(criterion)]), gamma)
+        result = self.refits.last_cv if self.refits.last_cv is not None and self.refits.last_cv.gammas \
+            is not None else self.cv()
+        g, k = result.relaxed_choice(criterion, gamma)
+        return self.fit_at(float(self.alphas[k]), g)
 
     def selection_table(self) -> pd.DataFrame:
         """Each criterion's choice side by side: alpha, df, training deviance and CV deviance (if run)."""
@@ -231,3 +285,13 @@ class PathResult:
     def __repr__(self) -> str:
         return (f"PathResult({self.spec.formula!r}, family={self.family.name!r}, l1_ratio={self.l1_ratio:g}, "
                 f"{len(self.alphas)} alphas from {self.alphas[0]:.4g} to {self.alphas[-1]:.4g})")
+
+
+def _check_gamma(gamma: Any) -> float:
+    """A relaxation ``gamma`` in [0, 1]."""
+    number = isinstance(gamma, (int, float, np.integer, np.floating)) and not isinstance(gamma, (bool, np.bool_))
+    if not (number and 0.0 <= gamma <= 1.0):
+        raise InvalidParameterError(
+            f"gamma={gamma!r} must be a number in [0, 1] (1: the lasso, 0: the relaxed fit); pass e.g. gamma=0.5."
+        )
+    return float(gamma)

@@ -59,3 +59,23 @@ def index_1se(mean_deviance: FloatArray, se: FloatArray) -> int:
     if not np.isfinite(se[best]):
         return best
     return int(np.flatnonzero(mean_deviance <= mean_deviance[best] + se[best])[0])
+
+
+def relaxed_choice(mean_deviance: FloatArray, se: FloatArray, gammas: FloatArray, rule: str) -> tuple[int, int]:
+    """``cv.glmnet(relax=TRUE)``'s joint choice over ``(n_gammas, n_alphas)`` tables: ``(gamma row, alpha
+    column)``. "min": among the entries at the smallest mean deviance, the largest alpha, then the largest
+    gamma; "1se": the same among the entries within the minimum's ``se`` of it (glmnet's ``getOptcv.relaxed``)."""
+    best = np.nanmin(mean_deviance)
+    chosen = mean_deviance <= best
+    if rule == "1se":
+        row, col = _most_regular(chosen, gammas)
+        if np.isfinite(se[row, col]):
+            chosen = mean_deviance <= mean_deviance[row, col] + se[row, col]
+    return _most_regular(chosen, gammas)
+
+
+def _most_regular(chosen: npt.NDArray[np.bool_], gammas: FloatArray) -> tuple[int, int]:
+    """The chosen entry of the largest alpha (first column of a decreasing grid), then of the largest gamma."""
+    col = int(np.flatnonzero(chosen.any(axis=0))[0])
+    rows = np.flatnonzero(chosen[:, col])
+    return int(rows[np.argmax(gammas[rows])]), col
