@@ -11,6 +11,7 @@ from .fitting import (
     prepare_penalized,
     zero_weight_message,
 )
+from .groups import penalized_path
 from .models import (
     FitSettings,
     check_cov_type,
@@ -28,5 +29,6 @@ __all__ = [
     "FitSettings", "check_path_grid", "fit_settings",
     "aliased_notice", "check_cov_type", "check_response_kind", "zero_weight_message",
     "FoldProblem", "PathRefitter", "ProfileRefits", "cross_validate", "build_path_result", "column_scales", "data_notices", "emit", "fit_glm", "fit_glm_path",
-    "make_fold_ids", "null_model", "penalty_factors", "prepare_penalized", "problem_of", "profile_intervals",
+    "make_fold_ids", "null_model", "penalized_path", "penalty_factors", "prepare_penalized", "problem_of",
+    "profile_intervals",
 ]

@@ -28,12 +28,13 @@ from ..fit import (
     build_path_result,
     column_scales,
     make_fold_ids,
+    penalized_path,
     problem_of,
 )
 from ..formula import DesignMatrix, DesignSpec, FormulaContext
-from ..model import Penalty
+from ..model import GroupPenalty, Penalty
 from ..results import PathResult
-from ..solvers import CDControl, GLMProblem, PathFit, default_alpha_min_ratio, fit_path
+from ..solvers import CDControl, GLMProblem, PathFit, default_alpha_min_ratio
 from ..stats import cv_summary, held_out_mean_deviance, index_1se, index_min
 from .refit import Refit, RowData, resample_design, take_rows
 
@@ -49,6 +50,7 @@ class SpecColumns:
     formula: str
     fit_intercept: bool
     column_names: list[str]
+    term_slices: dict[str, slice]
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,6 +81,8 @@ class PathEngine:
     cv_groups: npt.NDArray[Any] | None = None
     stateless: bool = False
     control: CDControl = field(default_factory=CDControl)
+    #: a group-lasso path's groups (``factors`` then holds one factor per group), ``None`` for the elastic net
+    groups: tuple[IntArray, ...] | None = None
     #: the path's spec when it imputes (``na_action="impute"``): each resample re-learns the medians
     imputing: DesignSpec | None = None
 
@@ -98,12 +102,14 @@ class PathEngine:
             n_folds = int(cv_folds) if cv_folds is not None else n_folds
         return cls(
             rows=RowData.of(design, path.family, path.link),
-            spec=SpecColumns(path.spec.formula, bool(path.spec.fit_intercept), list(path.spec.column_names)),
+            spec=SpecColumns(path.spec.formula, bool(path.spec.fit_intercept), list(path.spec.column_names),
+                             dict(path.spec.term_slices)),
             design=design, columns=list(path.coefs.columns), l1_ratio=path.l1_ratio,
             factors=refits.penalty.factors, standardize=path.standardize, penalty_factor=dict(path.penalty_factor),
             criterion=criterion, grid=_grid_of(path, refits.problem, grid), fit_kwargs=refits.fit_kwargs, folds=folds,
             cv_folds=n_folds, cv_repeats=repeats, cv_groups=cv_groups, stateless=path.spec.is_stateless,
             imputing=path.spec if path.spec.imputation is not None and design.raw is not None else None,
+            groups=refits.penalty.groups if isinstance(refits.penalty, GroupPenalty) else None,
         )
 
     def _training_design(self, counts: IntArray) -> DesignMatrix:
@@ -140,16 +146,20 @@ class PathEngine:
         fitted = self._path(design, alphas)[2]
         return np.column_stack([fitted.intercepts, fitted.coefs])
 
-    def _path(self, design: DesignMatrix, alphas: FloatArray | None) -> tuple[GLMProblem, Penalty, PathFit]:
+    def _path(self, design: DesignMatrix, alphas: FloatArray | None
+              ) -> tuple[GLMProblem, Penalty | GroupPenalty, PathFit]:
         """The path on ``design``, standardization re-learned: at ``alphas``, else on the engine's grid."""
         problem = problem_of(design, self.spec, self.rows.family, self.rows.link)
-        penalty = Penalty(0.0, self.l1_ratio, self.factors, column_scales(problem, self.standardize))
+        scales = column_scales(problem, self.standardize)
+        penalty: Penalty | GroupPenalty = (
+            Penalty(0.0, self.l1_ratio, self.factors, scales) if self.groups is None
+            else GroupPenalty(0.0, self.l1_ratio, self.groups, self.factors, scales))
         if alphas is None and self.grid[0] == "relative":
-            fitted, _ = fit_path(problem, penalty, n_alphas=self.grid[1], alpha_min_ratio=self.grid[2],
-                                 control=self.control)
+            fitted, _ = penalized_path(problem, penalty, n_alphas=self.grid[1], alpha_min_ratio=self.grid[2],
+                                       control=self.control)
         else:
-            fitted, _ = fit_path(problem, penalty, alphas=self.grid[1] if alphas is None else alphas,
-                                 control=self.control)
+            fitted, _ = penalized_path(problem, penalty, alphas=self.grid[1] if alphas is None else alphas,
+                                       control=self.control)
         return problem, penalty, fitted
 
     def _cv_index(self, rows: IntArray, design: DesignMatrix, alphas: FloatArray, rng: np.random.Generator) -> int:
