@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.glmgen-installed
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test bench docs wheel clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The wheel into dist/ (`pip install dist/*.whl` needs no source tree; tests/test_packaging.py checks one).
+# build/ goes first: setuptools would pack files left there by an earlier build, even ones deleted since.
+wheel: $(STAMP)
+	rm -rf build dist
+	$(PY) -m pip wheel --no-deps --wheel-dir dist .
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
@@ -36,4 +42,4 @@ docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .import_linter_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .import_linter_cache
