@@ -16,8 +16,8 @@ columns, a transform's values), since a fit keeps its design, not its data frame
    row counts once (weights play no part in telling the rows apart).
 
 :func:`shift_of_fit` adds the **expected deviance**: the model is refitted on the training rows in
-``folds`` folds (same family, link, penalty and design; only the coefficients are refitted, as the bootstrap
-does), each training row gets its held-out unit deviance ``d_i``, and
+``folds`` folds by the bootstrap's refit engine (same family, link, penalty and design; only the coefficients
+and an imputation are re-learned), each training row gets its held-out unit deviance ``d_i``, and
 
     held_out = sum_i v_i d_i / sum_i v_i,      expected = sum_i w_i v_i d_i / sum_i w_i v_i,
 
@@ -42,11 +42,11 @@ import pandas as pd
 
 from .._validation import check_seed, check_whole, is_dask_frame, quoted, suggestion
 from ..errors import DataError, GLMGenWarning, InvalidParameterError, UnseenLevelError
-from ..fit import fit_glm, fit_glm_path, make_fold_ids, prepare_penalized, problem_of
+from ..fit import fit_glm, fit_glm_path, make_fold_ids
 from ..formula import FormulaContext
 from ..matrices import ModelMatrix
+from ..resampling import refit_engine
 from ..results import SHIFT_COLUMNS, GLMResult, ShiftResult, display
-from ..solvers import CDControl, IRLSControl, fit_path, irls
 from .shift_columns import (
     auc_standard_error,
     column_statistics,
@@ -150,30 +150,20 @@ def density_ratio(probability: FloatArray, n_train: int, n_new: int) -> FloatArr
 
 
 def held_out_unit_deviance(fit: GLMResult, fold_ids: IntArray) -> FloatArray:
-    """Each training row's unit deviance under the model refitted without its fold ``(n,)`` (same family, link,
-    penalty and design: IRLS for an unpenalized fit, coordinate descent at the fit's alpha otherwise)."""
+    """Each training row's unit deviance under the model refitted without its fold ``(n,)``: the bootstrap's
+    refit engine (:func:`glmgen.resampling.refit_engine`) with the fold's rows given count 0 (same family, link,
+    penalty and design; an imputation re-learned from the other folds)."""
     design = fit.training_rows().design
     assert design.y is not None
+    engine = refit_engine(fit)
+    rng = np.random.default_rng(0)  # case refits draw nothing
     unit = np.empty(design.n_rows)
     for k in range(int(fold_ids.max()) + 1):
-        test = np.flatnonzero(fold_ids == k)
-        coef, intercept = _refit(fit, design.subset(np.flatnonzero(fold_ids != k)))
-        held = design.subset(test)
-        eta = held.offset + intercept + held.X @ coef
-        unit[test] = fit.family.unit_deviance(design.y[test], fit.link.inverse(eta))
+        test = fold_ids == k
+        eta = engine.refit((~test).astype(np.int64), rng).eta
+        assert eta is not None
+        unit[test] = fit.family.unit_deviance(design.y[test], fit.link.inverse(eta[test]))
     return unit
-
-
-def _refit(fit: GLMResult, design: Any) -> tuple[FloatArray, float]:
-    """Coefficients (aliased ones as 0) and intercept of ``fit``'s model refitted on ``design``."""
-    penalty = fit.penalty
-    if not penalty.is_penalized:
-        output = irls(problem_of(design, fit.spec, fit.family, fit.link), control=IRLSControl(), covariance=False)
-    else:
-        problem, settings = prepare_penalized(fit.spec, design, fit.family, fit.link, l1_ratio=penalty.l1_ratio,
-                                              penalty_factor=penalty.penalty_factor, standardize=penalty.standardize)
-        output = fit_path(problem, settings, alphas=np.array([penalty.alpha]), control=CDControl())[0].outputs[0]
-    return np.nan_to_num(output.coef, nan=0.0), float(output.intercept)
 
 
 # --- the comparison shared by both entry points -------------------------------------------------------

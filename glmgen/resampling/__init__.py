@@ -12,8 +12,8 @@ and :mod:`.split`.
 """
 
 from .bias_variance import bias_variance
-from .bootstrap import bootstrap
+from .bootstrap import bootstrap, refit_engine
 from .records import BiasVarianceResult, BootstrapResult
 from .split import split
 
-__all__ = ["BiasVarianceResult", "BootstrapResult", "bias_variance", "bootstrap", "split"]
+__all__ = ["BiasVarianceResult", "BootstrapResult", "bias_variance", "bootstrap", "refit_engine", "split"]

@@ -245,18 +245,23 @@ def _check_combination(obj: Any, method: str, strata: Any, groups: Any, select: 
         )
 
 
-def _glm_engine(fit: GLMResult, control: IRLSControl | CDControl | None, data: pd.DataFrame | None
-                ) -> tuple[Any, str, GLMResult, pd.DataFrame | None, npt.NDArray[np.bool_]]:
-    """The engine refitting one fit (penalized or not), its target name, and where strata/group columns live."""
+def refit_engine(fit: GLMResult, control: IRLSControl | CDControl | None = None) -> GLMEngine | PenalizedEngine:
+    """What refits ``fit`` (penalized or not) on resampled rows: ``engine.refit(counts, rng)`` is the same model
+    (design columns, alpha, imputation re-learned) on the training rows weighted by ``counts``."""
     if fit.training is None:
         raise DataError("this model holds no training rows (it was loaded from a file, or fitted on a Dask DataFrame), so it cannot be refitted; "
                         "refit it with gg.glm(...) and bootstrap that.")
     if fit.penalty.is_penalized:
-        engine: Any = PenalizedEngine.of(fit, control if isinstance(control, CDControl) else CDControl())
-        target = "penalized"
-    else:
-        engine = GLMEngine.of(fit, control if isinstance(control, IRLSControl) else REFIT_CONTROL)
-        target = "glm"
+        return PenalizedEngine.of(fit, control if isinstance(control, CDControl) else CDControl())
+    return GLMEngine.of(fit, control if isinstance(control, IRLSControl) else REFIT_CONTROL)
+
+
+def _glm_engine(fit: GLMResult, control: IRLSControl | CDControl | None, data: pd.DataFrame | None
+                ) -> tuple[Any, str, GLMResult, pd.DataFrame | None, npt.NDArray[np.bool_]]:
+    """The engine refitting one fit (penalized or not), its target name, and where strata/group columns live."""
+    engine = refit_engine(fit, control)
+    target = "penalized" if fit.penalty.is_penalized else "glm"
+    assert fit.training is not None
     return engine, target, fit, data, fit.training.design.kept
 
 
