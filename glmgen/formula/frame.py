@@ -186,10 +186,7 @@ def model_frame(data: pd.DataFrame, columns: Sequence[Any], codes: Sequence[str]
                 converted[column] = series.to_numpy(dtype=np.float64, na_value=np.nan)
             elif masked:
                 converted[column] = series.to_numpy(dtype=np.int64)
-    if converted:
-        data = data.copy(deep=False)
-        for column, values in converted.items():
-            data[column] = values
+    data = with_columns(data, converted)
     return with_levels(data, categorical) if learn_reference else data
 
 
@@ -280,10 +277,16 @@ def with_levels(data: pd.DataFrame, levels: dict[Any, list[Any]]) -> pd.DataFram
         elif declared:
             continue
         converted[column] = values
-    if not converted:
+    return with_columns(data, converted)
+
+
+def with_columns(data: pd.DataFrame, columns: dict[Any, Any]) -> pd.DataFrame:
+    """``data`` with ``columns`` replaced (a shallow copy; labels need not be text, unlike ``DataFrame.assign``),
+    or ``data`` itself when there are none."""
+    if not columns:
         return data
     frame = data.copy(deep=False)
-    for column, values in converted.items():
+    for column, values in columns.items():
         frame[column] = values
     return frame
 

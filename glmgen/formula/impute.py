@@ -36,7 +36,7 @@ from patsy.util import SortAnythingKey
 
 from ..errors import DataError
 from ..matrices import Block, Matrix, ModelMatrix
-from .frame import FloatArray, is_number
+from .frame import FloatArray, is_number, with_columns
 from .parse import numeric_names, referenced_names
 
 BoolArray = npt.NDArray[np.bool_]
@@ -160,12 +160,12 @@ class Imputation:
                 masks[name] = missing
             if missing.any():
                 filled[column] = np.where(missing, median, data[column].to_numpy(dtype=np.float64, na_value=np.nan))
-        return _assigned(data, filled), masks
+        return with_columns(data, filled), masks
 
     def with_levels(self, data: pd.DataFrame) -> pd.DataFrame:
         """``data`` with the missing values of the columns whose NA is a level as that level (medians not
         filled), other columns untouched, not copied."""
-        return _assigned(data, self._level_values(data))
+        return with_columns(data, self._level_values(data))
 
     def _level_values(self, data: pd.DataFrame) -> dict[Any, Any]:
         filled = {}
@@ -217,16 +217,6 @@ def with_na_level(values: pd.Series) -> pd.Categorical:
         levels = sorted(pd.unique(values.dropna()).tolist(), key=SortAnythingKey)
     categories = levels + [NA_LEVEL] if NA_LEVEL not in levels else levels
     return pd.Categorical(values.astype(object).where(values.notna(), NA_LEVEL), categories=categories)
-
-
-def _assigned(data: pd.DataFrame, columns: dict[Any, Any]) -> pd.DataFrame:
-    """``data`` with ``columns`` replaced (a shallow copy), or ``data`` itself when there are none."""
-    if not columns:
-        return data
-    frame = data.copy(deep=False)
-    for column, values in columns.items():
-        frame[column] = values
-    return frame
 
 
 def _label(data: pd.DataFrame, name: str, missing_ok: bool = False) -> Any:
