@@ -223,12 +223,13 @@ class DesignSpec:
         design = self._assemble(kept, X, arrays, keep, True, VARIABLE_ROLES, n_dropped, message)
         return design if raw is None else replace(design, raw=raw)
 
-    def relearned_matrix(self, design: DesignMatrix, weights: FloatArray) -> Matrix:
+    def relearned_matrix(self, design: DesignMatrix, counts: npt.NDArray[np.int64]) -> Matrix:
         """``X`` of the training rows of ``design`` (built by :func:`~glmgen.formula.build_design` with
-        ``na_action="impute"``) with the medians learned again with frequency ``weights`` (a bootstrap
-        resample's counts times the rows' frequency weights), every other learned state kept: the same columns,
-        filled with the resample's medians on every row (rows out of the resample too)."""
+        ``na_action="impute"``) with the medians learned again on a resample: each row weighted by its ``counts``
+        times its frequency weight. Every other learned state is kept: the same columns, filled with the
+        resample's medians on every row (rows out of the resample too)."""
         assert self.imputation is not None and design.raw is not None
+        weights = counts * design.freq_weights
         relearned = replace(self, imputation=self.imputation.relearned(design.raw, weights))
         assert relearned.imputation is not None
         filled, masks = relearned.imputation.fill(design.raw)

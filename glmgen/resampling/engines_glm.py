@@ -111,7 +111,7 @@ def _imputed(fit: GLMResult) -> tuple[DesignSpec, DesignMatrix] | None:
 def _relearned_matrix(imputed: tuple[DesignSpec, DesignMatrix], counts: IntArray, kept: BoolArray) -> Matrix:
     """The training ``X`` (aliased columns left out) with the imputation re-learned on the resample ``counts``."""
     spec, design = imputed
-    return _kept_columns(spec.relearned_matrix(design, counts * design.freq_weights), kept)
+    return _kept_columns(spec.relearned_matrix(design, counts), kept)
 
 
 def _std_errors(hessian: FloatArray) -> FloatArray:

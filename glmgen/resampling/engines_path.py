@@ -118,7 +118,7 @@ class PathEngine:
         design = self.design
         if self.imputing is None:
             return design
-        return replace(design, X=self.imputing.relearned_matrix(design, counts * design.freq_weights))
+        return replace(design, X=self.imputing.relearned_matrix(design, counts))
 
     def refit(self, counts: IntArray, rng: np.random.Generator, y: FloatArray | None = None) -> Refit:
         rows = self.rows.resampled_rows(counts)
