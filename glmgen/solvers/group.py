@@ -36,11 +36,19 @@ import numpy as np
 import numpy.typing as npt
 import scipy.linalg
 
-from ..errors import ConvergenceWarning, DataError
+from ..errors import ConvergenceWarning
 from ..matrices import ModelMatrix
 from ..model import GroupPenalty, Penalty
 from .optimality import POLISH_COLUMNS, kkt_residual
-from .path import PathFit, _null_output, null_state, path_grid, should_stop
+from .path import (
+    PathFit,
+    _null_output,
+    null_state,
+    path_grid,
+    refuse_degenerate_response,
+    should_stop,
+    unscaled_path,
+)
 from .penalized import (
     DENSE_HESSIAN_COLUMNS,
     DIAGONAL_SAFETY,
@@ -88,15 +96,10 @@ def fit_group_path(
     DataError
         When the response makes the intercept diverge (no path exists), or no group is penalized.
     """
-    degenerate = problem.family.degenerate_response(problem.y, problem.weights, "y")
-    if degenerate:
-        raise DataError(degenerate)
+    refuse_degenerate_response(problem)
     inner, unit, factors = _on_unit_scales(problem, penalty)
     path, notices = _fit_group_path(inner, unit, alphas, n_alphas, alpha_min_ratio, control, early_stop)
-    if factors is not None:
-        outputs = [unscaled_output(o, factors, problem.fit_intercept) for o in path.outputs]
-        path = PathFit(path.alphas, outputs, path.alpha_max, path.null_deviance)
-    return path, notices
+    return unscaled_path(path, factors, problem.fit_intercept), notices
 
 
 def fit_group_penalized(problem: GLMProblem, penalty: GroupPenalty, start: PenalizedState,

@@ -127,15 +127,25 @@ def fit_path(
         When the response makes the intercept diverge (all-zero Poisson counts,
         an all-0 or all-1 binomial response): no path exists.
     """
+    refuse_degenerate_response(problem)
+    problem, penalty, factors = equilibrated_penalized(problem, penalty)
+    path, notices = _fit_path(problem, penalty, alphas, n_alphas, alpha_min_ratio, control, early_stop)
+    return unscaled_path(path, factors, problem.fit_intercept), notices
+
+
+def refuse_degenerate_response(problem: GLMProblem) -> None:
+    """Refuse a response that makes the intercept diverge (no penalized path exists)."""
     degenerate = problem.family.degenerate_response(problem.y, problem.weights, "y")
     if degenerate:
         raise DataError(degenerate)
-    problem, penalty, factors = equilibrated_penalized(problem, penalty)
-    path, notices = _fit_path(problem, penalty, alphas, n_alphas, alpha_min_ratio, control, early_stop)
-    if factors is not None:
-        outputs = [unscaled_output(o, factors, problem.fit_intercept) for o in path.outputs]
-        path = PathFit(path.alphas, outputs, path.alpha_max, path.null_deviance)
-    return path, notices
+
+
+def unscaled_path(path: PathFit, factors: FloatArray | None, fit_intercept: bool) -> PathFit:
+    """A path solved on columns ``x_j d_j`` (``factors`` ``d``, or ``None``) in the original coefficients."""
+    if factors is None:
+        return path
+    outputs = [unscaled_output(o, factors, fit_intercept) for o in path.outputs]
+    return PathFit(path.alphas, outputs, path.alpha_max, path.null_deviance)
 
 
 def path_grid(penalty: Penalty, gradient: FloatArray, alphas: FloatArray | None, n_alphas: int,
