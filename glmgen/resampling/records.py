@@ -22,7 +22,6 @@ from .._validation import check_choice, check_level, is_dask_frame
 from ..errors import IntervalWarning, InvalidParameterError
 from ..formula import DesignMatrix
 from ..results import GLMResult, HeldOutResult, display
-from ..stats import d_squared
 from .bagging import replicate_predictions
 from .intervals import (
     acceleration,
@@ -378,13 +377,7 @@ class BootstrapResult:
         assert design.y is not None
         model.family.check_y(design.y, design.row_labels, model.spec.response.label)
         bagged = replicate_predictions(model, self._used(), design, "response").mean(axis=0)
-        fit_weights = design.weights * design.freq_weights
-        deviance = model.family.deviance(design.y, bagged, fit_weights)
-        null_mu = model.link.inverse(design.offset + (model.null_intercept or 0.0))
-        null_deviance = model.family.deviance(design.y, null_mu, fit_weights)
-        return HeldOutResult(mean_deviance=deviance / float(fit_weights.sum()), deviance=deviance,
-                             null_deviance=null_deviance, d2=d_squared(deviance, null_deviance),
-                             n=float(design.freq_weights.sum()))
+        return HeldOutResult.of(*model.held_out_sums(design, bagged))
 
     def _bagging_design(self, data: pd.DataFrame, need_response: bool,
                         arrays: dict[str, Any] | None = None) -> tuple[GLMResult, DesignMatrix]:

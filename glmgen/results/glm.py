@@ -30,7 +30,6 @@ from ..stats import (
     aic,
     aicc,
     bic,
-    d_squared,
     parameter_count,
     prediction_table,
     wald_table,
@@ -411,13 +410,7 @@ class GLMResult:
             model_deviance, null_deviance, weight, n = (float(sums[name].sum()) for name in _HELD_OUT_SUMS)
         else:
             model_deviance, null_deviance, weight, n = self._held_out_sums(data, weights, offset)
-        return HeldOutResult(
-            mean_deviance=model_deviance / weight,
-            deviance=model_deviance,
-            null_deviance=null_deviance,
-            d2=d_squared(model_deviance, null_deviance),
-            n=n,
-        )
+        return HeldOutResult.of(model_deviance, null_deviance, weight, n)
 
     def _held_out_sums(self, data: pd.DataFrame, weights: Any = None,
                        offset: Any = None) -> tuple[float, float, float, float]:
@@ -426,7 +419,12 @@ class GLMResult:
         assert design.y is not None
         self.family.check_y(design.y, design.row_labels, self.spec.response.label)
         self._warn_aliased_use(design)
-        mu = self.link.inverse(self.linear_predictor(design.X, design.offset))
+        return self.held_out_sums(design, self.link.inverse(self.linear_predictor(design.X, design.offset)))
+
+    def held_out_sums(self, design: DesignMatrix, mu: FloatArray) -> tuple[float, float, float, float]:
+        """Deviance of the means ``mu`` and of the training intercept-only model (plus offsets) on ``design``'s
+        rows, their total weight and row count (frequency weights)."""
+        assert design.y is not None
         fit_weights = design.weights * design.freq_weights
         model_deviance = self.family.deviance(design.y, mu, fit_weights)
         null_eta = design.offset + (self.null_intercept or 0.0)

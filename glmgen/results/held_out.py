@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ..stats import d_squared
+
 
 @dataclass(frozen=True)
 class HeldOutResult:
@@ -22,6 +24,12 @@ class HeldOutResult:
     null_deviance: float
     d2: float
     n: float
+
+    @classmethod
+    def of(cls, deviance: float, null_deviance: float, weight: float, n: float) -> HeldOutResult:
+        """The record of a model's and the intercept-only model's deviance on rows of total ``weight``."""
+        return cls(mean_deviance=deviance / weight, deviance=deviance, null_deviance=null_deviance,
+                   d2=d_squared(deviance, null_deviance), n=n)
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
