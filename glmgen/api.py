@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import pandas as pd
 
 from ._validation import is_dask_frame
 from .distributed import glm_on_dask, glm_path_on_dask
-from .errors import InvalidParameterError
 from .evaluation import analyse
 from .fit import fit_glm, fit_glm_path
 from .formula import FormulaContext, VariableInput
@@ -104,7 +102,6 @@ def glm(
     -------
     GLMResult
     """
-    _refuse_dask_imputation(data, na_action)
     fit = glm_on_dask if is_dask_frame(data) else fit_glm
     return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, weights=weights,
@@ -167,18 +164,12 @@ def glm_path(
     ``path.groups`` lists each term's columns. Not available for a Dask
     DataFrame.
     """
-    _refuse_dask_imputation(data, na_action)
-    if is_dask_frame(data) and (relax or penalty != "elastic_net"):
-        raise InvalidParameterError(
-            f"relax={relax!r} / penalty={penalty!r} is not available for a Dask DataFrame (only the elastic net "
-            "path runs there): fit without them, or compute() a sample that fits in memory and fit that."
-        )
-    fit = glm_path_on_dask if is_dask_frame(data) else partial(fit_glm_path, relax=relax, penalty=penalty)
+    fit = glm_path_on_dask if is_dask_frame(data) else fit_glm_path
     return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, l1_ratio=l1_ratio, alphas=alphas,
         n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio, weights=weights, freq_weights=freq_weights,
         offset=offset, exposure=exposure, penalty_factor=penalty_factor, standardize=standardize,
-        na_action=na_action, tol=tol, max_iter=max_iter, safe=safe, stacklevel=2,
+        na_action=na_action, tol=tol, max_iter=max_iter, safe=safe, relax=relax, penalty=penalty, stacklevel=2,
     )
 
 
@@ -269,7 +260,6 @@ def report(
         ``to_latex()``, ``to_text()``, ``save(path)``; the result records are
         in ``report.analysis``.
     """
-    _refuse_dask_imputation(data, na_action)
     analysis = analyse(
         formula, data, family, link=link, select=select, alpha=alpha, l1_ratio=l1_ratio, n_alphas=n_alphas,
         test_size=test_size, seed=seed, n_boot=n_boot, folds=folds, boot_folds=boot_folds, n_jobs=n_jobs,
@@ -279,13 +269,3 @@ def report(
     )
     return build_report(analysis, figures=figures, title=title)
 
-
-def _refuse_dask_imputation(data: Any, na_action: Any) -> None:
-    """Refuse ``na_action="impute"`` for a Dask DataFrame (before the Dask backend, which knows only drop/raise)."""
-    if is_dask_frame(data) and isinstance(na_action, str) and na_action.lower() == "impute":
-        raise InvalidParameterError(
-            "na_action='impute' is not available for a Dask DataFrame: the training medians are not a one-pass "
-            "reduction over partitions (and every fold and resample would re-learn them). Fill the missing values "
-            "first (e.g. frame.fillna({'x': frame['x'].median_approximate()}) plus an indicator column), or use "
-            "na_action='drop'."
-        )

@@ -175,7 +175,7 @@ def glm_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, context: 
             "covariance (cov_type='nonrobust'), the bootstrap (gg.bootstrap), or fit a sample in memory."
         )
     variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
-    na_action = check_choice("na_action", na_action, ("drop", "raise"))
+    na_action = _checked_na_action(na_action)
     if settings.alpha > 0:
         return penalized_dask(formula, frame, settings.family, settings.link, variables=variables,
                               alpha=settings.alpha, l1_ratio=settings.l1_ratio, penalty_factor=settings.penalty_factor,
@@ -191,9 +191,15 @@ def glm_path_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, cont
                      alpha_min_ratio: Any = None, weights: Any = None, freq_weights: Any = None, offset: Any = None,
                      exposure: Any = None, penalty_factor: Any = None, standardize: Any = True,
                      na_action: Any = "drop", tol: Any = 1e-8, max_iter: Any = 100, safe: Any = False,
-                     stacklevel: int = 2) -> PathResult:
+                     relax: Any = False, penalty: Any = "elastic_net", stacklevel: int = 2) -> PathResult:
     """:func:`glmgen.glm_path` on a Dask DataFrame (the same arguments and defaults as
-    :func:`glmgen.fit.fit_glm_path`): the same checks, then the path over partitions."""
+    :func:`glmgen.fit.fit_glm_path`): the same checks, then the path over partitions. Only the elastic-net path
+    runs there: ``relax=True`` and ``penalty="group"`` are refused."""
+    if relax is not False or penalty != "elastic_net":
+        raise InvalidParameterError(
+            f"relax={relax!r} / penalty={penalty!r} is not available for a Dask DataFrame (only the elastic net "
+            "path runs there): fit without them, or compute() a sample that fits in memory and fit that."
+        )
     settings = fit_settings(family, link, alpha=0.0, l1_ratio=l1_ratio, penalty_factor=penalty_factor,
                             standardize=standardize, tol=tol, max_iter=max_iter, safe=safe)
     alphas, n_alphas, alpha_min_ratio = check_path_grid(alphas, n_alphas, alpha_min_ratio)
@@ -201,5 +207,17 @@ def glm_path_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, cont
     return path_dask(formula, frame, settings.family, settings.link, variables=variables, l1_ratio=settings.l1_ratio,
                      alphas=alphas, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio,
                      penalty_factor=settings.penalty_factor, standardize=settings.standardize,
-                     na_action=check_choice("na_action", na_action, ("drop", "raise")), control=settings.cd_control,
+                     na_action=_checked_na_action(na_action), control=settings.cd_control,
                      context=context, safe=settings.safe, stacklevel=stacklevel + 1)
+
+
+def _checked_na_action(na_action: Any) -> str:
+    """``na_action`` for a Dask DataFrame: ``"drop"`` or ``"raise"``; ``"impute"`` is refused with the reason."""
+    if isinstance(na_action, str) and na_action.lower() == "impute":
+        raise InvalidParameterError(
+            "na_action='impute' is not available for a Dask DataFrame: the training medians are not a one-pass "
+            "reduction over partitions (and every fold and resample would re-learn them). Fill the missing values "
+            "first (e.g. frame.fillna({'x': frame['x'].median_approximate()}) plus an indicator column), or use "
+            "na_action='drop'."
+        )
+    return check_choice("na_action", na_action, ("drop", "raise"))
