@@ -21,11 +21,12 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def relaxed_fit(problem: GLMProblem, active: npt.NDArray[np.bool_], control: IRLSControl) -> SolverOutput:
-    """The unpenalized fit on the columns ``active``, its coefficients scattered back to all columns."""
+    """The unpenalized fit on the columns ``active``, its coefficients scattered back to all columns (aliased ones,
+    NaN in the fit, as 0)."""
     columns = np.flatnonzero(active)
     output = irls(replace(problem, X=take_columns(problem.X, columns)), control=control, covariance=False)
     coef = np.zeros(problem.X.shape[1])
-    coef[columns] = output.coef
+    coef[columns] = np.nan_to_num(output.coef, nan=0.0)
     return replace(output, coef=coef)
 
 

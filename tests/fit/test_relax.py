@@ -2,6 +2,7 @@
 (glmstar has no ``relax``), the gamma blend, the relaxed CV and its choice rule (glmnet's ``getOptcv.relaxed``)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
@@ -115,3 +116,22 @@ def test_dask_frame_is_refused(fair):
     dd = pytest.importorskip("dask.dataframe")
     with pytest.raises(InvalidParameterError, match="Dask"):
         gg.glm_path(FORMULA, dd.from_pandas(fair, npartitions=2), "binomial", relax=True)
+
+
+def test_aliased_active_column_is_zero_in_the_relaxed_fit():
+    """A column that duplicates another (up to scale) and is active at small alpha is aliased in the refit: 0, as
+    R's NA, so the relaxed and blended coefficients and their CV stay finite; the rest is statsmodels' GLM on the
+    non-aliased active columns."""
+    rng = np.random.default_rng(0)
+    n = 30
+    df = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    df["x2"] = 2.0 * df["x"]
+    df["y"] = df["x"] + rng.normal(size=n)
+    path = gg.glm_path("y ~ x + x2 + z", df, relax=True, n_alphas=10)
+    relaxed = path.relaxed_coefs
+    assert np.isfinite(relaxed.to_numpy()).all()
+    last = relaxed.iloc[-1]
+    assert last["x2"] == 0.0
+    reference = sm.GLM(df["y"], sm.add_constant(df[["x", "z"]])).fit()
+    np.testing.assert_allclose(last[["Intercept", "x", "z"]].to_numpy(), reference.params.to_numpy(), rtol=1e-6)
+    assert np.isfinite(path.cv(folds=3, seed=0).relaxed_mean).all()
