@@ -49,6 +49,12 @@ class LearningCurveResult:
         figure: Figure = display.show("plot_learning_curve", self, ax=ax)
         return figure
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
+    def __repr__(self) -> str:
+        return str(display.show("notebook_text", self))
+
 
 @dataclass(frozen=True)
 class ValidationCurveResult:
@@ -61,6 +67,12 @@ class ValidationCurveResult:
     def plot(self, ax: Any = None) -> Figure:
         figure: Figure = display.show("plot_validation_curve", self, ax=ax)
         return figure
+
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
+    def __repr__(self) -> str:
+        return str(display.show("notebook_text", self))
 
 
 def _fit_size(repeat: int, formula: str, train: pd.DataFrame, test: pd.DataFrame, n_train: int, seed: int,

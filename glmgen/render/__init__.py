@@ -3,9 +3,10 @@
 Computes nothing statistical: every number comes from the result records.
 Importing this package registers the record renderers (``plot_*`` and
 ``fit_summary``) with :mod:`glmgen.results.display`, through which the
-records' ``plot()`` and ``summary()`` reach them.
+records' ``plot()``, ``summary()``, ``_repr_html_()`` and ``__repr__()`` reach them.
 """
 
+from . import cards  # noqa: F401  (registers the records' notebook_html / notebook_text renderers)
 from .document import Report
 from .generalization import build_report
 from .plots import (

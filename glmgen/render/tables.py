@@ -173,10 +173,12 @@ def render_markdown(table: Table, digits: int = 4) -> str:
 
 def render_html(table: Table, digits: int = 4) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
+    text = [j for j in range(1, len(table.columns)) if not table.is_numeric(j)]  # left-aligned by the page's style
     body = []
     for row in table.cells(digits):
         cells = [f"<th scope=\"row\">{html.escape(row[0])}</th>" if table.row_header else f"<td>{html.escape(row[0])}</td>"]
-        cells += [f"<td>{html.escape(c)}</td>" for c in row[1:]]
+        cells += [f"<td class=\"text\">{html.escape(c)}</td>" if j in text else f"<td>{html.escape(c)}</td>"
+                  for j, c in enumerate(row[1:], start=1)]
         body.append("<tr>" + "".join(cells) + "</tr>")
     notes = "".join(f"<p class=\"note\">{html.escape(n)}</p>" for n in table.notes)
     return (f"<table class=\"glmgen-table\"><caption>{html.escape(table.title)}</caption>"

@@ -411,10 +411,11 @@ class BootstrapResult:
         figure: Figure = display.show("plot_bootstrap", self, level=level, method=method, axes=ax)
         return figure
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
     def __repr__(self) -> str:
-        what = self.target + (f", select={self.select!r}" if self.select else "")
-        return (f"BootstrapResult({what}, method={self.method!r}, n_boot={self.n_boot}, "
-                f"n_failed={self.n_failed}, n_nonconverged={self.n_nonconverged}, n_separated={self.n_separated})")
+        return str(display.show("notebook_text", self))
 
 
 @dataclass(frozen=True, eq=False)
@@ -451,5 +452,8 @@ class BiasVarianceResult:
         figure: Figure = display.show("plot_bias_variance", self, ax=ax)
         return figure
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
     def __repr__(self) -> str:
-        return f"BiasVarianceResult({len(self.table)} alphas, n_failed={self.n_failed})"
+        return str(display.show("notebook_text", self))

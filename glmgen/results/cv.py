@@ -110,6 +110,8 @@ class CVResult:
         figure: Figure = display.show("plot_cv", self, ax=ax)
         return figure
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
     def __repr__(self) -> str:
-        return (f"CVResult({len(self.folds)} folds, alpha_min={self.alpha_min:.4g}, alpha_1se={self.alpha_1se:.4g}, "
-                f"min mean deviance={self.mean_deviance[self.index_min]:.6g})")
+        return str(display.show("notebook_text", self))

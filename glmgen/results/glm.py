@@ -450,12 +450,11 @@ class GLMResult:
         summary: Summary = display.show("fit_summary", self)
         return summary
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
     def __repr__(self) -> str:
-        penalty = f", alpha={self.penalty.alpha:g}, l1_ratio={self.penalty.l1_ratio:g}" if self.penalty.is_penalized else ""
-        return (
-            f"GLMResult({self.spec.formula!r}, family={self.family.name!r}, link={self.link.name!r}{penalty}, "
-            f"nobs={self.nobs:g}, deviance={self.deviance:.6g}, aic={self.aic:.6g})"
-        )
+        return str(display.show("notebook_text", self))
 
     # -- persistence --------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats import d_squared
+from . import display
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class HeldOutResult:
         n = str(int(self.n)) if float(self.n).is_integer() else f"{self.n:.6g}"
         return (f"HeldOutResult(mean_deviance={self.mean_deviance:.6g}, deviance={self.deviance:.6g}, "
                 f"null_deviance={self.null_deviance:.6g}, d2={self.d2:.6g}, n={n})")
+
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
 
 
 @dataclass(frozen=True)
@@ -73,9 +77,8 @@ class GeneralizationResult:
         frame.loc["gap"] = [np.nan, self.gap]
         return frame
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
     def __repr__(self) -> str:
-        return (
-            f"GeneralizationResult(train_mean_deviance={self.train_mean_deviance:.6g}, "
-            f"test_mean_deviance={self.test_mean_deviance:.6g}, gap={self.gap:.6g}, "
-            f"train_d2={self.train_d2:.4f}, test_d2={self.test_d2:.4f})"
-        )
+        return str(display.show("notebook_text", self))

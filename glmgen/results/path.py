@@ -282,9 +282,11 @@ class PathResult:
         figure: Figure = display.show("plot_path", self, ax=ax)
         return figure
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
     def __repr__(self) -> str:
-        return (f"PathResult({self.spec.formula!r}, family={self.family.name!r}, l1_ratio={self.l1_ratio:g}, "
-                f"{len(self.alphas)} alphas from {self.alphas[0]:.4g} to {self.alphas[-1]:.4g})")
+        return str(display.show("notebook_text", self))
 
 
 def _check_gamma(gamma: Any) -> float:

@@ -103,3 +103,6 @@ class ShiftResult:
 
     def __repr__(self) -> str:
         return self.summary()
+
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))

@@ -21,7 +21,7 @@ from scipy import stats
 from .._validation import quoted
 from ..errors import DataError, GLMGenWarning, InvalidParameterError
 from ..formula import term_key, term_label
-from ..results import GLMResult
+from ..results import GLMResult, display
 
 # --- comparison table ------------------------------------------------------------------------------
 
@@ -162,6 +162,12 @@ class LRTestResult:
             f"  statistic = {self.statistic:.6g} on {degrees} df, p-value = {self.pvalue:.4g}"
         )
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
+    def __repr__(self) -> str:
+        return str(display.show("notebook_text", self))
+
 
 @dataclass(frozen=True)
 class LRTestTable:
@@ -209,6 +215,12 @@ class LRTestTable:
     def __str__(self) -> str:
         table = self.to_frame().to_string(na_rep="", float_format=lambda v: f"{v:.6g}")
         return f"Analysis of deviance ({self.test} test)\n{table}"
+
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
+    def __repr__(self) -> str:
+        return str(display.show("notebook_text", self))
 
 
 def _term_keys(fit: GLMResult) -> dict[frozenset[str], str]:

@@ -25,7 +25,7 @@ from ..formula import (
     hierarchical_subsets,
     term_label,
 )
-from ..results import GLMResult
+from ..results import GLMResult, display
 from .criterion import criterion_value, estimated_coefficients
 
 FitTerms = Callable[[tuple[Term, ...]], GLMResult]
@@ -110,16 +110,11 @@ class StepwiseResult:
     def n_steps(self) -> int:
         return len(self.path) - 1
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
     def __repr__(self) -> str:
-        table = self.history.drop(columns="formula").to_string(
-            index=False, na_rep="", float_format=lambda v: f"{v:.7g}"
-        )
-        return (
-            f"StepwiseResult(criterion={self.criterion!r}, k={self.k:.6g}, direction={self.direction!r}, "
-            f"steps={self.n_steps}, fits={self.n_fits})\n"
-            f"Initial model: {self.start.spec.formula}\n"
-            f"Final model:   {self.best.spec.formula}\n\n{table}"
-        )
+        return str(display.show("notebook_text", self))
 
 
 def _fits_table(rows: list[tuple[str, GLMResult]], reference: GLMResult, k: float) -> pd.DataFrame:
@@ -254,12 +249,11 @@ class BestSubsetResult:
     def formula(self) -> str:
         return self.best.spec.formula
 
+    def _repr_html_(self) -> str:
+        return str(display.show("notebook_html", self))
+
     def __repr__(self) -> str:
-        table = self.by_size.to_string(float_format=lambda v: f"{v:.7g}")
-        return (
-            f"BestSubsetResult(criterion={self.criterion!r}, k={self.k:.6g}, fits={self.n_fits})\n"
-            f"Best model: {self.formula}\n\n{table}"
-        )
+        return str(display.show("notebook_text", self))
 
 
 def search_subsets(
