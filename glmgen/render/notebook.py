@@ -62,8 +62,8 @@ class Card:
 
 
 def brief(message: str, limit: int = WARNING_CHARS) -> str:
-    """The first sentence of ``message``, cut to ``limit`` characters."""
-    sentence = re.split(r"(?<=[.;:])\s", message.strip(), maxsplit=1)[0]
+    """The first sentence of ``message`` (up to a full stop followed by a capital), cut to ``limit`` characters."""
+    sentence = re.split(r"(?<=\.)\s+(?=[A-Z])", message.strip(), maxsplit=1)[0]
     return textwrap.shorten(sentence, width=limit, placeholder=" ...")
 
 

@@ -34,8 +34,12 @@ class Summary:
     def __str__(self) -> str:
         return "\n\n".join(render_text(t) for t in self.tables)
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def _repr_html_(self) -> str:
-        return self.to_html()
+        """The tables in one ``<div>`` (a notebook cell's single root element)."""
+        return f"<div class=\"glmgen-summary\">{self.to_html()}</div>"
 
     def to_markdown(self) -> str:
         """The tables as Markdown tables."""
