@@ -40,8 +40,8 @@ _CSS = (
     "white-space:nowrap;background:none}"
     ".glmgen-card thead th{border-bottom:1px solid #999;font-weight:600}"
     ".glmgen-card tbody th,.glmgen-card td.text{text-align:left;font-weight:normal}"
-    ".glmgen-card .glmgen-facts th{text-align:left;font-weight:normal;color:#555}"
-    ".glmgen-card .glmgen-facts td{text-align:left;padding-right:24px}"
+    ".glmgen-card .glmgen-facts th{text-align:left;font-weight:normal;color:#555;vertical-align:top}"
+    ".glmgen-card .glmgen-facts td{text-align:left;padding-right:24px;white-space:normal;vertical-align:top}"
     ".glmgen-card .note,.glmgen-card .glmgen-warning{margin:0 0 2px 0;font-size:12px;color:#555}"
     ".glmgen-card .glmgen-warning{color:#8a5300}"
     ".glmgen-card svg{max-width:100%;height:auto}"
@@ -85,16 +85,17 @@ def spread(n: int, count: int, keep: tuple[int, ...] = ()) -> list[int]:
 
 
 def svg(figure: Figure | SubFigure) -> str:
-    """``figure`` as an inline ``<svg>`` element (no XML prolog), about :data:`FIGURE_WIDTH` inches wide."""
+    """``figure`` as an inline ``<svg>`` element (no XML prolog), shown :data:`FIGURE_WIDTH` inches wide (its
+    ``viewBox`` keeps the drawing: the figure is scaled, not laid out again)."""
     root = figure.get_figure(root=True) if isinstance(figure, SubFigure) else figure
     assert isinstance(root, Figure)
-    width, height = root.get_size_inches()
-    root.set_size_inches(FIGURE_WIDTH, height * FIGURE_WIDTH / width)
     buffer = io.StringIO()
     with styled():
         root.savefig(buffer, format="svg")
     text = buffer.getvalue()
-    return text[text.index("<svg"):].strip()
+    width, height = root.get_size_inches()
+    size = f'width="{FIGURE_WIDTH * 72:g}pt" height="{height * FIGURE_WIDTH / width * 72:g}pt"'
+    return re.sub(r'width="[^"]*" height="[^"]*"', size, text[text.index("<svg"):].strip(), count=1)
 
 
 def _facts_html(facts: list[tuple[str, str]]) -> str:

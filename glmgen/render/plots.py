@@ -74,7 +74,8 @@ def _label_line_ends(ax: Axes, names: list[str], colours: list[Any], x: float, e
     for j, y in zip(chosen, placed):
         ax.annotate(names[j], (x, ends[j]), xytext=(16, y), textcoords=("offset points", "data"), fontsize=fontsize,
                     va="center", color=colours[j],
-                    arrowprops={"arrowstyle": "-", "color": colours[j], "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1})
+                    arrowprops={"arrowstyle": "-", "color": colours[j], "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1,
+                                "patchA": None})  # the leader ends at the text: no clipping to its box (slow)
 
 
 @display.register("plot_cv")
