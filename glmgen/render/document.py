@@ -27,7 +27,7 @@ from typing import Any
 from .._validation import check_choice
 from ..errors import InvalidParameterError
 from .blocks import ReportContent
-from .html import render_report
+from .html import framed_page, render_report
 from .latex import render_latex_report
 from .markdown import render_markdown_report
 from .text import render_text_report
@@ -47,7 +47,8 @@ class Report(ReportContent):
         return render_report(self)
 
     def _repr_html_(self) -> str:
-        return self.to_html()
+        """The page in a scrollable frame (its styles stay inside it; the notebook keeps its own)."""
+        return framed_page(self.to_html(), self.title)
 
     def to_markdown(self, figure_dir: str | Path | None = None, link_prefix: str | None = None) -> str:
         """Markdown; figures inline as data URIs, or written to ``figure_dir`` and linked as ``link_prefix/name``."""
@@ -64,6 +65,10 @@ class Report(ReportContent):
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def __repr__(self) -> str:
+        """The title, headline and key numbers (``print(report)`` prints every section)."""
+        return self.to_text(sections=())
 
     def save(self, path: str | Path, format: str | None = None) -> Path:
         """Write the report to ``path`` in the format its suffix names (``.html``, ``.md``, ``.tex``, ``.txt``)

@@ -69,3 +69,12 @@ def render_report(report: ReportContent) -> str:
     """The whole report as one self-contained HTML page."""
     sections = [{"key": s.key, "title": s.title, "blocks": [_block(b) for b in s.blocks]} for s in report.sections]
     return _environment().get_template("report.html.j2").render(report=report, sections=sections)
+
+
+def framed_page(page: str, title: str, height: int = 640) -> str:
+    """A whole HTML ``page`` for a notebook cell: a ``<div>`` holding an ``<iframe>`` whose ``srcdoc`` is the
+    page (escaped, line breaks as ``&#10;`` so that XML readers keep them too), so the page's styles apply inside
+    the frame only and the cell gets no ``<html>`` of its own."""
+    return (f"<div class=\"glmgen-report\"><iframe title=\"{html.escape(title)}\" "
+            f"style=\"width:100%;height:{height}px;border:1px solid #dfe3e8\" "
+            f"srcdoc=\"{html.escape(page, quote=True).replace(chr(10), '&#10;')}\"></iframe></div>")

@@ -15,6 +15,7 @@ import pytest
 import statsmodels.api as sm
 
 import glmgen as gg
+from glmgen.render.blocks import Bullets, KeyNumber, Section
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +190,15 @@ def test_selection_and_test_records_keep_their_numbers(records: dict[str, Any]) 
     assert f"n_separated={boot.n_separated}" in repr(boot) and "inclusion" in boot._repr_html_()
     gap = records["generalization"].gap
     assert f"{gap:.4g}" in repr(records["generalization"])
+
+
+def test_a_report_displays_in_a_frame_of_its_own() -> None:
+    section = Section("first", "First & <second>", ["Paragraph with <b>tags</b>", Bullets(["one"])])
+    report = gg.Report(title="Visits <&> costs", subtitle="sub", headline="Held-out deviance is 3.9",
+                       key_numbers=[KeyNumber("Gap", "-0.318")], sections=[section], footer="foot")
+    markup = report._repr_html_()
+    frame = _parsed(markup).find("iframe")
+    assert frame is not None and frame.get("srcdoc") == report.to_html()  # the page itself, unescaped by the parser
+    assert "<html" not in markup and "<body" not in markup and "<style" not in markup
+    text = repr(report)
+    assert text.splitlines()[0] == "Visits <&> costs" and "Gap: -0.318" in text and "First &" not in text
