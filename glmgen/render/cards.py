@@ -3,7 +3,8 @@ renderers (reached through :mod:`glmgen.results.display` by their ``_repr_html_`
 
 Every number is one the record holds or one of its cheap summaries (``coef_table``, ``to_frame``,
 ``optimism``); nothing is refitted, and a path shows ``df`` (non-zero coefficients), never the elastic
-net's ``edf``, which costs a Gram matrix per alpha.
+net's ``edf``, which costs a Gram matrix per alpha. Figures are the records' ``plot()`` of one axes (a few
+tenths of a second as SVG); the bootstrap's two-panel forest plot is left to ``boot.plot()``.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from ..results import (
     display,
 )
 from ..selection import BestSubsetResult, LRTestResult, LRTestTable, StepwiseResult
-from .notebook import MAX_ROWS, Card, card_html, card_text, head, spread
+from .notebook import Card, card_html, card_text, head, spread
 from .plots import (
     plot_bias_variance,
-    plot_bootstrap,
     plot_cv,
     plot_learning_curve,
     plot_path,
@@ -129,9 +129,8 @@ def _bootstrap(boot: BootstrapResult) -> Card:
              ("Apparent mean deviance", format_value(boot.apparent_deviance)),
              ("Optimism-corrected (.632+)", format_value(boot.optimism()["e632plus"]))]
     table = frame_table("Coefficients (95% percentile intervals)", boot.to_frame())
-    drawable = len(boot.estimate) <= MAX_ROWS
     return Card(f"BootstrapResult: {boot.n_boot} replicates", facts, [head(table, more="see to_frame()")],
-                warnings=boot.warnings, figure=(lambda: plot_bootstrap(boot)) if drawable else None)
+                notes=["boot.plot() draws the intervals and inclusion shares."], warnings=boot.warnings)
 
 
 def _points(title: str, frame: pd.DataFrame, keep: tuple[int, ...] = (), index: bool = True) -> Table:

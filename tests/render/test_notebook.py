@@ -87,7 +87,7 @@ NAMES = ["glm", "glm_robust_aliased", "glm_penalized", "summary", "path", "path_
          "generalization", "shift", "learning_curve", "validation_curve"]
 #: records whose card is the whole display (pandas frames and the summary keep their own)
 CARDS = [name for name in NAMES if name not in ("compare", "summary")]
-WITH_FIGURE = ["path", "path_relaxed", "path_group", "cv", "bootstrap", "bias_variance", "shift", "learning_curve",
+WITH_FIGURE = ["path", "path_relaxed", "path_group", "cv", "bias_variance", "shift", "learning_curve",
                "validation_curve"]
 
 
