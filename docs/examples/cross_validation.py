@@ -17,7 +17,7 @@ schools = star98.load_pandas().data
 path = gg.glm_path("cbind(NABOVE, NBELOW) ~ .", schools, family="binomial", n_alphas=25)
 
 cv = path.cv(folds=5, seed=0)
-print(cv)                              # CVResult(5 folds, alpha_min=..., alpha_1se=..., ...)
+print(cv)                              # folds, alpha range, alpha_min and alpha_1se with CV deviance and se
 print(cv.to_frame().head())            # alpha, mean_deviance, se, df
 print(cv.folds.shape)                  # (5, 25): held-out mean deviance per fold and alpha
 chosen = path.select("cv_1se")         # GLMResult at alpha_1se (uses the last cv() run)
