@@ -5,7 +5,6 @@ base64 PNG ``data:`` URIs, no scripts and nothing loaded from the network."""
 from __future__ import annotations
 
 import html
-import numbers
 from functools import lru_cache
 from typing import Any
 
@@ -13,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from .blocks import Bullets, Callout, ReportContent, ReportFigure
-from .tables import Table
+from .tables import Table, render_html
 
 
 @lru_cache(maxsize=1)
@@ -28,34 +27,10 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _is_number(value: Any) -> bool:
-    """Whether a table cell holds a number (booleans are text)."""
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
-
-
-def render_table(table: Table, digits: int = 4) -> str:
-    """The table as :func:`glmgen.render.tables.render_html` writes it, with numbers right-aligned
-    (``class="num"``) and text left-aligned, so key-value and mixed tables read naturally."""
-    numeric = ' class="num"'
-    numeric_columns = [table.is_numeric(j) for j in range(len(table.columns))]
-    head = "".join(f"<th{numeric if numeric_columns[j] and j else ''}>{html.escape(c)}</th>"
-                   for j, c in enumerate(table.columns))
-    body = []
-    for raw, row in zip(table.rows, table.cells(digits)):
-        first = html.escape(row[0])
-        cells = [f'<th scope="row">{first}</th>' if table.row_header else f"<td>{first}</td>"]
-        cells += [f"<td{numeric if _is_number(value) else ''}>{html.escape(text)}</td>"
-                  for value, text in zip(raw[1:], row[1:])]
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in table.notes)
-    return (f'<table class="glmgen-table"><caption>{html.escape(table.title)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{notes}")
-
-
 def _block(block: Any) -> dict[str, Any]:
     """What the template needs of one block: its ``kind`` and its content (tables as ready HTML)."""
     if isinstance(block, Table):
-        return {"kind": "table", "html": Markup(render_table(block))}
+        return {"kind": "table", "html": Markup(render_html(block))}
     if isinstance(block, ReportFigure):
         return {"kind": "figure", "figure": block, "src": block.data_uri()}
     if isinstance(block, Bullets):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
+from numbers import Number
 from typing import Any
 
 P_VALUE_EPS = 2.220446049250313e-16  # .Machine$double.eps, R's eps.Pvalue
@@ -172,17 +173,26 @@ def render_markdown(table: Table, digits: int = 4) -> str:
 
 
 def render_html(table: Table, digits: int = 4) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
-    text = [j for j in range(1, len(table.columns)) if not table.is_numeric(j)]  # left-aligned by the page's style
+    """The table as HTML: numeric cells (and numeric columns' headers) carry ``class="num"``, text cells
+    ``class="text"``, so a page's or a notebook card's style can align each."""
+    numeric = [bool(j) and table.is_numeric(j) for j in range(len(table.columns))]
+    num = ' class="num"'
+    head = "".join(f"<th{num if numeric[j] else ''}>{html.escape(c)}</th>" for j, c in enumerate(table.columns))
     body = []
-    for row in table.cells(digits):
-        cells = [f"<th scope=\"row\">{html.escape(row[0])}</th>" if table.row_header else f"<td>{html.escape(row[0])}</td>"]
-        cells += [f"<td class=\"text\">{html.escape(c)}</td>" if j in text else f"<td>{html.escape(c)}</td>"
-                  for j, c in enumerate(row[1:], start=1)]
+    for raw, row in zip(table.rows, table.cells(digits)):
+        first = html.escape(row[0])
+        cells = [f"<th scope=\"row\">{first}</th>" if table.row_header else f"<td>{first}</td>"]
+        cells += [f'<td class="{"num" if _is_number(value) else "text"}">{html.escape(text)}</td>'
+                  for value, text in zip(raw[1:], row[1:])]
         body.append("<tr>" + "".join(cells) + "</tr>")
     notes = "".join(f"<p class=\"note\">{html.escape(n)}</p>" for n in table.notes)
     return (f"<table class=\"glmgen-table\"><caption>{html.escape(table.title)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{notes}")
+
+
+def _is_number(value: Any) -> bool:
+    """Whether a table cell holds a number (booleans are text)."""
+    return isinstance(value, Number) and not isinstance(value, bool)
 
 
 _LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
