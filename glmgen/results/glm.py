@@ -50,6 +50,7 @@ from .model_file import (
     read_model_file,
 )
 from .shift import ShiftResult
+from .to_statsmodels import to_statsmodels
 
 if TYPE_CHECKING:
     class Summary(Protocol):
@@ -449,6 +450,10 @@ class GLMResult:
         """Printable summary; also ``to_markdown()``, ``to_html()``, ``to_latex()``."""
         summary: Summary = display.show("fit_summary", self)
         return summary
+
+    def to_statsmodels(self, cluster: Any = None) -> Any:
+        """This fit as statsmodels' fitted ``GLMResults`` (:func:`glmgen.results.to_statsmodels.to_statsmodels`)."""
+        return to_statsmodels(self, cluster)
 
     def __repr__(self) -> str:
         penalty = f", alpha={self.penalty.alpha:g}, l1_ratio={self.penalty.l1_ratio:g}" if self.penalty.is_penalized else ""
