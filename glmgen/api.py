@@ -308,4 +308,4 @@ def from_statsmodels(
         variable whose values differ from the model's.
     """
     return fit_statsmodels(model, context=FormulaContext.capture(), weights=weights, freq_weights=freq_weights,
-                           offset=offset, exposure=exposure, stacklevel=3)
+                           offset=offset, exposure=exposure, stacklevel=2)

@@ -4,6 +4,7 @@ the bootstrap and the report apply to it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,10 +13,12 @@ import pandas as pd
 from statsmodels.genmod.generalized_linear_model import GLM
 
 from .._validation import quoted
-from ..errors import DataError, InvalidParameterError
+from ..errors import DataError, DataWarning, InvalidParameterError
 from ..formula import FormulaContext, VariableInput, split_formula
 from ..model import Family, Link, resolve_family
 from ..results import GLMResult
+from ..solvers import Notice
+from .fitting import emit
 from .models import fit_glm
 
 FloatArray = npt.NDArray[np.float64]
@@ -61,7 +64,16 @@ def fit_statsmodels(
     )
     _check_same_inputs(fit, model, {"weights": weights, "freq_weights": freq_weights, "offset": offset,
                                     "exposure": exposure})
-    return fit
+    theirs = getattr(source, "scale", None)
+    if isinstance(source, GLM) or theirs is None or np.isclose(float(theirs), fit.scale, rtol=1e-6, atol=0):
+        return fit
+    notice = Notice(DataWarning, (
+        f"glmgen's dispersion is {fit.scale:.6g} (Pearson chi2 / df_resid, as R's), statsmodels' result has scale="
+        f"{float(theirs):.6g}, so the standard errors differ. With a two-column binomial response statsmodels' "
+        "scale='X2' leaves the trials out of its Pearson chi2 (its own pearson_chi2 / df_resid is "
+        f"{float(source.pearson_chi2 / source.df_resid):.6g}); give statsmodels proportions with the trials as "
+        "var_weights to get R's quasibinomial there too."))
+    return replace(fit, warnings=fit.warnings + emit([notice], stacklevel + 1))
 
 
 def _formula(model: GLM) -> str:

@@ -59,7 +59,8 @@ def to_statsmodels(fit: GLMResult, cluster: Any = None) -> Any:
     weights as ``var_weights`` and frequency weights as ``freq_weights`` (the same meanings in both packages).
     A binomial response is given as ``(successes, failures)`` counts when they are whole numbers (statsmodels'
     log-likelihood is then R's, hence glmgen's), else as proportions with the trials in ``var_weights`` (same
-    fit, but statsmodels' log-likelihood then lacks the binomial coefficients). The dispersion is 1, or Pearson
+    fit, but statsmodels' log-likelihood then lacks the binomial coefficients; always for the quasibinomial, since
+    statsmodels' ``scale="X2"`` leaves the trials of counts out of its Pearson chi2). The dispersion is 1, or Pearson
     chi2 / df_resid (``scale="X2"``) where glmgen estimates it (quasi families become their base family with
     that dispersion), with t reference distributions there (``use_t``), as glmgen and R. A negative binomial's
     theta becomes statsmodels' ``alpha = 1 / theta``, held fixed (as ``MASS::glm.nb``'s standard errors do).
@@ -90,7 +91,7 @@ def to_statsmodels(fit: GLMResult, cluster: Any = None) -> Any:
     training = fit.training
     keep = training.weights * training.freq_weights > 0
     used = np.isfinite(fit.params.to_numpy())
-    endog, var_weights = _response(fit.family, training)
+    endog, var_weights = _response(fit, training)
     model = GLM(
         endog[keep], _exog(fit, training)[keep].loc[:, used], family=_FAMILIES[fit.family.name](fit.family,
                                                                                           _LINKS[fit.link.name]()),
@@ -99,7 +100,9 @@ def to_statsmodels(fit: GLMResult, cluster: Any = None) -> Any:
     )
     estimated = fit.family.estimates_dispersion
     cov_kwds = None if cluster is None else {"groups": _cluster_codes(fit, cluster)[keep]}
-    return model.fit(start_params=fit.params.to_numpy()[used], scale="X2" if estimated else 1.0,
+    # scale=None: statsmodels' dispersion 1 for binomial, Poisson and negative binomial (a number given as scale
+    # becomes a 0-d array there, on which its get_prediction and get_influence().summary_frame() fail)
+    return model.fit(start_params=fit.params.to_numpy()[used], scale="X2" if estimated else None,
                      cov_type=fit.cov_type, cov_kwds=cov_kwds, use_t=estimated and fit.cov_type == "nonrobust")
 
 
@@ -148,20 +151,23 @@ def _exog(fit: GLMResult, training: TrainingData) -> pd.DataFrame:
     return pd.DataFrame(dense, index=training.row_labels, columns=fit.params.index)
 
 
-def _response(family: Family, training: TrainingData) -> tuple[pd.Series | pd.DataFrame, FloatArray]:
+def _response(fit: GLMResult, training: TrainingData) -> tuple[pd.Series | pd.DataFrame, FloatArray]:
     """statsmodels' ``endog`` and ``var_weights``: ``y`` and the prior weights, or, for binomial counts,
     ``(successes, failures)`` of ``m`` trials with ``var_weights = weights / m``, where ``m`` is R's choice for
     the binomial log-likelihood (the trials of a ``cbind`` response if any exceeds 1, else the prior weights)."""
     y, weights, trials = training.y, training.weights, training.design.trials
-    if family.accepts_trials:
+    response = fit.spec.response
+    # counts, except for the quasibinomial: statsmodels' scale="X2" leaves their trials out of its Pearson chi2
+    if fit.family.accepts_trials and not fit.family.estimates_dispersion:
         m = trials if np.any(trials > 1) else weights
         successes = m * y
         if np.all(np.abs(successes - np.round(successes)) < 1e-8) and np.all(m == np.round(m)):
             counts = np.round(np.column_stack([successes, m - successes]))
+            names = list(response.expressions) if response.is_cbind else ["successes", "failures"]
             with np.errstate(divide="ignore", invalid="ignore"):
-                return (pd.DataFrame(counts, index=training.row_labels, columns=["successes", "failures"]),
+                return (pd.DataFrame(counts, index=training.row_labels, columns=names),
                         np.where(m > 0, weights / m, 0.0))
-    return pd.Series(y, index=training.row_labels, name="y"), weights
+    return pd.Series(y, index=training.row_labels, name=response.label), weights
 
 
 def _unless_ones(weights: FloatArray) -> FloatArray | None:

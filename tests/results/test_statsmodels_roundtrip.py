@@ -48,6 +48,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
                          dict(formula="amount ~ x + C(g)", family=F.Gaussian(), var_weights="w"), dict(use_t=True)),
     "binomial_cbind": (dict(formula="cbind(s, f) ~ x + C(g)", family="binomial"),
                        dict(formula="s + f ~ x + C(g)", family=F.Binomial()), {}),
+    "binomial_cbind_weights": (dict(formula="cbind(s, f) ~ x", family="binomial", weights="fw"),
+                               dict(formula="s + f ~ x", family=F.Binomial(), var_weights="fw"), {}),
+    "quasibinomial": (dict(formula="prop ~ x + z", family="quasibinomial", weights="trials"),
+                      dict(formula="prop ~ x + z", family=F.Binomial(), var_weights="trials"),
+                      dict(scale="X2", use_t=True)),
     "binomial_proportions": (dict(formula="prop ~ x + z", family="binomial", weights="trials"),
                              dict(formula="prop ~ x + z", family=F.Binomial(), var_weights="trials"), {}),
     "binomial_probit_freq": (dict(formula="cbind(s, f) ~ x", family="binomial", link="probit", freq_weights="fw"),
@@ -117,7 +122,8 @@ def test_from_statsmodels_is_the_glmgen_fit_of_the_same_model(data: pd.DataFrame
     assert gg.from_statsmodels(reference.model).params.index.equals(fit.params.index)  # an unfitted model too
 
 
-@pytest.mark.parametrize("case", ["binomial_cbind", "poisson_exposure", "negative_binomial", "gaussian_weights"])
+@pytest.mark.parametrize("case", ["binomial_cbind", "binomial_cbind_weights", "poisson_exposure", "negative_binomial",
+                                  "gaussian_weights"])
 def test_log_likelihood_and_aic_in_each_convention(data: pd.DataFrame, case: str) -> None:
     """statsmodels' llf is R's for these; its AIC = -2 llf + 2 rank leaves out the gaussian dispersion (R counts
     it; theta given, as here, is counted by neither)."""
@@ -162,7 +168,9 @@ def test_summary_wald_and_t_tests_and_influence_work(data: pd.DataFrame) -> None
     t = converted.t_test("x - z = 0")
     contrast = np.array([0, 0, 0, 1, -1])
     np.testing.assert_allclose(t.sd.item(), np.sqrt(contrast @ fit.cov_params().to_numpy() @ contrast), rtol=1e-6)
-    np.testing.assert_allclose(converted.get_influence().hat_matrix_diag.sum(), len(fit.params), rtol=1e-8)
+    influence = converted.get_influence()
+    np.testing.assert_allclose(influence.hat_matrix_diag.sum(), len(fit.params), rtol=1e-8)
+    assert influence.summary_frame()["cooks_d"].notna().all()  # needs statsmodels' own scale (not a number)
 
 
 def test_aliased_columns_are_left_out(data: pd.DataFrame) -> None:
@@ -233,6 +241,18 @@ def test_named_exposure_is_read_from_new_rows(data: pd.DataFrame) -> None:
     np.testing.assert_allclose(fit.evaluate(test).deviance, F.Poisson().deviance(test["count"], mu), rtol=1e-6)
     with pytest.raises(gg.InvalidParameterError, match="exposure='w'"):
         gg.from_statsmodels(reference, exposure="w")
+
+
+def test_statsmodels_quasibinomial_of_counts_warns(data: pd.DataFrame) -> None:
+    """statsmodels' scale="X2" on (successes, failures) counts leaves the trials out of Pearson chi2, so its
+    dispersion is the quasibinomial's (R's, here from proportions with trials as var_weights) divided by 8."""
+    counts = smf.glm("s + f ~ x + z", data, family=F.Binomial()).fit(scale="X2", tol=1e-12)
+    proportions = statsmodels_fit(data, "quasibinomial")
+    np.testing.assert_allclose(counts.scale * 8, proportions.scale, rtol=1e-8)
+    with pytest.warns(gg.DataWarning, match="leaves the trials out"):
+        fit = gg.from_statsmodels(counts)
+    assert_same_inference(fit, proportions)
+    assert any("leaves the trials out" in message for message in fit.warnings)
 
 
 def test_round_trip_statsmodels_glmgen_statsmodels(data: pd.DataFrame) -> None:
