@@ -452,7 +452,8 @@ class GLMResult:
         return summary
 
     def to_statsmodels(self, cluster: Any = None) -> Any:
-        """This fit as statsmodels' fitted ``GLMResults`` (:func:`glmgen.results.to_statsmodels.to_statsmodels`)."""
+        """statsmodels' fitted ``GLMResults`` of this model: same design, rows, weights, offset, family, dispersion
+        and covariance (``cluster``: a cluster-robust fit's labels); see :mod:`glmgen.results.to_statsmodels`."""
         return to_statsmodels(self, cluster)
 
     def __repr__(self) -> str:

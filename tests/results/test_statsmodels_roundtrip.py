@@ -156,6 +156,18 @@ def test_log_likelihood_at_r_dispersion(data: pd.DataFrame, case: str) -> None:
                                + 2 * (converted.df_model + 2), rtol=1e-8)
 
 
+def test_estimated_theta_becomes_a_fixed_alpha(data: pd.DataFrame) -> None:
+    """A negative binomial with theta estimated (MASS::glm.nb) converts with alpha = 1 / theta held fixed; its
+    standard errors, like glm.nb's, are conditional on theta."""
+    fit = gg.glm("nbcount ~ x + C(g)", data, gg.negative_binomial(), exposure="e", tol=1e-10)
+    converted = fit.to_statsmodels()
+    assert converted.model.family.alpha == pytest.approx(1 / fit.theta, rel=1e-12)
+    reference = smf.glm("nbcount ~ x + C(g)", data, family=F.NegativeBinomial(alpha=1 / fit.theta),
+                        exposure=data.e).fit(tol=1e-12)
+    assert_same_inference(converted, reference)
+    assert_same_inference(fit, reference)
+
+
 def test_summary_wald_and_t_tests_and_influence_work(data: pd.DataFrame) -> None:
     fit = glmgen_fit(data, "poisson_exposure")
     converted = fit.to_statsmodels()
