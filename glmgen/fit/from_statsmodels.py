@@ -64,16 +64,22 @@ def fit_statsmodels(
     )
     _check_same_inputs(fit, model, {"weights": weights, "freq_weights": freq_weights, "offset": offset,
                                     "exposure": exposure})
+    notice = _scale_notice(source, fit)
+    return fit if notice is None else replace(fit, warnings=fit.warnings + emit([notice], stacklevel + 1))
+
+
+def _scale_notice(source: Any, fit: GLMResult) -> Notice | None:
+    """A warning when a fitted statsmodels result's dispersion is not glmgen's (R's), with the reason where it is
+    known: statsmodels' ``scale="X2"`` leaves the trials of a two-column binomial response out of Pearson chi2."""
     theirs = getattr(source, "scale", None)
     if isinstance(source, GLM) or theirs is None or np.isclose(float(theirs), fit.scale, rtol=1e-6, atol=0):
-        return fit
-    notice = Notice(DataWarning, (
-        f"glmgen's dispersion is {fit.scale:.6g} (Pearson chi2 / df_resid, as R's), statsmodels' result has scale="
-        f"{float(theirs):.6g}, so the standard errors differ. With a two-column binomial response statsmodels' "
-        "scale='X2' leaves the trials out of its Pearson chi2 (its own pearson_chi2 / df_resid is "
-        f"{float(source.pearson_chi2 / source.df_resid):.6g}); give statsmodels proportions with the trials as "
-        "var_weights to get R's quasibinomial there too."))
-    return replace(fit, warnings=fit.warnings + emit([notice], stacklevel + 1))
+        return None
+    reason = ("With a two-column binomial response statsmodels' scale='X2' leaves the trials out of its Pearson chi2 "
+              f"(its own pearson_chi2 / df_resid is {float(source.pearson_chi2 / source.df_resid):.6g}); give "
+              "statsmodels proportions with the trials as var_weights to get R's quasibinomial there too."
+              if _response_columns(source.model) == 2 else "")
+    return Notice(DataWarning, f"glmgen's dispersion is {fit.scale:.6g} (Pearson chi2 / df_resid, as R's) where "
+                  f"statsmodels' result has scale={float(theirs):.6g}, so the standard errors differ. {reason}".strip())
 
 
 def _formula(model: GLM) -> str:
@@ -85,18 +91,26 @@ def _formula(model: GLM) -> str:
             "frame for glmgen to refit; build it with statsmodels' formula API, smf.glm(formula, data, family="
             "...), or fit the formula with gg.glm directly."
         )
-    endog = model.data.orig_endog
-    if np.ndim(endog) < 2 or endog.shape[1] == 1:
+    columns = _response_columns(model)
+    if columns == 1:
         return formula
     left, right = split_formula(formula)
-    names = [str(name) for name in endog.columns]
-    if endog.shape[1] != 2 or [term.strip() for term in left.split("+")] != names:
+    names = [str(name) for name in model.data.orig_endog.columns]
+    if columns != 2 or [term.strip() for term in left.split("+")] != names:
         raise InvalidParameterError(
-            f"the response {left!r} of this statsmodels model gives {endog.shape[1]} columns ({quoted(names)}); "
-            "glmgen reads a two-column binomial response 'successes + failures' as cbind(successes, failures) and "
-            "a factor response as C(column). Write the response as two columns, or fit with gg.glm."
+            f"the response {left!r} of this statsmodels model gives {columns} columns ({quoted(names)}), which "
+            "statsmodels reads as (successes, failures) counts: for a text or categorical response the success is "
+            f"the first level ({names[0]!r}). glmgen maps only a response written 'successes + failures' (to "
+            "cbind(successes, failures)); give statsmodels a 0/1 number column as the response, or fit with gg.glm, "
+            "whose factor response models the second level."
         )
     return f"cbind({names[0]}, {names[1]}) ~ {right}"
+
+
+def _response_columns(model: GLM) -> int:
+    """How many columns the model's formula response gives (2 for binomial ``successes + failures``)."""
+    endog = model.data.orig_endog
+    return 1 if np.ndim(endog) < 2 else int(endog.shape[1])
 
 
 def _rows(model: GLM) -> pd.DataFrame:

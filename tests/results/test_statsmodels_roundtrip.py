@@ -284,5 +284,7 @@ def test_from_statsmodels_refusals(data: pd.DataFrame) -> None:
         gg.from_statsmodels(statsmodels_fit(data, "gamma_log", scale="dev"))
     with pytest.raises(gg.InvalidParameterError, match="scale='x2'"):
         gg.from_statsmodels(statsmodels_fit(data, "negative_binomial", scale="X2"))
+    with pytest.raises(gg.InvalidParameterError, match=r"the first level \('g\[a\]'\)"):
+        gg.from_statsmodels(smf.glm("g ~ x", data.assign(g=data.g.where(data.g != "c", "b")), family=F.Binomial()))
     with pytest.raises(gg.InvalidParameterError, match="link Cauchy"):
         gg.from_statsmodels(smf.glm("prop ~ x", data, family=F.Binomial(L.Cauchy()), var_weights=data.trials))
