@@ -52,18 +52,19 @@ _COV_TYPES = ("nonrobust", "HC0", "cluster")
 
 
 def to_statsmodels(fit: GLMResult, cluster: Any = None) -> Any:
-    """statsmodels' fitted ``GLMResults`` of the model ``fit`` is, started at ``fit``'s coefficients.
+    """statsmodels' fitted ``GLMResults`` of the model that ``fit`` is, started at ``fit``'s coefficients.
 
     The statsmodels model is built from arrays: the design columns named as ``fit.params`` (exog, a DataFrame
     indexed by the training rows' labels), the response, the offset (exposure included, as its log), prior
     weights as ``var_weights`` and frequency weights as ``freq_weights`` (the same meanings in both packages).
     A binomial response is given as ``(successes, failures)`` counts when they are whole numbers (statsmodels'
-    log-likelihood is then R's, hence glmgen's), else as proportions with the trials in ``var_weights`` (same
-    fit, but statsmodels' log-likelihood then lacks the binomial coefficients; always for the quasibinomial, since
-    statsmodels' ``scale="X2"`` leaves the trials of counts out of its Pearson chi2). The dispersion is 1, or Pearson
-    chi2 / df_resid (``scale="X2"``) where glmgen estimates it (quasi families become their base family with
-    that dispersion), with t reference distributions there (``use_t``), as glmgen and R. A negative binomial's
-    theta becomes statsmodels' ``alpha = 1 / theta``, held fixed (as ``MASS::glm.nb``'s standard errors do).
+    log-likelihood is then R's, hence glmgen's); otherwise, and always for the quasibinomial (statsmodels'
+    ``scale="X2"`` leaves the trials of counts out of its Pearson chi2), as proportions with the trials in
+    ``var_weights``: the same fit, but statsmodels' log-likelihood is then that of one trial. The dispersion is
+    1, or Pearson chi2 / df_resid (``scale="X2"``) where glmgen estimates it (quasi families become their base
+    family with that dispersion), with t reference distributions there (``use_t``), as glmgen and R. A negative
+    binomial's theta becomes statsmodels' ``alpha = 1 / theta``, held fixed (as ``MASS::glm.nb``'s standard
+    errors are).
 
     Differences the caller should know: aliased columns (NaN coefficients) are left out of the design, since
     statsmodels cannot drop them; rows with zero weight are left out too (they do not count in R's or glmgen's
@@ -92,12 +93,9 @@ def to_statsmodels(fit: GLMResult, cluster: Any = None) -> Any:
     keep = training.weights * training.freq_weights > 0
     used = np.isfinite(fit.params.to_numpy())
     endog, var_weights = _response(fit, training)
-    model = GLM(
-        endog[keep], _exog(fit, training)[keep].loc[:, used], family=_FAMILIES[fit.family.name](fit.family,
-                                                                                          _LINKS[fit.link.name]()),
-        offset=training.offset[keep], var_weights=_unless_ones(var_weights[keep]),
-        freq_weights=_unless_ones(training.freq_weights[keep]),
-    )
+    family = _FAMILIES[fit.family.name](fit.family, _LINKS[fit.link.name]())
+    model = GLM(endog[keep], _exog(fit, training)[keep].loc[:, used], family=family, offset=training.offset[keep],
+                var_weights=_unless_ones(var_weights[keep]), freq_weights=_unless_ones(training.freq_weights[keep]))
     estimated = fit.family.estimates_dispersion
     cov_kwds = None if cluster is None else {"groups": _cluster_codes(fit, cluster)[keep]}
     # scale=None: statsmodels' dispersion 1 for binomial, Poisson and negative binomial (a number given as scale
