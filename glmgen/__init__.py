@@ -1,7 +1,7 @@
 """glmgen: generalized linear models that measure how well they generalize."""
 
 from ._version import __version__
-from .api import glm, glm_path, report
+from .api import from_statsmodels, glm, glm_path, report
 from .errors import (
     AliasedColumnsWarning,
     ConvergenceWarning,
@@ -103,6 +103,7 @@ __all__ = [
     "compare",
     "drop1",
     "families",
+    "from_statsmodels",
     "generalization",
     "glm",
     "glm_path",

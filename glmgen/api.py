@@ -9,7 +9,7 @@ import pandas as pd
 from ._validation import is_dask_frame
 from .distributed import glm_on_dask, glm_path_on_dask
 from .evaluation import analyse
-from .fit import fit_glm, fit_glm_path
+from .fit import fit_glm, fit_glm_path, fit_statsmodels
 from .formula import FormulaContext, VariableInput
 from .model import Family, Link
 from .render import Report, build_report
@@ -269,3 +269,43 @@ def report(
     )
     return build_report(analysis, figures=figures, title=title)
 
+
+
+def from_statsmodels(
+    model: Any,
+    *,
+    weights: VariableInput = None,
+    freq_weights: VariableInput = None,
+    offset: VariableInput = None,
+    exposure: VariableInput = None,
+) -> GLMResult:
+    """glmgen's fit of a GLM made with statsmodels' formula API: the same model on the same rows, for held-out
+    deviance (``evaluate``), ``glm_path``/CV on its formula, the bootstrap and the report.
+
+    ``model`` is ``smf.glm(formula, data, family=...)`` or its fitted result (``.fit(...)``). glmgen fits the
+    model's formula (a two-column binomial response ``s + f`` read as ``cbind(s, f)``) on the rows of ``data``
+    statsmodels kept, with its family and link (a negative binomial with theta = 1 / alpha, held fixed), prior
+    weights (``var_weights``), frequency weights, offset and exposure. From a fitted result it also takes the
+    dispersion (``scale="X2"`` on a Poisson or binomial model is R's quasi family) and the covariance
+    (``"nonrobust"``, ``"HC0"``, ``"cluster"`` with its groups). glmgen uses t reference distributions where the
+    dispersion is estimated (R's rule); statsmodels does with ``fit(use_t=True)``. The reverse is
+    :meth:`GLMResult.to_statsmodels`.
+
+    Parameters
+    ----------
+    model : statsmodels GLM or GLMResults
+    weights, freq_weights, offset, exposure : str or array, optional
+        The column or expression (``exposure="km"``) statsmodels' ``var_weights``, ``freq_weights``, ``offset``
+        and ``exposure`` arrays were computed from, so that ``predict``, ``evaluate``, CV and the bootstrap read
+        them from other rows too; each is checked against the model's array. Not named, the model's arrays are
+        used (then ``evaluate``/``predict`` on new rows need them passed again).
+
+    Raises
+    ------
+    InvalidParameterError
+        For a model built from arrays (``sm.GLM(endog, exog)``: no formula or data frame to refit), a family,
+        link, scale or covariance glmgen does not fit the same way (refused with the reason), or a named
+        variable whose values differ from the model's.
+    """
+    return fit_statsmodels(model, context=FormulaContext.capture(), weights=weights, freq_weights=freq_weights,
+                           offset=offset, exposure=exposure, stacklevel=2)

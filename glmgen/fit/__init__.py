@@ -11,6 +11,7 @@ from .fitting import (
     prepare_penalized,
     zero_weight_message,
 )
+from .from_statsmodels import fit_statsmodels
 from .groups import penalized_path
 from .models import (
     FitSettings,
@@ -28,7 +29,7 @@ from .profile import ProfileRefits, profile_intervals
 __all__ = [
     "FitSettings", "check_path_grid", "fit_settings",
     "aliased_notice", "check_cov_type", "check_response_kind", "zero_weight_message",
-    "FoldProblem", "PathRefitter", "ProfileRefits", "cross_validate", "build_path_result", "column_scales", "data_notices", "emit", "fit_glm", "fit_glm_path",
+    "FoldProblem", "PathRefitter", "ProfileRefits", "cross_validate", "build_path_result", "column_scales", "data_notices", "emit", "fit_glm", "fit_glm_path", "fit_statsmodels",
     "make_fold_ids", "null_model", "penalized_path", "penalty_factors", "prepare_penalized", "problem_of",
     "profile_intervals",
 ]

@@ -50,6 +50,7 @@ from .model_file import (
     read_model_file,
 )
 from .shift import ShiftResult
+from .to_statsmodels import to_statsmodels
 
 if TYPE_CHECKING:
     class Summary(Protocol):
@@ -455,6 +456,11 @@ class GLMResult:
 
     def __repr__(self) -> str:
         return str(display.show("notebook_text", self))
+
+    def to_statsmodels(self, cluster: Any = None) -> Any:
+        """statsmodels' fitted ``GLMResults`` of this model: same design, rows, weights, offset, family, dispersion
+        and covariance (``cluster``: a cluster-robust fit's labels); see :mod:`glmgen.results.to_statsmodels`."""
+        return to_statsmodels(self, cluster)
 
     # -- persistence --------------------------------------------------------------------------------
 
