@@ -100,7 +100,9 @@ def bootstrap(
         binomial ``Binomial(trials, mu) / trials``, poisson ``Poisson(mu)``)
         and refits with the original weights.
     progress : bool, optional
-        tqdm progress bar; by default shown when stderr is a terminal.
+        A bar ``glmgen bootstrap`` ticking once per replicate: ``None``
+        shows it on a terminal or in a notebook once the bootstrap has run
+        2 s, ``True`` at once, ``False`` never (results do not depend on it).
     data : DataFrame, optional
         The training data: needed for ``strata`` / ``groups`` given as column
         names of a ``GLMResult``. A stepwise search uses the rows it kept
