@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -33,7 +34,7 @@ from .errors import InvalidParameterError
 
 #: seconds an operation runs before an automatic bar appears
 AUTO_DELAY = 2.0
-#: set inside parallel tasks: automatic bars stay hidden there
+#: set inside parallel tasks and hidden bars (:func:`quiet`): automatic bars stay hidden there
 _QUIET: ContextVar[bool] = ContextVar("glmgen_progress_quiet", default=False)
 
 
@@ -42,7 +43,7 @@ class Bar(Protocol):
 
     def update(self, n: int = 1) -> Any: ...
 
-    def set_description(self, desc: str) -> Any: ...
+    def set_description(self, desc: str, refresh: bool = True) -> Any: ...
 
 
 class _HiddenBar:
@@ -51,7 +52,7 @@ class _HiddenBar:
     def update(self, n: int = 1) -> None:
         return None
 
-    def set_description(self, desc: str) -> None:
+    def set_description(self, desc: str, refresh: bool = True) -> None:
         return None
 
 
@@ -113,3 +114,10 @@ def progress_bar(progress: bool | None, total: int | None, description: str, uni
     with make(total=total, desc=f"glmgen {description}", unit=unit, file=sys.stderr, leave=False,
               delay=delay, dynamic_ncols=True) as bar:
         yield bar
+
+
+def rename(bar: Bar, description: str) -> None:
+    """Name ``bar`` ``glmgen <description>``, redrawn now unless it is still waiting out its delay (a rename must
+    not make an automatic bar appear early)."""
+    waiting = time.time() < getattr(bar, "start_t", 0.0) + getattr(bar, "delay", 0.0)
+    bar.set_description(f"glmgen {description}", refresh=not waiting)

@@ -21,6 +21,7 @@ from glmgen._progress import (
     in_notebook,
     progress_bar,
     quiet,
+    rename,
     shows,
 )
 
@@ -65,6 +66,18 @@ def test_auto_on_a_terminal_waits_before_drawing(monkeypatch):
     with progress_bar(None, 3, "demo") as bar:
         bar.update(3)  # done well within the delay
     assert bar is not HIDDEN and bar.delay == _progress.AUTO_DELAY
+    assert terminal.getvalue() == ""
+
+
+def test_renaming_draws_a_shown_bar_but_not_one_within_its_delay(monkeypatch, capsys):
+    with progress_bar(True, 2, "report", unit="step") as bar:
+        rename(bar, "report: split")
+        assert "glmgen report: split:   0%" in capsys.readouterr().err
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress_bar(None, 2, "report") as bar:
+        rename(bar, "report: split")
+        bar.update(1)
     assert terminal.getvalue() == ""
 
 

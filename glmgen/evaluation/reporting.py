@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from .. import errors
-from .._progress import check_progress, progress_bar
+from .._progress import check_progress, progress_bar, rename
 from .._validation import check_choice, check_level, is_dask_frame
 from ..distributed import glm_on_dask, glm_path_on_dask, with_declared_levels
 from ..errors import DataError, GLMGenWarning, InvalidParameterError
@@ -194,7 +194,7 @@ class _Steps:
 
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[None]:
-        self._bar.set_description(f"glmgen report: {name}")
+        rename(self._bar, f"report: {name}")
         start = time.perf_counter()
         with warnings_module.catch_warnings(record=True) as caught:
             warnings_module.simplefilter("always")
