@@ -411,7 +411,7 @@ def analyse(
                 if dask and path is not None:
                     notes.append("Dask data: the bootstrap is a Poisson bootstrap of the selected fit (its alpha held "
                                  "fixed), not of the whole selection.")
-                boot = bootstrap(target, n_boot=int(n_boot), seed=seed) if dask else bootstrap(
+                boot = bootstrap(target, n_boot=int(n_boot), seed=seed, progress=progress) if dask else bootstrap(
                     target, n_boot=int(n_boot), seed=seed, n_jobs=n_jobs, select=select, progress=progress,
                     cv_folds=boot_folds if select in ("cv", "cv_1se") else None,
                 )

@@ -1,5 +1,6 @@
 """The Dask backend's progress bar: ``glmgen dask``, one tick per pass over the data, for a path on a Dask
-DataFrame and its cross-validation; results are the same with the bar shown or not."""
+DataFrame, its cross-validation and the Poisson bootstrap of a fit; results are the same with the bar shown or
+not."""
 
 from __future__ import annotations
 
@@ -59,3 +60,14 @@ def test_path_and_cv_tick_once_per_pass(frame, capsys, passes):
     assert capsys.readouterr().err == ""
     pd.testing.assert_frame_equal(shown.folds, hidden.folds, check_exact=True)
     pd.testing.assert_frame_equal(path.coefs, quiet.coefs, check_exact=True)
+
+
+def test_poisson_bootstrap_ticks_once_per_pass(frame, capsys, passes):
+    fit = gg.glm("y ~ x1 + x2", frame, "poisson")
+    before = passes[0]
+    shown = gg.bootstrap(fit, n_boot=3, seed=1, progress=True)
+    assert sum(final_counts(capsys.readouterr().err)) == passes[0] - before > 0
+    hidden = gg.bootstrap(fit, n_boot=3, seed=1, progress=False)
+    assert capsys.readouterr().err == ""
+    pd.testing.assert_frame_equal(shown.replicates, hidden.replicates, check_exact=True)
+
