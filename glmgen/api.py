@@ -133,6 +133,7 @@ def glm_path(
     safe: bool = False,
     relax: bool = False,
     penalty: str = "elastic_net",
+    progress: bool | None = None,
 ) -> PathResult:
     """Fit a penalized GLM along a decreasing grid of alphas (a regularization path).
 
@@ -163,13 +164,19 @@ def glm_path(
     count the non-zero coefficients (glmnet's and grpreg's df);
     ``path.groups`` lists each term's columns. Not available for a Dask
     DataFrame.
+
+    ``progress``: a bar ``glmgen path`` ticking once per alpha (on a Dask
+    DataFrame, ``glmgen dask``: once per pass over the data). ``None``
+    shows it on a terminal or in a notebook once the path has run 2 s,
+    ``True`` at once, ``False`` never; results do not depend on it.
     """
     fit = glm_path_on_dask if is_dask_frame(data) else fit_glm_path
     return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, l1_ratio=l1_ratio, alphas=alphas,
         n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio, weights=weights, freq_weights=freq_weights,
         offset=offset, exposure=exposure, penalty_factor=penalty_factor, standardize=standardize,
-        na_action=na_action, tol=tol, max_iter=max_iter, safe=safe, relax=relax, penalty=penalty, stacklevel=2,
+        na_action=na_action, tol=tol, max_iter=max_iter, safe=safe, relax=relax, penalty=penalty,
+        progress=progress, stacklevel=2,
     )
 
 
@@ -239,7 +246,10 @@ def report(
         part's medians fill the test part, and every CV fold and bootstrap
         replicate re-learns its own.
     progress : bool, optional
-        Progress bars on stderr (default: when stderr is a terminal).
+        Progress bars on stderr: one for the report's steps and, nested, the
+        path, CV, bootstrap and learning curve it runs. ``None`` (default)
+        shows them on a terminal or in a notebook once a step has run 2 s,
+        ``True`` at once, ``False`` never.
     figures : bool
         Draw the figures (``False``: tables only, faster).
     title : str, optional

@@ -158,9 +158,10 @@ def fit_model(args: argparse.Namespace, data: pd.DataFrame) -> GLMResult:
                          "sandwich covariance. Drop --select, or use 'glmgen report' for the bootstrap.")
     if args.folds < 2:
         raise UsageError(f"--folds {args.folds} must be at least 2.")
-    path = fit_glm_path(args.formula, data, family_of(args), l1_ratio=options["l1_ratio"], **common)
+    path = fit_glm_path(args.formula, data, family_of(args), l1_ratio=options["l1_ratio"], progress=args.progress,
+                        **common)
     if args.select in ("cv", "cv_1se"):
-        path.cv(folds=args.folds, seed=args.seed, n_jobs=args.n_jobs)
+        path.cv(folds=args.folds, seed=args.seed, n_jobs=args.n_jobs, progress=args.progress)
     fit = path.select(args.select)
     table = path.selection_table().to_string(float_format=lambda v: f"{v:.6g}")
     print(f"Alpha chosen by each criterion (selected: {args.select})\n{table}\n")
@@ -249,7 +250,8 @@ def _run_report(args: argparse.Namespace) -> None:
 
 def _run_shift(args: argparse.Namespace) -> None:
     columns = None if args.columns is None else [c.strip() for c in args.columns.split(",") if c.strip()]
-    result = shift(read_table(args.train), read_table(args.new), columns=columns, seed=args.seed, folds=args.folds)
+    result = shift(read_table(args.train), read_table(args.new), columns=columns, seed=args.seed, folds=args.folds,
+                   progress=args.progress)
     print(result.summary())
     if args.output is None:
         return
@@ -315,7 +317,7 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_progress(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="progress bars on stderr (default: when stderr is a terminal)")
+                        help="progress bars on stderr (default: on a terminal, for steps that run over 2 s)")
 
 
 def _add_output(parser: argparse.ArgumentParser, default: str | None) -> None:
@@ -368,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
                                help="also write the result: .html, .md, .tex (a report) or .csv (the table)")
     shift_command.add_argument("--format", choices=("html", "md", "tex"), default=None,
                                help="report format, overriding the file suffix")
+    _add_progress(shift_command)
     shift_command.set_defaults(run=_run_shift)
     demo = commands.add_parser("demo", help="the report on the RAND HIE data shipped with statsmodels",
                                description="Write the generalization report of a Poisson elastic net for "

@@ -57,11 +57,11 @@ class Replicates:
 
 
 def poisson_replicates(frame: Any, job: Job, n_boot: int, seed: int, *, estimate: FloatArray, penalized: Any = None,
-                       control: IRLSControl) -> Replicates:
+                       control: IRLSControl, progress: bool | None = None) -> Replicates:
     """Refit ``job``'s model on ``n_boot`` Poisson resamples of ``frame`` (``estimate``: the full-data
     coefficients, intercept first as in ``params``; ``penalized``: the path settings and alpha ``(settings,
     alpha)`` of a penalized fit). The last pass scores every replicate on the original rows, with the sums
-    behind the out-of-bag error and the no-information deviance of .632+."""
+    behind the out-of-bag error and the no-information deviance of .632+. ``progress``: as :func:`.driver.run`'s."""
     spec = job.spec
     p = len(spec.column_names)
     canonical = job.family.is_canonical(job.link)
@@ -78,7 +78,7 @@ def poisson_replicates(frame: Any, job: Job, n_boot: int, seed: int, *, estimate
                                alphas=np.array([alpha]), n_alphas=1, alpha_min_ratio=None, control=settings.control,
                                has_offset=settings.has_offset, response=spec.response.label, rows=r)
                     for r in rows[start:start + batch]]
-        solutions.extend(run(frame, job, fits))
+        solutions.extend(run(frame, job, fits, progress=progress))
     points = [s if penalized is None else s.points[0] for s in solutions]
     coefs = np.array([_with_intercept(pt.coef, pt.intercept, spec.fit_intercept) for pt in points])
     start = int(spec.fit_intercept)
@@ -87,7 +87,7 @@ def poisson_replicates(frame: Any, job: Job, n_boot: int, seed: int, *, estimate
     original, at_estimate = run(frame, job, [
         evaluate_once(Probe(np.nan_to_num(coefs[:, start:]).T, intercepts, many=True, oob_seed=seed)),
         evaluate_once(Probe(np.nan_to_num(estimate[start:]), full_intercept, no_information=True)),
-    ])
+    ], progress=progress)
     assert original.oob is not None
     return Replicates(
         coefs=coefs, converged=np.array([bool(pt.converged) for pt in points]),

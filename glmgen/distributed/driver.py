@@ -14,6 +14,7 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from .._progress import progress_bar
 from .partitions import map_reduce
 from .probes import Job, Outcome, Probe, RowCount, merge_results, probe_partition
 
@@ -26,21 +27,25 @@ class Passes:
     rows: RowCount | None = None
 
 
-def run(frame: Any, job: Job, fits: list[Generator[Probe, Outcome, Any]], passes: Passes | None = None) -> list[Any]:
-    """Drive ``fits`` to completion, sharing passes over the model's columns of ``frame``; their return values."""
+def run(frame: Any, job: Job, fits: list[Generator[Probe, Outcome, Any]], passes: Passes | None = None,
+        progress: bool | None = None) -> list[Any]:
+    """Drive ``fits`` to completion, sharing passes over the model's columns of ``frame``; their return values.
+    ``progress``: a bar ``glmgen dask`` ticking once per pass (:mod:`glmgen._progress`)."""
     passes = passes if passes is not None else Passes()
     frame = frame[list(job.columns)]  # read only the columns the model uses (Parquet reads no others)
     pending: dict[int, Probe] = {}
     results: dict[int, Any] = {}
     for index, fit in enumerate(fits):
         _advance(fit, index, None, pending, results)
-    while pending:
-        order = sorted(pending)
-        rows, outcomes = map_reduce(frame, probe_partition, merge_results, job, [pending[i] for i in order])
-        passes.count += 1
-        passes.rows = rows
-        for index, outcome in zip(order, outcomes):
-            _advance(fits[index], index, outcome, pending, results)
+    with progress_bar(progress, None, "dask", unit="pass") as bar:
+        while pending:
+            order = sorted(pending)
+            rows, outcomes = map_reduce(frame, probe_partition, merge_results, job, [pending[i] for i in order])
+            passes.count += 1
+            passes.rows = rows
+            for index, outcome in zip(order, outcomes):
+                _advance(fits[index], index, outcome, pending, results)
+            bar.update(1)
     return [results[i] for i in range(len(fits))]
 
 

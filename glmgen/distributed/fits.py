@@ -97,11 +97,11 @@ def row_notices(job: Job, rows: RowCount, weight: float) -> list[Notice]:
 def path_dask(formula: str, frame: Any, family: Family, link: Link, *, variables: dict[str, Any], l1_ratio: float,
               alphas: Any, n_alphas: int, alpha_min_ratio: float | None, penalty_factor: dict[str, float] | None,
               standardize: bool, na_action: str, control: CDControl, context: FormulaContext, safe: bool,
-              stacklevel: int) -> PathResult:
+              stacklevel: int, progress: bool | None = None) -> PathResult:
     """A regularization path of ``formula`` on the Dask DataFrame ``frame`` (arguments already checked)."""
     job, settings = _penalized_job(formula, frame, family, link, variables, l1_ratio, penalty_factor, standardize,
                                    na_action, control, context, safe)
-    path, null, passes = _fit_path(frame, job, settings, alphas, n_alphas, alpha_min_ratio)
+    path, null, passes = _fit_path(frame, job, settings, alphas, n_alphas, alpha_min_ratio, progress)
     assert passes.rows is not None
     notices = row_notices(job, passes.rows, path.weight)
     notices.extend(notice for point in path.points for notice in point.notices)
@@ -143,7 +143,8 @@ def _penalized_job(formula: str, frame: Any, family: Family, link: Link, variabl
 
 
 def _fit_path(frame: Any, job: Job, settings: PathSettings, alphas: Any, n_alphas: int,
-              alpha_min_ratio: float | None) -> tuple[DaskPath, tuple[float, float | None], Passes]:
+              alpha_min_ratio: float | None, progress: bool | None = None
+              ) -> tuple[DaskPath, tuple[float, float | None], Passes]:
     spec = job.spec
     p = len(spec.column_names)
     canonical = job.family.is_canonical(job.link)
@@ -154,7 +155,7 @@ def _fit_path(frame: Any, job: Job, settings: PathSettings, alphas: Any, n_alpha
                    alpha_min_ratio=alpha_min_ratio, control=settings.control, has_offset=settings.has_offset,
                    response=spec.response.label),
         null_steps(p, spec.fit_intercept, settings.has_offset, canonical, job.link.link, IRLSControl()),
-    ], passes)
+    ], passes, progress)
     return path, null, passes
 
 
@@ -191,7 +192,8 @@ def glm_path_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, cont
                      alpha_min_ratio: Any = None, weights: Any = None, freq_weights: Any = None, offset: Any = None,
                      exposure: Any = None, penalty_factor: Any = None, standardize: Any = True,
                      na_action: Any = "drop", tol: Any = 1e-8, max_iter: Any = 100, safe: Any = False,
-                     relax: Any = False, penalty: Any = "elastic_net", stacklevel: int = 2) -> PathResult:
+                     relax: Any = False, penalty: Any = "elastic_net", progress: bool | None = False,
+                     stacklevel: int = 2) -> PathResult:
     """:func:`glmgen.glm_path` on a Dask DataFrame (the same arguments and defaults as
     :func:`glmgen.fit.fit_glm_path`): the same checks, then the path over partitions. Only the elastic-net path
     runs there: ``relax=True`` and ``penalty="group"`` are refused."""
@@ -208,7 +210,7 @@ def glm_path_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, cont
                      alphas=alphas, n_alphas=n_alphas, alpha_min_ratio=alpha_min_ratio,
                      penalty_factor=settings.penalty_factor, standardize=settings.standardize,
                      na_action=_checked_na_action(na_action), control=settings.cd_control,
-                     context=context, safe=settings.safe, stacklevel=stacklevel + 1)
+                     context=context, safe=settings.safe, stacklevel=stacklevel + 1, progress=progress)
 
 
 def _checked_na_action(na_action: Any) -> str:

@@ -91,7 +91,7 @@ class DaskPathRefitter:
         return DaskFitRefits(self.frame, self.job, (self.settings, alpha))
 
     def cross_validate(self, path: PathResult, folds: Any, *, seed: int, n_jobs: int, stratify: Any, groups: Any,
-                       repeats: int) -> CVResult:
+                       repeats: int, progress: bool | None = None) -> CVResult:
         if stratify is not None or groups is not None or repeats != 1 or np.ndim(folds) != 0:
             raise InvalidParameterError(
                 "cross-validation of a path fitted on a Dask DataFrame takes folds as a number (folds=10) and "
@@ -100,7 +100,7 @@ class DaskPathRefitter:
             )
         if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
             raise InvalidParameterError(f"folds={folds!r} must be a whole number of at least 2.")
-        self.last_cv = cross_validate_dask(self, path, int(folds), check_seed(seed))
+        self.last_cv = cross_validate_dask(self, path, int(folds), check_seed(seed), progress)
         return self.last_cv
 
     def effective_df(self, path: PathResult) -> FloatArray:
@@ -168,7 +168,8 @@ def path_result(job: Job, path: DaskPath, settings: PathSettings, null: tuple[fl
     )
 
 
-def cross_validate_dask(refits: DaskPathRefitter, path: PathResult, folds: int, seed: int) -> CVResult:
+def cross_validate_dask(refits: DaskPathRefitter, path: PathResult, folds: int, seed: int,
+                        progress: bool | None = None) -> CVResult:
     """K-fold CV of a Dask path: every fold's path (its standardization learned from its training rows) in shared
     passes, then one pass scoring each fold's held-out rows at every alpha (as :func:`glmgen.fit.cross_validate`).
     The design's levels and transforms are those learned from all rows (a Dask frame is not re-read per fold)."""
@@ -181,13 +182,13 @@ def cross_validate_dask(refits: DaskPathRefitter, path: PathResult, folds: int, 
                    alphas=path.alphas, n_alphas=len(path.alphas), alpha_min_ratio=None, control=settings.control,
                    has_offset=settings.has_offset, response=spec.response.label,
                    rows=RowSet("train", folds=folds, fold=k, seed=seed))
-        for k in range(folds)])
+        for k in range(folds)], progress=progress)
     probes = []
     for k, fold_path in enumerate(fold_paths):
         coefs = np.array([point.coef for point in fold_path.points]).T
         intercepts = np.array([point.intercept for point in fold_path.points])
         probes.append(Probe(coefs, intercepts, RowSet("test", folds=folds, fold=k, seed=seed), many=True))
-    scored = run(refits.frame, job, [evaluate_once(probe) for probe in probes])
+    scored = run(refits.frame, job, [evaluate_once(probe) for probe in probes], progress=progress)
     fold_means = np.array([o.deviances / o.weight if o.weight > 0 else np.full(len(path.alphas), np.nan)
                            for o in scored])
     fold_weights = np.array([o.weight for o in scored])

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._parallel import deterministic_map
+from .._progress import check_progress, progress_bar
 from .._validation import check_n_jobs, check_seed, check_whole
 from ..errors import DataWarning, GLMGenWarning, InvalidParameterError
 from ..fit import fit_glm
@@ -118,6 +119,7 @@ def learning_curve(
     seed: int = 0,
     n_jobs: int = 1,
     context: FormulaContext | None = None,
+    progress: bool | None = None,
     **fit_kwargs: Any,
 ) -> LearningCurveResult:
     """Training and held-out mean deviance against training-set size.
@@ -135,6 +137,10 @@ def learning_curve(
     context : FormulaContext, optional
         The names the formula may use besides data columns; default: the
         caller's namespace (as :func:`glmgen.glm`).
+    progress : bool, optional
+        A bar ``glmgen learning curve`` ticking once per fit (sizes x
+        repeats): ``None`` shows it on a terminal or in a notebook once the
+        curve has run 2 s, ``True`` at once, ``False`` never.
     """
     context = context if context is not None else FormulaContext.capture()
     for name, value in fit_kwargs.items():
@@ -144,7 +150,7 @@ def learning_curve(
                 "rows are split and subsampled, and an array cannot follow them."
             )
     seed, n_jobs, repeats = check_seed(seed), check_n_jobs(n_jobs), check_whole("repeats", repeats, 1)
-    shares = _check_sizes(sizes)
+    shares, progress = _check_sizes(sizes), check_progress(progress)
     seeds = np.random.SeedSequence(seed).spawn(repeats)
     codes = [formula] + [v for v in fit_kwargs.values() if isinstance(v, str)]
     context = context.restricted_to(codes)  # picklable for worker processes
@@ -163,7 +169,8 @@ def learning_curve(
                 "(the training part of the split). Use shares in (0, 1] or smaller counts."
             )
         tasks += [(repeat, formula, train, test, count, size_seed + count, family, context, fit_kwargs) for count in counts]
-    results = deterministic_map(_fit_size, tasks, n_jobs)
+    with progress_bar(progress, len(tasks), "learning curve", unit="fit") as bar:
+        results = deterministic_map(_fit_size, tasks, n_jobs, bar=bar)
     noted = [messages for *_, messages in results if messages]
     if noted:
         warnings.warn(f"{len(noted)} of the {len(results)} fits of the learning curve raised data warnings (first: "
@@ -173,13 +180,15 @@ def learning_curve(
     return LearningCurveResult(table=table)
 
 
-def validation_curve(path: PathResult, folds: int | Any = 10, seed: int = 0, n_jobs: int = 1) -> ValidationCurveResult:
-    """Training mean deviance and cross-validated mean deviance (± se) at every alpha of ``path``."""
+def validation_curve(path: PathResult, folds: int | Any = 10, seed: int = 0, n_jobs: int = 1,
+                     progress: bool | None = None) -> ValidationCurveResult:
+    """Training mean deviance and cross-validated mean deviance (± se) at every alpha of ``path``
+    (``progress``: the CV's bar, as :meth:`PathResult.cv`)."""
     if not isinstance(path, PathResult):
         raise InvalidParameterError(
             f"validation_curve needs a regularization path (gg.glm_path(...)), got a {type(path).__name__}."
         )
-    result = path.cv(folds=folds, seed=seed, n_jobs=n_jobs)
+    result = path.cv(folds=folds, seed=seed, n_jobs=n_jobs, progress=progress)
     table = pd.DataFrame({
         "alpha": path.alphas,
         "df": path.df,

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import sys
 import time
 import warnings as warnings_module
 from collections.abc import Iterator
@@ -53,9 +52,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .. import errors
+from .._progress import check_progress, progress_bar, rename
 from .._validation import check_choice, check_level, is_dask_frame
 from ..distributed import glm_on_dask, glm_path_on_dask, with_declared_levels
 from ..errors import DataError, GLMGenWarning, InvalidParameterError
@@ -185,19 +184,17 @@ class GeneralizationAnalysis:
 
 
 class _Steps:
-    """Times each step, records its warnings and advances a tqdm bar (when shown)."""
+    """Times each step, records its warnings and advances the report's bar (:mod:`glmgen._progress`)."""
 
-    def __init__(self, total: int, show: bool) -> None:
+    def __init__(self, total: int, progress: bool | None) -> None:
         self.timings: dict[str, float] = {}
         self.warnings: list[RecordedWarning] = []
-        self._bar = None
-        if show:
-            self._bar = tqdm(total=total, desc="glmgen report", unit="step", file=sys.stderr, leave=False)
+        self._closing = contextlib.ExitStack()
+        self._bar = self._closing.enter_context(progress_bar(progress, total, "report", unit="step"))
 
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[None]:
-        if self._bar is not None:
-            self._bar.set_description(f"glmgen report: {name}")
+        rename(self._bar, f"report: {name}")
         start = time.perf_counter()
         with warnings_module.catch_warnings(record=True) as caught:
             warnings_module.simplefilter("always")
@@ -211,12 +208,10 @@ class _Steps:
                     entry = RecordedWarning(name, record.category.__name__, str(record.message))
                     if entry not in self.warnings:
                         self.warnings.append(entry)
-                if self._bar is not None:
-                    self._bar.update(1)
+                self._bar.update(1)
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+        self._closing.close()
 
 
 def _column_roles(fit: GLMResult, data: pd.DataFrame) -> pd.DataFrame:
@@ -368,12 +363,12 @@ def analyse(
         boot_folds=None if boot_folds is None else int(boot_folds), n_jobs=int(n_jobs),
         learning_curve=bool(learning_curve), level=float(level), interval=interval,
     )
-    show = progress if progress is not None else sys.stderr.isatty()
+    progress = check_progress(progress)  # passed on to the path, CV, bootstrap and learning curve: nested bars
     if new is not None and (dask or is_dask_frame(new)):
         raise InvalidParameterError("new= (the shift check) needs the data and the new rows in memory; call "
                                     ".compute() on the Dask frames, or on a sample of their rows, first.")
     total = 5 + (new is not None) + (select is not None) + (n_boot >= 2) + bool(learning_curve)
-    steps = _Steps(total, show)
+    steps = _Steps(total, progress)
     notes: list[str] = []
     fit_kwargs: dict[str, Any] = dict(link=link_object, **variables, standardize=standardize, na_action=na_action,
                                       safe=safe)
@@ -395,9 +390,9 @@ def analyse(
             with steps.step("path"):
                 path = (glm_path_on_dask if dask else fit_glm_path)(
                     formula, train, family_object, context=context, l1_ratio=l1_ratio, n_alphas=int(n_alphas),
-                    penalty_factor=penalty_factor, **fit_kwargs)
+                    penalty_factor=penalty_factor, progress=progress, **fit_kwargs)
             with steps.step("cross-validation"):
-                cv = path.cv(folds=int(folds), seed=seed, n_jobs=n_jobs)
+                cv = path.cv(folds=int(folds), seed=seed, n_jobs=n_jobs, progress=progress)
                 fit = path.select(select)
                 selection = path.selection_table()
                 total_weight = path.weight_sum
@@ -416,8 +411,8 @@ def analyse(
                 if dask and path is not None:
                     notes.append("Dask data: the bootstrap is a Poisson bootstrap of the selected fit (its alpha held "
                                  "fixed), not of the whole selection.")
-                boot = bootstrap(target, n_boot=int(n_boot), seed=seed) if dask else bootstrap(
-                    target, n_boot=int(n_boot), seed=seed, n_jobs=n_jobs, select=select, progress=show,
+                boot = bootstrap(target, n_boot=int(n_boot), seed=seed, progress=progress) if dask else bootstrap(
+                    target, n_boot=int(n_boot), seed=seed, n_jobs=n_jobs, select=select, progress=progress,
                     cv_folds=boot_folds if select in ("cv", "cv_1se") else None,
                 )
                 intervals = boot.conf_int(level, interval)
@@ -438,7 +433,7 @@ def analyse(
                 try:
                     learning = run_learning_curve(
                         formula, train, family_object, context=context, test_size=test_size, seed=seed,
-                        n_jobs=n_jobs,
+                        n_jobs=n_jobs, progress=progress,
                         sizes=_learning_sizes(len(train), len(fit.params), test_size), **fit_kwargs, **extra,
                     )
                 except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
@@ -477,7 +472,7 @@ def analyse(
                                                              if columns.loc[str(c), "role"] == "predictor"]))
         if new is not None:
             with steps.step("shift"):
-                shift_result = shift_of_fit(fit, new, seed=seed)
+                shift_result = shift_of_fit(fit, new, seed=seed, progress=progress)
     finally:
         steps.close()
     for entry in steps.warnings:  # re-issue glmgen's own warnings once (they were recorded above)

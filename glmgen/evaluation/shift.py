@@ -66,7 +66,7 @@ MISSING_LEVEL = "(missing)"
 
 
 def shift(train: pd.DataFrame, new: pd.DataFrame, columns: list[str] | None = None, seed: int = 0, *,
-          folds: int = 5) -> ShiftResult:
+          folds: int = 5, progress: bool | None = None) -> ShiftResult:
     """Compare ``new`` rows with ``train`` rows: per-column statistics and adversarial validation.
 
     Parameters
@@ -79,6 +79,8 @@ def shift(train: pd.DataFrame, new: pd.DataFrame, columns: list[str] | None = No
         Seeds the adversarial model's cross-validation folds.
     folds : int
         Its number of folds (at least 2, and at most the rows of either frame).
+    progress : bool, optional
+        The bar of its cross-validation, as :meth:`PathResult.cv`'s.
 
     Returns
     -------
@@ -101,13 +103,15 @@ def shift(train: pd.DataFrame, new: pd.DataFrame, columns: list[str] | None = No
     if not columns:
         raise DataError("train and new have no column in common to compare; give frames with the same columns, or "
                         "name them with columns=[...].")
-    fields, _ = _compare(train[columns], new[columns], seed, folds, notes)
+    fields, _ = _compare(train[columns], new[columns], seed, folds, notes, progress)
     return ShiftResult(**fields)
 
 
 @display.register("shift_fit")
-def shift_of_fit(fit: GLMResult, new: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> ShiftResult:
-    """``fit.shift(new)``: :func:`shift` on the model's design columns plus the expected deviance (module notes)."""
+def shift_of_fit(fit: GLMResult, new: pd.DataFrame, *, folds: int = 5, seed: int = 0,
+                 progress: bool | None = None) -> ShiftResult:
+    """``fit.shift(new)``: :func:`shift` on the model's design columns plus the expected deviance (module notes;
+    ``progress`` as :func:`shift`)."""
     if is_dask_frame(new):
         _refuse_dask()
     if not isinstance(new, pd.DataFrame):
@@ -127,7 +131,7 @@ def shift_of_fit(fit: GLMResult, new: pd.DataFrame, *, folds: int = 5, seed: int
              "values): the fit keeps its design, not its data frame."]
     if design.n_dropped:
         notes.append(f"{design.n_dropped} of the {len(new)} new rows have missing model inputs and are left out.")
-    fields, probability = _compare(train_frame, new_frame, seed, folds, notes)
+    fields, probability = _compare(train_frame, new_frame, seed, folds, notes, progress)
     with _recorded() as caught:
         unit = held_out_unit_deviance(fit, make_fold_ids(training.design.n_rows, folds, np.random.default_rng(seed)))
     weight = density_ratio(probability[: len(train_frame)], len(train_frame), len(new_frame))
@@ -169,7 +173,7 @@ def held_out_unit_deviance(fit: GLMResult, fold_ids: IntArray) -> FloatArray:
 # --- the comparison shared by both entry points -------------------------------------------------------
 
 def _compare(train: pd.DataFrame, new: pd.DataFrame, seed: int, folds: int,
-             notes: list[str]) -> tuple[dict[str, Any], FloatArray]:
+             notes: list[str], progress: bool | None = None) -> tuple[dict[str, Any], FloatArray]:
     """The fields of a :class:`ShiftResult` comparing ``train`` with ``new`` (same columns): per-column
     statistics and the adversarial model; and the out-of-fold probabilities of being new (training rows first)."""
     if min(len(train), len(new)) < folds:
@@ -177,7 +181,7 @@ def _compare(train: pd.DataFrame, new: pd.DataFrame, seed: int, folds: int,
                         f"and {len(new)} new rows.")
     rows = [{"column": str(c)} | column_statistics(train[c], new[c]) for c in train.columns]
     with _recorded() as caught:
-        adversarial = _adversarial(train, new, seed, folds)
+        adversarial = _adversarial(train, new, seed, folds, progress)
     table = pd.DataFrame(rows, columns=[c for c in SHIFT_COLUMNS if c != "used"])
     table["used"] = [c in adversarial["columns"] for c in table["column"]]
     label = np.r_[np.zeros(len(train), dtype=bool), np.ones(len(new), dtype=bool)]
@@ -193,7 +197,8 @@ def _compare(train: pd.DataFrame, new: pd.DataFrame, seed: int, folds: int,
     return fields, probability
 
 
-def _adversarial(train: pd.DataFrame, new: pd.DataFrame, seed: int, folds: int) -> dict[str, Any]:
+def _adversarial(train: pd.DataFrame, new: pd.DataFrame, seed: int, folds: int,
+                 progress: bool | None = None) -> dict[str, Any]:
     """The adversarial lasso: out-of-fold probabilities of being new, fold ids, alpha, non-zero terms, columns."""
     frame, names = _model_frame(train, new)
     label = np.r_[np.zeros(len(train)), np.ones(len(new))]
@@ -206,7 +211,7 @@ def _adversarial(train: pd.DataFrame, new: pd.DataFrame, seed: int, folds: int) 
     formula = "_new_ ~ " + " + ".join(names.values())
     context = FormulaContext()
     path = fit_glm_path(formula, frame, "binomial", context=context, n_alphas=N_ALPHAS)
-    cv = path.cv(folds=folds, seed=seed, stratify=True)
+    cv = path.cv(folds=folds, seed=seed, stratify=True, progress=progress)
     alpha = float(cv.alpha_min)
     declared = path.spec.declare_levels(frame)
     probability = np.empty(n)

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._parallel import deterministic_map
+from .._progress import progress_bar
 from .._validation import check_n_jobs, check_seed, check_whole, column_of, first_bad
 from ..errors import DataError, InvalidParameterError, UnseenLevelError
 from ..formula import FormulaContext, build_design
@@ -176,12 +177,14 @@ def cross_validate(
     groups: Any = None,
     repeats: int = 1,
     gammas: tuple[float, ...] | None = None,
+    progress: bool | None = None,
 ) -> CVResult:
     """K-fold CV of ``path`` (see the module notes); ``folds`` is a count or one fold id per row.
 
     ``stratify``: ``True`` (by the response), a column name or labels;
     ``groups``: a column name or labels whose rows stay in one fold. Results
-    depend only on ``seed``, never on ``n_jobs``.
+    depend only on ``seed``, never on ``n_jobs``. ``progress``: a bar ticking once per fold and repeat
+    (:mod:`glmgen._progress`).
     """
     seed, n_jobs, repeats = check_seed(seed), check_n_jobs(n_jobs), check_whole("repeats", repeats, 1)
     data = refits.rows
@@ -221,7 +224,8 @@ def cross_validate(
 
     problem = FoldProblem.of(path, refits, data, gammas)
     splits = [(np.flatnonzero(ids != k), np.flatnonzero(ids == k)) for _, k, ids in tasks]
-    results = deterministic_map(problem.held_out_deviance, splits, n_jobs)
+    with progress_bar(progress, len(splits), "cv", unit="fold") as bar:
+        results = deterministic_map(problem.held_out_deviance, splits, n_jobs, bar=bar)
     fold_means = np.array([r[0] for r in results])
     fold_weights = np.array([r[1] for r in results])
     means, ses = [], []

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._progress import HIDDEN, Bar
 from .._validation import check_choice
 from ..errors import InvalidParameterError
 from ..formula import DesignSpec
@@ -56,11 +57,13 @@ def penalized_path(
     n_alphas: int = 100,
     alpha_min_ratio: float | None = None,
     control: CDControl,
+    bar: Bar = HIDDEN,
 ) -> tuple[PathFit, list[Notice]]:
-    """The path of either penalty (:func:`~glmgen.solvers.fit_path` or :func:`~glmgen.solvers.fit_group_path`)."""
+    """The path of either penalty (:func:`~glmgen.solvers.fit_path` or :func:`~glmgen.solvers.fit_group_path`);
+    ``bar`` advances once per alpha."""
     solver = fit_group_path if isinstance(penalty, GroupPenalty) else fit_path
     return solver(problem, penalty, alphas=alphas, n_alphas=n_alphas,  # type: ignore[arg-type]
-                  alpha_min_ratio=alpha_min_ratio, control=control)
+                  alpha_min_ratio=alpha_min_ratio, control=control, bar=bar)
 
 
 def penalty_of(spec: DesignSpec, penalty: Penalty, kind: str) -> Penalty | GroupPenalty:

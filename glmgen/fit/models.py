@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._progress import progress_bar
 from .._validation import (
     check_alpha_grid,
     check_count,
@@ -196,10 +197,11 @@ def fit_glm_path(
     safe: bool = False,
     relax: bool = False,
     penalty: str = "elastic_net",
+    progress: bool | None = False,
     stacklevel: int = 2,
 ) -> PathResult:
     """A regularization path of ``formula`` on ``data``: :func:`glmgen.glm_path` with the caller's ``context``.
-    Arguments are checked here."""
+    Arguments are checked here; ``progress``: a bar ``glmgen path`` over the alphas (:mod:`glmgen._progress`)."""
     family, link = resolve_family(family, link)
     l1_ratio = check_l1_ratio(l1_ratio)
     alphas, n_alphas, alpha_min_ratio = check_path_grid(alphas, n_alphas, alpha_min_ratio)
@@ -214,8 +216,9 @@ def fit_glm_path(
                                          penalty_factor=penalty_factor, standardize=standardize)
     penalized = penalty_of(spec, columns, kind)
     notices = data_notices(spec, design, data, family, penalized=True) + dropped_rows_notices(design)
-    path, path_notices = penalized_path(problem, penalized, alphas=alphas, n_alphas=n_alphas,
-                                        alpha_min_ratio=alpha_min_ratio, control=control)
+    with progress_bar(progress, n_alphas if alphas is None else len(alphas), "path", unit="alpha") as bar:
+        path, path_notices = penalized_path(problem, penalized, alphas=alphas, n_alphas=n_alphas,
+                                            alpha_min_ratio=alpha_min_ratio, control=control, bar=bar)
     fit_kwargs = dict(family=family, link=link, l1_ratio=l1_ratio, penalty_factor=penalty_factor,
                       standardize=standardize, na_action=na_action, safe=spec.safe, tol=tol, max_iter=max_iter,
                       penalty=kind, **variables)

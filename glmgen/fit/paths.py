@@ -114,9 +114,10 @@ class PathRefitter:
         return replace(lasso, coef=coef, intercept=intercept, eta=eta, mu=mu, deviance=self.problem.deviance(mu))
 
     def cross_validate(self, path: PathResult, folds: Any, *, seed: int, n_jobs: int, stratify: Any, groups: Any,
-                       repeats: int, gammas: tuple[float, ...] | None = None) -> CVResult:
+                       repeats: int, gammas: tuple[float, ...] | None = None, progress: bool | None = None
+                       ) -> CVResult:
         return cross_validate(path, self, folds, seed=seed, n_jobs=n_jobs, stratify=stratify, groups=groups,
-                              repeats=repeats, gammas=gammas)
+                              repeats=repeats, gammas=gammas, progress=progress)
 
     def effective_df(self, path: PathResult) -> FloatArray:
         """The elastic net's effective df per alpha; a group path's is its ``df`` (non-zero coefficients, as

@@ -100,7 +100,11 @@ def bootstrap(
         binomial ``Binomial(trials, mu) / trials``, poisson ``Poisson(mu)``)
         and refits with the original weights.
     progress : bool, optional
-        tqdm progress bar; by default shown when stderr is a terminal.
+        A bar ``glmgen bootstrap`` ticking once per replicate (for a fit on a
+        Dask DataFrame, ``glmgen dask`` bars ticking once per pass over the
+        data): ``None`` shows it on a terminal or in a notebook once the
+        bootstrap has run 2 s, ``True`` at once, ``False`` never (results do
+        not depend on it).
     data : DataFrame, optional
         The training data: needed for ``strata`` / ``groups`` given as column
         names of a ``GLMResult``. A stepwise search uses the rows it kept
@@ -179,7 +183,7 @@ def bootstrap(
     _check_combination(obj, method, strata, groups, select)
     if isinstance(obj, GLMResult) and isinstance(obj.refits, DaskFitRefits):
         _check_dask(method, strata, groups, data)
-        return poisson_bootstrap(obj, n_boot, seed)
+        return poisson_bootstrap(obj, n_boot, seed, progress)
     if isinstance(obj, PathResult) and isinstance(obj.refits, DaskPathRefitter):
         raise InvalidParameterError(
             "bootstrapping a whole path and its selection is not available for a path fitted on a Dask DataFrame "

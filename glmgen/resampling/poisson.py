@@ -50,12 +50,13 @@ class PoissonProcedure:
         )
 
 
-def poisson_bootstrap(fit: GLMResult, n_boot: int, seed: int) -> BootstrapResult:
-    """The Poisson bootstrap of ``fit`` (fitted on a Dask DataFrame; see the module notes)."""
+def poisson_bootstrap(fit: GLMResult, n_boot: int, seed: int, progress: bool | None = None) -> BootstrapResult:
+    """The Poisson bootstrap of ``fit`` (fitted on a Dask DataFrame; see the module notes); ``progress``: the bars
+    of its passes over the data."""
     refits = fit.refits
     assert isinstance(refits, DaskFitRefits)
     table = poisson_replicates(refits.frame, refits.job, n_boot, seed, estimate=fit.params.to_numpy(dtype=float),
-                               penalized=refits.penalized, control=REFIT_CONTROL)
+                               penalized=refits.penalized, control=REFIT_CONTROL, progress=progress)
     separated = table.at_boundary
     if table.std_errors is not None and fit.cov_unscaled is not None:
         separated = separated | _collapsed(table.std_errors, fit.cov_unscaled)

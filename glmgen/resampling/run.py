@@ -12,7 +12,6 @@ arrays before returning.
 from __future__ import annotations
 
 import math
-import sys
 import warnings as warnings_module
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,10 +19,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from joblib import cpu_count
-from tqdm.auto import tqdm
 
 from .._parallel import deterministic_map
+from .._progress import progress_bar
 from .refit import Refit
 from .resampler import Resampler, resample_weights
 
@@ -138,20 +136,9 @@ def chunks(n_tasks: int) -> list[range]:
 
 def map_chunks(function: Callable[..., Any], tasks: list[tuple[Any, ...]], sizes: list[int], n_jobs: int,
                progress: bool | None, description: str) -> list[Any]:
-    """:func:`deterministic_map` over the tasks, in batches so that a progress bar can advance.
-
-    ``progress=None`` shows the bar when stderr is a terminal and there is more than one task.
-    """
-    show = progress if progress is not None else (sys.stderr.isatty() and len(tasks) > 1)
-    if not show:
-        return deterministic_map(function, tasks, n_jobs)
-    batch = 1 if n_jobs == 1 else 2 * (cpu_count() if n_jobs < 0 else n_jobs)
-    results: list[Any] = []
-    with tqdm(total=sum(sizes), desc=description, unit="refit") as bar:
-        for start in range(0, len(tasks), batch):
-            results += deterministic_map(function, tasks[start:start + batch], n_jobs)
-            bar.update(sum(sizes[start:start + batch]))
-    return results
+    """:func:`deterministic_map` over the tasks, with a bar of ``sum(sizes)`` refits (:mod:`glmgen._progress`)."""
+    with progress_bar(progress, sum(sizes), description, unit="refit") as bar:
+        return deterministic_map(function, tasks, n_jobs, bar=bar, sizes=sizes)
 
 
 def coefficient_matrix(refits: Sequence[Refit | None], columns: list[str]) -> FloatArray:

@@ -57,7 +57,8 @@ class PathRefits(Protocol):
     def fit_at(self, path: PathResult, alpha: float, gamma: float | None = None) -> GLMResult: ...
 
     def cross_validate(self, path: PathResult, folds: Any, *, seed: int, n_jobs: int, stratify: Any, groups: Any,
-                       repeats: int, gammas: tuple[float, ...] | None = None) -> CVResult: ...
+                       repeats: int, gammas: tuple[float, ...] | None = None, progress: bool | None = None
+                       ) -> CVResult: ...
 
     def effective_df(self, path: PathResult) -> FloatArray: ...
 
@@ -202,6 +203,7 @@ class PathResult:
         groups: Any = None,
         repeats: int = 1,
         gamma: Any = None,
+        progress: bool | None = None,
     ) -> CVResult:
         """K-fold cross-validated held-out deviance along this path's alphas (see :mod:`glmgen.fit.cv`).
 
@@ -212,6 +214,9 @@ class PathResult:
         ``gamma`` (a ``relax=True`` path; default ``(0, 0.25, 0.5, 0.75, 1)`` there): the blends scored,
         each fold refitting the path and its relaxed fits on its training rows; alpha and gamma are then
         chosen together (``CVResult.gamma_min`` / ``gamma_1se``, ``cv.glmnet(relax=TRUE)``).
+
+        ``progress``: a bar ``glmgen cv`` ticking once per fold and repeat; ``None`` shows it on a terminal or
+        in a notebook once CV has run 2 s, ``True`` at once, ``False`` never (results do not depend on it).
         """
         gammas = None
         if self.relaxed_coefs is not None or gamma is not None:
@@ -220,7 +225,7 @@ class PathResult:
             gammas = tuple(sorted({_check_gamma(float(g)) for g in grid}))
         relaxed = {} if gammas is None else {"gammas": gammas}  # other backends' refitters know no gamma
         result = self.refits.cross_validate(self, folds, seed=seed, n_jobs=n_jobs, stratify=stratify,
-                                            groups=groups, repeats=repeats, **relaxed)
+                                            groups=groups, repeats=repeats, progress=progress, **relaxed)
         self.refits.last_cv = result
         return result
 

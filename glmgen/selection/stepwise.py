@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._progress import HIDDEN, Bar, check_progress, progress_bar
 from .._validation import check_choice, quoted
 from ..errors import DroppedRowsWarning, FormulaError, InvalidParameterError
 from ..fit import fit_glm
@@ -30,6 +31,7 @@ from ..formula import (
     build_design,
     by_degree,
     check_frame,
+    hierarchical_subsets,
     model_label,
     rhs_terms,
     split_formula,
@@ -115,7 +117,7 @@ class _Refitter:
     warnings."""
 
     def __init__(self, lhs: str, fit_intercept: bool, data: pd.DataFrame, family: Any, context: FormulaContext,
-                 options: dict[str, Any], offsets: str = ""):
+                 options: dict[str, Any], offsets: str = "", bar: Bar = HIDDEN):
         self.lhs = lhs
         self.offsets = offsets
         self.context = context
@@ -123,6 +125,7 @@ class _Refitter:
         self.data = data
         self.family = family
         self.options = options
+        self.bar = bar  # advances once per model fitted
         self.cache: dict[frozenset[frozenset[str]], GLMResult] = {}
         self.caught: list[tuple[type[Warning], str, str]] = []
 
@@ -138,6 +141,7 @@ class _Refitter:
                 self.cache[key] = fit_glm(model_formula, self.data, self.family, context=self.context,
                                           **self.options)
             self.caught += [(w.category, str(w.message), model_formula) for w in caught]
+            self.bar.update(1)
         return self.cache[key]
 
     def summarise_warnings(self, what: str) -> list[str]:
@@ -216,6 +220,7 @@ def stepwise(
     tol: float = 1e-10,
     max_iter: int = 100,
     context: FormulaContext | None = None,
+    progress: bool | None = None,
 ) -> StepwiseResult:
     """Stepwise model selection over formula terms by AIC, BIC or any penalty ``k``, as ``MASS::stepAIC``.
 
@@ -258,6 +263,10 @@ def stepwise(
         The names formulas may use besides data columns; default: the
         caller's namespace (as :func:`glmgen.glm`). Kept as
         ``result.context`` so that refits (the bootstrap) see the same names.
+    progress : bool, optional
+        A bar ``glmgen stepwise`` counting the models fitted: ``None`` shows
+        it on a terminal or in a notebook once the search has run 2 s,
+        ``True`` at once, ``False`` never (results do not depend on it).
 
     Returns
     -------
@@ -289,7 +298,7 @@ def stepwise(
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise InvalidParameterError(f"steps={steps!r} must be a whole number >= 0.")
     criterion_penalty(criterion, 1.0)  # refuse a bad criterion before fitting anything
-    data = check_frame(data)
+    progress, data = check_progress(progress), check_frame(data)
     variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
     context = context.restricted_to(_codes(formula, scope, variables))
     call = dict(formula=formula, family=family, criterion=criterion, direction=direction, scope=scope,
@@ -305,13 +314,14 @@ def stepwise(
     data, variables, n_dropped, messages = _drop_incomplete_rows(upper_formula, data, variables, na_action,
                                                                  "stepwise", context)
     call.update(variables)  # arrays restricted to the searched rows, which the result keeps as ``data``
-    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter, na_action),
-                      offsets)
-    first = refit(tuple(start))
-    criterion_name, k = criterion_penalty(criterion, first.nobs)
-    path, history, candidates, search_messages = search_stepwise(
-        start, lower, upper, refit, k=k, direction=direction, steps=int(steps)
-    )
+    with progress_bar(progress, None, "stepwise", unit="fit") as bar:
+        refit = _Refitter(lhs, fit_intercept, data, family, context,
+                          _fit_options(link, variables, tol, max_iter, na_action), offsets, bar)
+        first = refit(tuple(start))
+        criterion_name, k = criterion_penalty(criterion, first.nobs)
+        path, history, candidates, search_messages = search_stepwise(
+            start, lower, upper, refit, k=k, direction=direction, steps=int(steps)
+        )
     messages += search_messages + refit.summarise_warnings("stepwise")
     return StepwiseResult(
         best=path[-1], history=history, path=path, candidates=candidates, criterion=criterion_name, k=k,
@@ -381,6 +391,7 @@ def best_subset(
     tol: float = 1e-10,
     max_iter: int = 100,
     context: FormulaContext | None = None,
+    progress: bool | None = None,
 ) -> BestSubsetResult:
     """Exhaustive search over the subsets of the formula's terms that respect marginality.
 
@@ -399,6 +410,8 @@ def best_subset(
         Refuse formulas with more terms than this (``2**terms`` models).
     link, weights, freq_weights, offset, exposure, na_action, tol, max_iter, context
         As :func:`stepwise`.
+    progress : bool, optional
+        A bar ``glmgen best subset`` over the subsets, as :func:`stepwise`'s.
 
     Returns
     -------
@@ -410,7 +423,7 @@ def best_subset(
     if isinstance(max_terms, bool) or not isinstance(max_terms, (int, np.integer)) or max_terms < 0:
         raise InvalidParameterError(f"max_terms={max_terms!r} must be a whole number >= 0.")
     criterion_penalty(criterion, 1.0)  # refuse a bad criterion before fitting anything
-    data = check_frame(data)
+    progress, data = check_progress(progress), check_frame(data)
     variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
     context = context.restricted_to(_codes(formula, None, variables))
     call = dict(formula=formula, family=family, criterion=criterion, max_terms=max_terms, link=link,
@@ -430,10 +443,11 @@ def best_subset(
     data, variables, n_dropped, messages = _drop_incomplete_rows(
         f"{lhs} ~ {model_label(terms, fit_intercept)}{offsets}", data, variables, na_action, "best_subset", context
     )
-    refit = _Refitter(lhs, fit_intercept, data, family, context, _fit_options(link, variables, tol, max_iter, na_action),
-                      offsets)
-    criterion_name, k = criterion_penalty(criterion, refit(()).nobs)
-    best, by_size, models = search_subsets(terms, refit, k=k)
+    with progress_bar(progress, len(hierarchical_subsets(terms)), "best subset", unit="fit") as bar:
+        refit = _Refitter(lhs, fit_intercept, data, family, context,
+                          _fit_options(link, variables, tol, max_iter, na_action), offsets, bar)
+        criterion_name, k = criterion_penalty(criterion, refit(()).nobs)
+        best, by_size, models = search_subsets(terms, refit, k=k)
     messages += refit.summarise_warnings("best_subset")
     return BestSubsetResult(
         best=best, by_size=by_size, models=models, criterion=criterion_name, k=k, n_fits=len(refit.cache),

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.linalg
 
+from .._progress import HIDDEN, Bar
 from ..errors import ConvergenceWarning
 from ..matrices import ModelMatrix
 from ..model import GroupPenalty, Penalty
@@ -86,6 +87,7 @@ def fit_group_path(
     alpha_min_ratio: float | None = None,
     control: CDControl = CDControl(),
     early_stop: bool | None = None,
+    bar: Bar = HIDDEN,
 ) -> tuple[PathFit, list[Notice]]:
     """The group elastic net at each alpha of a decreasing grid, warm-started; the contract of
     :func:`~glmgen.solvers.fit_path` (``penalty.alpha`` is ignored; the same grid, early stop and null-fit rules,
@@ -98,7 +100,7 @@ def fit_group_path(
     """
     refuse_degenerate_response(problem)
     inner, unit, factors = _on_unit_scales(problem, penalty)
-    path, notices = _fit_group_path(inner, unit, alphas, n_alphas, alpha_min_ratio, control, early_stop)
+    path, notices = _fit_group_path(inner, unit, alphas, n_alphas, alpha_min_ratio, control, early_stop, bar)
     return unscaled_path(path, factors, problem.fit_intercept), notices
 
 
@@ -343,7 +345,7 @@ def _column_penalty(problem: GLMProblem, penalty: GroupPenalty) -> Penalty:
 
 def _fit_group_path(problem: GLMProblem, penalty: GroupPenalty, alphas: FloatArray | None, n_alphas: int,
                     alpha_min_ratio: float | None, control: CDControl,
-                    early_stop: bool | None) -> tuple[PathFit, list[Notice]]:
+                    early_stop: bool | None, bar: Bar) -> tuple[PathFit, list[Notice]]:
     start = null_state(problem, _column_penalty(problem, penalty))
     norms = _group_norms(smooth_gradient(problem, start), penalty.groups)
     by_group = Penalty(0.0, penalty.l1_ratio, penalty.factors, np.ones_like(penalty.factors))
@@ -369,6 +371,7 @@ def _fit_group_path(problem: GLMProblem, penalty: GroupPenalty, alphas: FloatArr
         notices.extend(output.notices)
         state = PenalizedState(output.coef, output.intercept, output.eta, output.mu, deviance=output.deviance)
         previous_alpha = alpha
+        bar.update(1)
         if early_stop and should_stop([o.deviance for o in outputs], null_deviance):
             break
     return PathFit(grid[: len(outputs)], outputs, alpha_max, null_deviance), notices

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .._progress import HIDDEN, Bar
 from ..errors import DataError
 from ..model import Penalty
 from .irls import irls
@@ -108,6 +109,7 @@ def fit_path(
     alpha_min_ratio: float | None = None,
     control: CDControl = CDControl(),
     early_stop: bool | None = None,
+    bar: Bar = HIDDEN,
 ) -> tuple[PathFit, list[Notice]]:
     """Fit the penalized GLM at each alpha of a decreasing grid, warm-starting each from the last.
 
@@ -120,6 +122,7 @@ def fit_path(
     :meth:`~glmgen.model.Penalty.null_optimal_alpha`) and, as glmnet, at
     the first alpha of a computed grid (where a ridge path starts); any other
     alpha is solved, so a ridge fit at a user's ``alpha >= alpha_max`` is not zero.
+    ``bar`` advances once per alpha fitted.
 
     Raises
     ------
@@ -129,7 +132,7 @@ def fit_path(
     """
     refuse_degenerate_response(problem)
     problem, penalty, factors = equilibrated_penalized(problem, penalty)
-    path, notices = _fit_path(problem, penalty, alphas, n_alphas, alpha_min_ratio, control, early_stop)
+    path, notices = _fit_path(problem, penalty, alphas, n_alphas, alpha_min_ratio, control, early_stop, bar)
     return unscaled_path(path, factors, problem.fit_intercept), notices
 
 
@@ -183,6 +186,7 @@ def _fit_path(
     alpha_min_ratio: float | None,
     control: CDControl,
     early_stop: bool | None,
+    bar: Bar,
 ) -> tuple[PathFit, list[Notice]]:
     start = null_state(problem, penalty)
     gradient = smooth_gradient(problem, start)
@@ -209,6 +213,7 @@ def _fit_path(
         notices.extend(output.notices)
         state = PenalizedState(output.coef, output.intercept, output.eta, output.mu, deviance=output.deviance)
         previous_alpha = alpha
+        bar.update(1)
         if early_stop and should_stop([o.deviance for o in outputs], null_deviance):
             break
     fitted = grid[: len(outputs)]
