@@ -89,6 +89,8 @@ def _arrow_to_pandas(table: Any) -> pd.DataFrame:
     """A pyarrow Table or RecordBatch as pandas, with the dtypes of the module notes."""
     # split_blocks: a pandas column per Arrow column, numbers without a copy where Arrow allows (no 2-D block)
     frame = table.to_pandas(date_as_object=False, split_blocks=True)
+    if not frame.columns.is_unique:  # refused, with the names, when the rows are read (formula.check_frame)
+        return frame
     for field, values in zip(table.schema, table.columns):
         if field.name not in frame.columns:  # an index pandas saved in the table: restored as it was
             continue

@@ -219,3 +219,16 @@ def test_the_scikit_learn_estimators_take_polars_and_arrow_frames_as_scikit_lear
     assert list(model.feature_names_in_) == ["x", "w", "e"]
     # scikit-learn's array from an Arrow table may have another memory order: the products round differently
     np.testing.assert_allclose(model.predict(convert(X, source)), reference.predict(X), rtol=1e-13)
+
+
+def test_pandas_arrow_backed_columns_fit_as_numpy_backed_ones() -> None:
+    arrow_backed = FRAME.convert_dtypes(dtype_backend="pyarrow").assign(
+        g=pd.Series(pa.array(FRAME["g"]), dtype=pd.ArrowDtype(pa.dictionary(pa.int8(), pa.string()))))
+    assert all(isinstance(dtype, pd.ArrowDtype) for dtype in arrow_backed.dtypes)
+    for model in MODELS.values():
+        kwargs = dict(model)
+        formula = kwargs.pop("formula")
+        reference, expected = quietly(lambda: gg.glm(formula, FRAME, **kwargs))
+        fit, messages = quietly(lambda: gg.glm(formula, arrow_backed, **kwargs))
+        assert_same_fit(fit, reference)
+        assert messages == expected
