@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
+from pathlib import Path
 
 import dask.dataframe as dd
 import numpy as np
@@ -118,3 +121,14 @@ def test_other_types_are_refused_naming_the_type_and_the_accepted_ones(value) ->
                                            r"pyarrow Table or RecordBatch.*; got (numpy\.ndarray|builtins\.list|"
                                            r"polars\.series\.series\.Series).*pd\.DataFrame\(new\)"):
         as_pandas(value, "new")
+
+
+def test_glmgen_imports_and_fits_without_polars_and_pyarrow() -> None:
+    code = ("import sys; sys.modules.update(polars=None, pyarrow=None, narwhals=None)\n"
+            "import pandas as pd, glmgen as gg\n"
+            "fit = gg.glm('y ~ x', pd.DataFrame({'x': [0.0, 1.0, 2.0, 3.0], 'y': [0.1, 0.9, 2.2, 2.8]}))\n"
+            "print(round(fit.params['x'], 2))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          cwd=Path(gg.__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0.94"  # least squares slope: sum((x - 1.5) * y) / sum((x - 1.5)^2) = 4.7 / 5
