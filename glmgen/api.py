@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
+from ._frames import AnyFrame, as_pandas
 from ._validation import is_dask_frame
 from .distributed import glm_on_dask, glm_path_on_dask
 from .evaluation import analyse
@@ -18,7 +17,7 @@ from .results import GLMResult, PathResult
 
 def glm(
     formula: str,
-    data: pd.DataFrame,
+    data: AnyFrame,
     family: str | Family | Any = "gaussian",
     *,
     link: str | Link | None = None,
@@ -47,6 +46,8 @@ def glm(
         session: never pass a formula from an untrusted source without
         ``safe=True``.
     data : DataFrame
+        pandas, polars (eager or lazy) or pyarrow (``Table``, ``RecordBatch``), converted to pandas
+        once (``docs/interoperability.md``), or a Dask DataFrame (``docs/beyond-memory.md``).
     family : {"gaussian", "binomial", "poisson"} or a family object
         Canonical link unless ``link`` says otherwise.
     weights, freq_weights, offset, exposure
@@ -102,6 +103,7 @@ def glm(
     -------
     GLMResult
     """
+    data = as_pandas(data)
     fit = glm_on_dask if is_dask_frame(data) else fit_glm
     return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, weights=weights,
@@ -113,7 +115,7 @@ def glm(
 
 def glm_path(
     formula: str,
-    data: pd.DataFrame,
+    data: AnyFrame,
     family: str | Family | Any = "gaussian",
     *,
     link: str | Link | None = None,
@@ -170,6 +172,7 @@ def glm_path(
     shows it on a terminal or in a notebook once the path has run 2 s,
     ``True`` at once, ``False`` never; results do not depend on it.
     """
+    data = as_pandas(data)
     fit = glm_path_on_dask if is_dask_frame(data) else fit_glm_path
     return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, l1_ratio=l1_ratio, alphas=alphas,
@@ -182,7 +185,7 @@ def glm_path(
 
 def report(
     formula: str,
-    data: pd.DataFrame,
+    data: AnyFrame,
     family: Any = "gaussian",
     *,
     link: str | None = None,
@@ -210,7 +213,7 @@ def report(
     figures: bool = True,
     title: str | None = None,
     safe: bool = False,
-    new: pd.DataFrame | None = None,
+    new: AnyFrame | None = None,
 ) -> Report:
     """Fit a model, measure how well it generalizes, and return the report.
 
@@ -259,7 +262,7 @@ def report(
         formula is Python code: use ``safe=True`` for formulas from someone
         else (the command line does by default).
     new : DataFrame, optional
-        New rows to check for shift against the training part: the report
+        pandas, polars or pyarrow, as ``data``. New rows to check for shift against the training part: the report
         adds a section with ``fit.shift(new)`` (per-column statistics, the
         adversarial AUC and the expected deviance on the new rows).
 
@@ -270,6 +273,7 @@ def report(
         ``to_latex()``, ``to_text()``, ``save(path)``; the result records are
         in ``report.analysis``.
     """
+    data, new = as_pandas(data), as_pandas(new, "new")
     analysis = analyse(
         formula, data, family, link=link, select=select, alpha=alpha, l1_ratio=l1_ratio, n_alphas=n_alphas,
         test_size=test_size, seed=seed, n_boot=n_boot, folds=folds, boot_folds=boot_folds, n_jobs=n_jobs,

@@ -386,7 +386,7 @@ SPLIT = [
     bad("split", "test_size-bool", lambda e: gg.split(base_frame(), test_size=True), IPE, "test_size=True"),
     bad("split", "data-empty", lambda e: gg.split(base_frame().iloc[:0]), DE, "2 rows"),
     bad("split", "data-one-row", lambda e: gg.split(base_frame().iloc[:1]), DE, "2 rows"),
-    bad("split", "data-array", lambda e: gg.split(np.ones((5, 2))), DE, "ndarray"),
+    bad("split", "data-array", lambda e: gg.split(np.ones((5, 2))), IPE, "ndarray"),
     bad("split", "stratify-unknown-column", lambda e: gg.split(base_frame(), stratify="regoin"), IPE, "'regoin'",
         "Did you mean 'region'?"),
     bad("split", "stratify-short", lambda e: gg.split(base_frame(), stratify=np.arange(4)), DE, "stratify", "4",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._frames import AnyFrame, as_pandas
 from .._parallel import deterministic_map
 from .._progress import check_progress, progress_bar
 from .._validation import check_n_jobs, check_seed, check_whole
@@ -110,7 +111,7 @@ def _check_sizes(sizes: Any) -> list[float]:
 
 def learning_curve(
     formula: str,
-    data: pd.DataFrame,
+    data: AnyFrame,
     family: Any = "gaussian",
     *,
     sizes: Sequence[float] = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0),
@@ -126,6 +127,8 @@ def learning_curve(
 
     Parameters
     ----------
+    formula, data, family
+        As :func:`glmgen.glm` (``data``: pandas, polars or pyarrow).
     sizes : sequence of float or int
         Shares (in (0, 1]) of the training part, or row counts (> 1).
     test_size, repeats, seed
@@ -143,6 +146,7 @@ def learning_curve(
         curve has run 2 s, ``True`` at once, ``False`` never.
     """
     context = context if context is not None else FormulaContext.capture()
+    data = as_pandas(data)
     for name, value in fit_kwargs.items():
         if name in VARIABLE_ROLES and value is not None and not isinstance(value, str):
             raise InvalidParameterError(

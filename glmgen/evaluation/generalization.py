@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
+from .._frames import AnyFrame
 from ..errors import InvalidParameterError
 from ..results import GeneralizationResult, GLMResult, PathResult
 
 
-def generalization(fit: GLMResult, train: pd.DataFrame, test: pd.DataFrame) -> GeneralizationResult:
-    """Training versus held-out mean deviance of ``fit``, their gap, and D^2 on both."""
+def generalization(fit: GLMResult, train: AnyFrame, test: AnyFrame) -> GeneralizationResult:
+    """Training versus held-out mean deviance of ``fit``, their gap, and D^2 on both (``train``, ``test``: pandas,
+    polars or pyarrow frames, as :func:`glmgen.glm`)."""
     if not isinstance(fit, GLMResult):
         hint = " Pick one fit first, e.g. path.select('cv_1se')." if isinstance(fit, PathResult) else ""
         raise InvalidParameterError(f"generalization needs a fitted model (GLMResult), got {type(fit).__name__}.{hint}")

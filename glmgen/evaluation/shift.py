@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._frames import AnyFrame, as_pandas
 from .._validation import check_seed, check_whole, is_dask_frame, quoted, suggestion
 from ..errors import DataError, GLMGenWarning, InvalidParameterError, UnseenLevelError
 from ..fit import fit_glm, fit_glm_path, make_fold_ids
@@ -65,14 +66,15 @@ P_CLIP = 0.01
 MISSING_LEVEL = "(missing)"
 
 
-def shift(train: pd.DataFrame, new: pd.DataFrame, columns: list[str] | None = None, seed: int = 0, *,
+def shift(train: AnyFrame, new: AnyFrame, columns: list[str] | None = None, seed: int = 0, *,
           folds: int = 5, progress: bool | None = None) -> ShiftResult:
     """Compare ``new`` rows with ``train`` rows: per-column statistics and adversarial validation.
 
     Parameters
     ----------
     train, new : DataFrame
-        The rows to compare, in memory (a Dask DataFrame raises :class:`InvalidParameterError`).
+        The rows to compare, in memory: pandas, polars or pyarrow frames (as :func:`glmgen.glm`; a Dask
+        DataFrame raises :class:`InvalidParameterError`).
     columns : list of str, optional
         The columns to compare (default: every column of ``train`` that ``new`` also has).
     seed : int
@@ -90,7 +92,7 @@ def shift(train: pd.DataFrame, new: pd.DataFrame, columns: list[str] | None = No
         ``columns_used`` and ``plot()``. The statistics and the adversarial model are described in
         :mod:`glmgen.evaluation.shift` and :mod:`glmgen.evaluation.shift_columns`.
     """
-    _check_frames(train, new)
+    train, new = _in_memory(train, "train"), _in_memory(new, "new")
     seed, folds = check_seed(seed), check_whole("folds", folds, 2)
     notes = []
     if columns is None:
@@ -108,14 +110,11 @@ def shift(train: pd.DataFrame, new: pd.DataFrame, columns: list[str] | None = No
 
 
 @display.register("shift_fit")
-def shift_of_fit(fit: GLMResult, new: pd.DataFrame, *, folds: int = 5, seed: int = 0,
+def shift_of_fit(fit: GLMResult, new: AnyFrame, *, folds: int = 5, seed: int = 0,
                  progress: bool | None = None) -> ShiftResult:
     """``fit.shift(new)``: :func:`shift` on the model's design columns plus the expected deviance (module notes;
     ``progress`` as :func:`shift`)."""
-    if is_dask_frame(new):
-        _refuse_dask()
-    if not isinstance(new, pd.DataFrame):
-        raise DataError(f"new must be a pandas DataFrame, got {type(new).__name__}.")
+    new = _in_memory(new, "new")
     seed, folds = check_seed(seed), check_whole("folds", folds, 2)
     training = fit.training_rows()
     try:
@@ -276,12 +275,11 @@ def _refuse_dask() -> None:
     )
 
 
-def _check_frames(train: Any, new: Any) -> None:
-    for name, frame in (("train", train), ("new", new)):
-        if is_dask_frame(frame):
-            _refuse_dask()
-        if not isinstance(frame, pd.DataFrame):
-            raise DataError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
+def _in_memory(frame: AnyFrame, name: str) -> pd.DataFrame:
+    """``frame`` as pandas (:func:`~glmgen._frames.as_pandas`); a Dask DataFrame is refused."""
+    if is_dask_frame(frame):
+        _refuse_dask()
+    return as_pandas(frame, name)
 
 
 def _checked_columns(columns: Any, train: pd.DataFrame, new: pd.DataFrame) -> list[Any]:

@@ -21,6 +21,7 @@ import patsy
 import patsy.builtins
 from patsy.util import SortAnythingKey
 
+from .._frames import ACCEPTED
 from .._validation import first_bad, quoted, suggestion
 from ..errors import DataError, FormulaError, InvalidParameterError
 from .context import FormulaContext
@@ -42,7 +43,8 @@ def check_frame(data: Any) -> pd.DataFrame:
             data = pd.DataFrame(data)
         else:
             raise InvalidParameterError(
-                f"data must be a pandas DataFrame, got {type(data).__name__}. Wrap arrays with pd.DataFrame(...)."
+                f"data must be a pandas DataFrame or a dict of columns here, got {type(data).__name__}. glmgen's "
+                f"public functions accept {ACCEPTED} (converted to pandas once); wrap arrays with pd.DataFrame(...)."
             )
     if len(data) == 0:
         raise DataError("data has no rows: there is nothing to fit or evaluate.")

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._frames import AnyFrame, as_pandas
 from .._validation import check_n_jobs, check_seed, check_whole
 from ..errors import ConvergenceWarning, DataError, InvalidParameterError
 from ..fit import problem_of
@@ -36,7 +37,7 @@ IntArray = npt.NDArray[np.int64]
 
 def bias_variance(
     obj: Any,
-    data: pd.DataFrame,
+    data: AnyFrame,
     n_boot: int = 200,
     seed: int = 0,
     alphas: Any = None,
@@ -53,7 +54,7 @@ def bias_variance(
         (default: the path's alphas), warm-started along the grid; a
         ``GLMResult`` at its own alpha (0 for unpenalized fits).
     data : DataFrame
-        Held-out rows (response, weights and offsets read as at fit time).
+        pandas, polars or pyarrow (as :func:`glmgen.glm`). Held-out rows (response, weights and offsets read as at fit time).
     n_boot, seed, n_jobs, progress
         As :func:`bootstrap` (case resampling of the training rows).
     alphas : array, optional
@@ -67,6 +68,7 @@ def bias_variance(
         ``bagged_deviance``, ``df``, ``n_boot``; the definitions are in
         :class:`~.records.BiasVarianceResult`.
     """
+    data = as_pandas(data)
     if isinstance(obj, PathResult):
         try:
             grid = np.sort(np.asarray(obj.alphas if alphas is None else alphas, dtype=float))[::-1]

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._frames import AnyFrame, as_pandas
 from .._validation import check_choice, check_n_jobs, check_seed, check_whole
 from ..distributed import DaskFitRefits, DaskPathRefitter
 from ..errors import (
@@ -61,7 +62,7 @@ def bootstrap(
     method: str = "case",
     progress: bool | None = None,
     *,
-    data: pd.DataFrame | None = None,
+    data: AnyFrame | None = None,
     control: IRLSControl | CDControl | None = None,
     path_grid: str = "resample",
     cv_folds: int | None = None,
@@ -106,7 +107,7 @@ def bootstrap(
         bootstrap has run 2 s, ``True`` at once, ``False`` never (results do
         not depend on it).
     data : DataFrame, optional
-        The training data: needed for ``strata`` / ``groups`` given as column
+        pandas, polars or pyarrow (as :func:`glmgen.glm`). The training data: needed for ``strata`` / ``groups`` given as column
         names of a ``GLMResult``. A stepwise search uses the rows it kept
         (``step.data``); ``data=`` (the frame it was run on) is accepted too.
     control : IRLSControl or CDControl, optional
@@ -175,6 +176,7 @@ def bootstrap(
     estimate. Then prefer a penalized fit (``alpha > 0``), or drop or merge
     the sparse cell; ``separated_replicates`` lists them.
     """
+    data = as_pandas(data)
     method = check_choice("method", method, METHODS)
     path_grid = check_choice("path_grid", path_grid, PATH_GRIDS)
     n_boot, seed, n_jobs = check_whole("n_boot", n_boot, 2), check_seed(seed), check_n_jobs(n_jobs)

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._frames import AnyFrame, as_pandas
 from .._validation import check_choice, check_level, is_dask_frame
 from ..errors import IntervalWarning, InvalidParameterError
 from ..formula import DesignMatrix
@@ -335,7 +336,7 @@ class BootstrapResult:
 
     # -- bagging ------------------------------------------------------------------------------------
 
-    def predict(self, data: pd.DataFrame, level: float = 0.95, kind: str = "response", *,
+    def predict(self, data: AnyFrame, level: float = 0.95, kind: str = "response", *,
                 interpolation: str = "linear") -> pd.DataFrame:
         """The bagged prediction of new rows: the replicates' mean prediction with percentile bands.
 
@@ -352,8 +353,10 @@ class BootstrapResult:
         - ``n_boot``: the successful replicates averaged.
 
         Indexed like ``data``; rows with missing inputs get NaN. For a path bootstrap each replicate predicts
-        with the model its own selection chose, so this bags the whole selection procedure.
+        with the model its own selection chose, so this bags the whole selection procedure. ``data``: pandas,
+        polars or pyarrow (as :func:`glmgen.glm`).
         """
+        data = as_pandas(data)
         kind = check_choice("kind", kind, PREDICT_KINDS)
         interpolation = check_choice("interpolation", interpolation, INTERPOLATIONS)
         level = check_level(level)
@@ -368,12 +371,12 @@ class BootstrapResult:
         table["n_boot"] = len(values)
         return table
 
-    def evaluate(self, data: pd.DataFrame, *, weights: Any = None, offset: Any = None) -> HeldOutResult:
+    def evaluate(self, data: AnyFrame, *, weights: Any = None, offset: Any = None) -> HeldOutResult:
         """Held-out fit of the bagged prediction on ``data``, defined as :meth:`GLMResult.evaluate` with the bagged
         mean ``mbar_i = mean_b mu_bi`` in place of the model's: mean deviance ``sum_i w_i d(y_i, mbar_i) / W``,
         deviance, D^2 against the original model's intercept-only fit, and n. ``weights`` / ``offset`` supply
-        variables given as arrays at fit time, as there."""
-        model, design = self._bagging_design(data, need_response=True, arrays={"weights": weights, "offset": offset})
+        variables given as arrays at fit time, as there. ``data``: pandas, polars or pyarrow."""
+        model, design = self._bagging_design(as_pandas(data), need_response=True, arrays={"weights": weights, "offset": offset})
         assert design.y is not None
         model.family.check_y(design.y, design.row_labels, model.spec.response.label)
         bagged = replicate_predictions(model, self._used(), design, "response").mean(axis=0)
@@ -390,7 +393,7 @@ class BootstrapResult:
             )
         if is_dask_frame(data):
             raise InvalidParameterError(
-                "boot.predict and boot.evaluate need the new rows in memory (a pandas DataFrame); got a Dask "
+                "boot.predict and boot.evaluate need the new rows in memory (a pandas, polars or pyarrow frame); got a Dask "
                 "DataFrame. Pass a pandas frame, e.g. frame.compute() or frame.head(n), or one partition at a time "
                 "(frame.get_partition(i).compute())."
             )

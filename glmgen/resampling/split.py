@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import AnyFrame, as_pandas
 from .._validation import (
     check_count,
     check_number,
@@ -21,14 +22,16 @@ from ..errors import DataError, InvalidParameterError
 
 
 def split(
-    data: pd.DataFrame, test_size: float = 0.25, seed: int = 0, stratify: str | Any = None
+    data: AnyFrame, test_size: float = 0.25, seed: int = 0, stratify: str | Any = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Random train/test split of the rows of ``data``, each part in the original row order.
 
     ``test_size`` is a fraction in (0, 1) or a row count. ``stratify`` (a
     column name or one label per row) keeps each class's share in both parts:
-    every class contributes ``round(test_size * class size)`` test rows.
+    every class contributes ``round(test_size * class size)`` test rows. ``data``: pandas, polars or pyarrow
+    (as :func:`glmgen.glm`; the parts are pandas), or a Dask DataFrame.
     """
+    data = as_pandas(data)
     if is_dask_frame(data):
         return _split_dask(data, test_size, seed, stratify)
     if not isinstance(data, pd.DataFrame) or len(data) < 2:

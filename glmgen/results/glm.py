@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._frames import AnyFrame, as_pandas
 from .._validation import (
     check_choice,
     check_finite,
@@ -321,7 +322,7 @@ class GLMResult:
         )
 
     def predict(
-        self, data: pd.DataFrame | None = None, kind: str = "response", offset: Any = None
+        self, data: AnyFrame | None = None, kind: str = "response", offset: Any = None
     ) -> pd.Series:
         """Predicted mean (``kind="response"``) or linear predictor (``"link"``).
 
@@ -329,8 +330,10 @@ class GLMResult:
         offset or exposure given as a column or expression is re-evaluated on
         the new rows; ``offset=`` (an array) replaces it. Rows with missing
         inputs get NaN. Aliased columns (NaN coefficients, e.g. a level with no
-        training rows) count as 0, with a :class:`DataWarning` when new rows use them.
+        training rows) count as 0, with a :class:`DataWarning` when new rows use them. ``data``: pandas,
+        polars or pyarrow (as :func:`glmgen.glm`), or a Dask DataFrame.
         """
+        data = as_pandas(data)
         kind = check_choice("kind", kind, _PREDICT_KINDS)
         if data is None:
             training = self.training_rows()
@@ -359,7 +362,7 @@ class GLMResult:
         self._warn_aliased_use(design)
         return design, self.linear_predictor(design.X, total_offset)
 
-    def get_prediction(self, data: pd.DataFrame | None = None, level: float = 0.95, *,
+    def get_prediction(self, data: AnyFrame | None = None, level: float = 0.95, *,
                        offset: Any = None) -> pd.DataFrame:
         """Predictions with standard errors and intervals, indexed like ``data`` (the training rows when None).
 
@@ -371,6 +374,7 @@ class GLMResult:
         :meth:`predict` (offsets and exposure re-evaluated, or ``offset=``); rows with missing inputs get NaN.
         Penalized fits have no covariance and raise :class:`InvalidParameterError`.
         """
+        data = as_pandas(data)
         level = check_level(level)
         if self.cov_unscaled is None and self.cov_robust is None:
             raise InvalidParameterError(
@@ -396,14 +400,16 @@ class GLMResult:
         full.iloc[np.flatnonzero(kept)] = table.to_numpy()
         return full
 
-    def evaluate(self, data: pd.DataFrame, *, weights: Any = None, offset: Any = None) -> HeldOutResult:
+    def evaluate(self, data: AnyFrame, *, weights: Any = None, offset: Any = None) -> HeldOutResult:
         """Held-out fit on ``data``: weighted mean unit deviance, deviance, D^2 and n.
 
         D^2 compares with the training intercept-only model (intercept plus the
         new rows' offset). Weights and offsets are read from the new rows the
         way they were at fit time; variables given as arrays at fit time must
         be passed again here for the new rows. Aliased columns count as 0, as in :meth:`predict`.
+        ``data``: pandas, polars or pyarrow (as :func:`glmgen.glm`), or a Dask DataFrame.
         """
+        data = as_pandas(data)
         if is_dask_frame(data):
             refuse_dask_arrays({"weights": weights, "offset": offset}, names=False)
             sums = data.map_partitions(_held_out_partition, self.portable(),
@@ -432,10 +438,11 @@ class GLMResult:
         null_deviance = self.family.deviance(design.y, self.link.inverse(null_eta), fit_weights)
         return model_deviance, null_deviance, float(fit_weights.sum()), float(design.freq_weights.sum())
 
-    def shift(self, new: pd.DataFrame, *, folds: int = 5, seed: int = 0) -> ShiftResult:
+    def shift(self, new: AnyFrame, *, folds: int = 5, seed: int = 0) -> ShiftResult:
         """How far ``new`` is from the training rows in the model's design columns (:func:`glmgen.shift`), and
         ``expected_deviance``: the ``folds``-fold held-out deviance of the training rows weighted by the
-        estimated density ratio, next to the plain ``held_out_deviance`` (:mod:`glmgen.evaluation.shift`)."""
+        estimated density ratio, next to the plain ``held_out_deviance`` (:mod:`glmgen.evaluation.shift`).
+        ``new``: pandas, polars or pyarrow (as :func:`glmgen.glm`)."""
         result: ShiftResult = display.show("shift_fit", self, new, folds=folds, seed=seed)
         return result
 

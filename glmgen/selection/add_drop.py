@@ -36,6 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from .._frames import AnyFrame, as_pandas
 from .._validation import check_non_negative
 from ..errors import DataError, DroppedRowsWarning, GLMGenWarning, InvalidParameterError
 from ..fit import problem_of
@@ -223,7 +224,7 @@ def _scope_of(scope: str | Sequence[str], fit: GLMResult, context: FormulaContex
 def add1(
     fit: GLMResult,
     scope: str | Sequence[str],
-    data: pd.DataFrame,
+    data: AnyFrame,
     *,
     test: str | None = None,
     k: float = 2.0,
@@ -243,7 +244,7 @@ def add1(
         term can be added only when its lower-order terms in the scope are in
         the model (R's ``add.scope``).
     data : DataFrame
-        The data the model was fitted to, with the scope's columns (a fitted
+        pandas, polars or pyarrow (as :func:`glmgen.glm`). The data the model was fitted to, with the scope's columns (a fitted
         model keeps its design, not the data frame).
     test, k, tol, max_iter
         As :func:`drop1`.
@@ -261,7 +262,7 @@ def add1(
     context = context if context is not None else FormulaContext.capture()
     _check_fit(fit, "add1")
     test, k = _check_test(test), check_non_negative("k", k)
-    data = check_frame(data)
+    data = check_frame(as_pandas(data))
     current = _model_terms(fit)
     terms = addable(current, _scope_of(scope, fit, context))
     if not terms:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._frames import AnyFrame, as_pandas
 from .._validation import quoted
 from ..errors import DataError, GLMGenWarning, InvalidParameterError
 from ..formula import term_key, term_label
@@ -52,7 +53,7 @@ def _row_names(fits: list[GLMResult], names: Sequence[str] | None) -> list[str]:
 
 
 def compare(
-    fits: Sequence[GLMResult], *, names: Sequence[str] | None = None, test: pd.DataFrame | None = None
+    fits: Sequence[GLMResult], *, names: Sequence[str] | None = None, test: AnyFrame | None = None
 ) -> pd.DataFrame:
     """Information criteria of several fits side by side, with Akaike weights.
 
@@ -62,7 +63,7 @@ def compare(
     names : list of str, optional
         Row labels; default the formulas (repeated formulas get ``" [2]"``, ...).
     test : DataFrame, optional
-        Held-out rows: adds ``test_mean_deviance`` (``fit.evaluate(test).mean_deviance``).
+        Held-out rows (pandas, polars or pyarrow, as :func:`glmgen.glm`): adds ``test_mean_deviance`` (``fit.evaluate(test).mean_deviance``).
 
     Returns
     -------
@@ -107,8 +108,7 @@ def compare(
         "akaike_weight": np.where(finite, weights, np.nan),
     }, index=pd.Index(index, name="model"))
     if test is not None:
-        if not isinstance(test, pd.DataFrame):
-            raise InvalidParameterError(f"test must be a DataFrame of held-out rows, got {type(test).__name__}.")
+        test = as_pandas(test, "test")
         table["test_mean_deviance"] = [fit.evaluate(test).mean_deviance for fit in fits]
     return table
 

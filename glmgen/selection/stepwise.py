@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import AnyFrame, as_pandas
 from .._progress import HIDDEN, Bar, check_progress, progress_bar
 from .._validation import check_choice, quoted
 from ..errors import DroppedRowsWarning, FormulaError, InvalidParameterError
@@ -204,7 +205,7 @@ def _drop_incomplete_rows(
 
 def stepwise(
     formula: str,
-    data: pd.DataFrame,
+    data: AnyFrame,
     family: str | Family | Any = "gaussian",
     *,
     criterion: str | float = "aic",
@@ -235,6 +236,7 @@ def stepwise(
         The starting model (``y ~ .`` allowed). R's interaction power
         ``(a + b)^2`` is accepted as well as patsy's ``(a + b)**2``.
     data : DataFrame
+        pandas, polars or pyarrow (as :func:`glmgen.glm`).
     family : {"gaussian", "binomial", "poisson"} or a family object
     criterion : {"aic", "bic"} or float
         ``"aic"`` is ``k = 2``, ``"bic"`` is ``k = log(nobs)``, a number is
@@ -298,7 +300,7 @@ def stepwise(
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise InvalidParameterError(f"steps={steps!r} must be a whole number >= 0.")
     criterion_penalty(criterion, 1.0)  # refuse a bad criterion before fitting anything
-    progress, data = check_progress(progress), check_frame(data)
+    progress, data = check_progress(progress), check_frame(as_pandas(data))
     variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
     context = context.restricted_to(_codes(formula, scope, variables))
     call = dict(formula=formula, family=family, criterion=criterion, direction=direction, scope=scope,
@@ -377,7 +379,7 @@ def _resolve_scope(
 
 def best_subset(
     formula: str,
-    data: pd.DataFrame,
+    data: AnyFrame,
     family: str | Family | Any = "gaussian",
     *,
     criterion: str | float = "aic",
@@ -423,7 +425,7 @@ def best_subset(
     if isinstance(max_terms, bool) or not isinstance(max_terms, (int, np.integer)) or max_terms < 0:
         raise InvalidParameterError(f"max_terms={max_terms!r} must be a whole number >= 0.")
     criterion_penalty(criterion, 1.0)  # refuse a bad criterion before fitting anything
-    progress, data = check_progress(progress), check_frame(data)
+    progress, data = check_progress(progress), check_frame(as_pandas(data))
     variables = {"weights": weights, "freq_weights": freq_weights, "offset": offset, "exposure": exposure}
     context = context.restricted_to(_codes(formula, None, variables))
     call = dict(formula=formula, family=family, criterion=criterion, max_terms=max_terms, link=link,
