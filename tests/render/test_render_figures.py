@@ -33,7 +33,7 @@ def _path() -> Any:
 
 def _cv() -> Any:
     return SimpleNamespace(alphas=ALPHAS, mean_deviance=np.array([2.0, 1.5, 1.6]), se=np.array([0.1, 0.1, 0.2]),
-                           alpha_min=0.1, alpha_1se=1.0, folds=pd.DataFrame(np.zeros((3, 3))))
+                           alpha_min=0.1, alpha_1se=1.0, folds=pd.DataFrame(np.zeros((3, 3))), repeats=1)
 
 
 def _learning() -> Any:
@@ -76,6 +76,15 @@ def test_record_renderers_are_registered_and_draw_the_given_numbers(name: str) -
     drawn = {float(y[-1]) for y in lines if len(y) > 1}
     assert set(last_values) <= drawn
     assert ax.xaxis_inverted() == inverted
+
+
+def test_cv_plot_title_counts_folds_not_folds_times_repeats() -> None:
+    record = _cv()
+    record.folds, record.repeats = pd.DataFrame(np.zeros((6, 3))), 2  # 3 folds x 2 repeats: one row each
+    figure = new_figure()
+    ax = figure.add_subplot()
+    display.show("plot_cv", record, ax=ax)
+    assert ax.get_title() == "3-fold cross-validation, 2 repeats"
 
 
 def test_bootstrap_renderer_draws_intervals_and_inclusion_on_a_new_figure() -> None:
