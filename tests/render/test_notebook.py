@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from html_tags import start_tags
 
 import glmgen as gg
 from glmgen.render.blocks import Bullets, KeyNumber, Section
@@ -64,21 +64,10 @@ def records(data: pd.DataFrame) -> dict[str, Any]:
         }
 
 
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-
-
 def _parsed(markup: str) -> ET.Element:
     """The fragment as XML (so it is well formed), after checking that html.parser reads it too."""
-    parser = _Tags()
-    parser.feed(markup)
-    parser.close()
-    assert parser.tags and not {"html", "body", "head", "script"} & set(parser.tags)
+    tags = start_tags(markup)
+    assert tags and not {"html", "body", "head", "script"} & set(tags)
     return ET.fromstring(markup)
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import importlib.util
 import re
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from html_tags import start_tags
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "notebook.md"
@@ -85,24 +85,14 @@ def test_outputs_follow_the_notebook_blocks_only(examples: Path) -> None:
     assert text.endswith("print(1)\n```\n")
 
 
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-
-
 def test_every_cell_of_the_page_produces_html(monkeypatch: pytest.MonkeyPatch) -> None:
     shown = re.findall(r"<!-- example: notebook\.py:([-\w]+) -->", PAGE.read_text(encoding="utf-8"))
     assert shown == ["load", "fit", "path", "cv", "bootstrap", "stepwise", "compare", "generalization"]
     outputs = hook.run_cells("notebook.py")
     for name in shown:
-        parser = _Tags()
-        parser.feed(outputs[name])
-        assert "table" in parser.tags, name
-        assert not {"html", "body", "script"} & set(parser.tags), name
+        tags = start_tags(outputs[name])
+        assert "table" in tags, name
+        assert not {"html", "body", "script"} & set(tags), name
     for name in ("fit", "path", "cv", "bootstrap", "stepwise", "generalization"):
         card = ET.fromstring(outputs[name])  # glmgen's cards are well formed
         assert card.get("class") == "glmgen-card", name
