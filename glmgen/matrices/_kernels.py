@@ -94,3 +94,57 @@ def weighted_column_sums(
         for i in range(X.shape[0]):
             total += v[i] * X[i, j]
         out[k] = total
+
+
+
+@numba.njit(cache=True)
+def shifted_block(
+    dense: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    v: npt.NDArray[np.float64],
+    codes: npt.NDArray[np.int32],
+    values: npt.NDArray[np.float64],
+    shift: npt.NDArray[np.float64],
+    start: int,
+    block: npt.NDArray[np.float64],
+    first: npt.NDArray[np.float64],
+    groups: npt.NDArray[np.float64],
+    level_sums: npt.NDArray[np.float64],
+    level_squares: npt.NDArray[np.float64],
+) -> None:
+    r"""One row block of the moments of ``c_i = [x_i, z_i] - shift`` (``x_i`` a row of the Fortran-ordered
+    ``dense`` ``(n, m)``), for rows ``start:start + r`` (``r`` the rows of the Fortran-ordered ``block``, fewer
+    at the end).
+
+    Writes ``block[i] = sqrt(v_i) c_i`` (zero rows past the end: ``block' block`` is the block's ``sum v c c'``)
+    and adds ``first += sum v c``, ``groups[j, k] += sum_{codes_i = k} v_i u_i c_ij``, ``level_sums[k] += sum v u``
+    and ``level_squares[k] += sum v u^2``, with ``u_i`` the row's value (1 when ``values`` is empty); ``codes``
+    empty: no categorical sums. One sweep per column: the row's shifted value goes to the block, the total and
+    its level's group at once.
+    """
+    n, m = dense.shape
+    count = min(block.shape[0], n - start)
+    has_codes = codes.shape[0] > 0
+    has_values = values.shape[0] > 0
+    root = np.sqrt(v[start:start + count])
+    for j in range(m + 1):
+        centre = shift[j]
+        total = 0.0
+        for i in range(count):
+            shifted = root[i] * ((dense[start + i, j] if j < m else z[start + i]) - centre)
+            block[i, j] = shifted
+            weighted = root[i] * shifted  # v_i c_ij
+            total += weighted
+            if has_codes:
+                k = codes[start + i]
+                if k >= 0:
+                    groups[j, k] += weighted * values[start + i] if has_values else weighted
+        first[j] += total
+        block[count:, j] = 0.0
+    if has_codes:
+        for i in range(start, start + count):
+            k = codes[i]
+            if k >= 0:
+                u = values[i] if has_values else 1.0
+                level_sums[k] += v[i] * u
+                level_squares[k] += v[i] * u * u
