@@ -211,16 +211,21 @@ class Job:
     columns: tuple[Any, ...]
 
     def design(self, part: pd.DataFrame) -> tuple[DesignMatrix | None, RowCount]:
-        """The partition's design (``None`` when no row is left) and its row count."""
+        """The partition's design (``None`` when no row is left) and its row count. The columns are scanned
+        for missing values once, by :meth:`~glmgen.formula.DesignSpec.build`; only a partition with dropped
+        rows (or none left, which ``build`` refuses) is scanned again, for the count per column."""
         if not len(part):
             return None, RowCount()
         columns = list(self.columns)
-        count = RowCount.of(part, columns, part[columns].isna().to_numpy())
-        if count.n_dropped == len(part):
-            if self.na_action == "raise":
-                self.spec.build(part, na_action="raise")  # raises the usual message, naming the rows
-            return None, count
-        design = self.spec.build(part, na_action=self.na_action)
+        try:
+            design = self.spec.build(part, na_action=self.na_action)
+        except DataError:
+            count = RowCount.of(part, columns, part[columns].isna().to_numpy())
+            if count.n_dropped == len(part) and self.na_action == "drop":
+                return None, count
+            raise  # the usual message: missing values with na_action="raise", or another error in the rows
+        count = (RowCount(len(part), 0, tuple((str(c), 0) for c in columns)) if not design.n_dropped else
+                 RowCount.of(part, columns, part[columns].isna().to_numpy()))
         assert design.y is not None
         self.family.check_y(design.y, design.row_labels, self.spec.response.label)  # names the row, as in memory
         return design, count
