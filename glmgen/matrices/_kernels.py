@@ -152,8 +152,8 @@ def shifted_block(
     count = min(block.shape[0], n - start)
     root = np.sqrt(v[start:start + count])
     for j in range(m):
-        first[j] += _shifted_column(dense[:, j], start, root, shift[j], codes, values, block[:, j], groups[j])
-    first[m] += _shifted_column(z, start, root, shift[m], codes, values, block[:, m], groups[m])
+        first[j] += _shifted_column(dense[:, j], start, root, float(shift[j]), codes, values, block[:, j], groups[j])
+    first[m] += _shifted_column(z, start, root, float(shift[m]), codes, values, block[:, m], groups[m])
     if codes.shape[0] > 0:
         for i in range(start, start + count):
             k = codes[i]
