@@ -29,6 +29,7 @@ from .model_matrix import Block, Matrix, ModelMatrix, take_columns
 from .moments import GroupedMoments
 
 __all__ = [
-    "Block", "CategoricalBlock", "ColumnLayout", "DENSE", "GRAM_BLOCK_BYTES", "GroupedMoments", "Matrix", "ModelMatrix", "SPARSE",
+    "Block", "CategoricalBlock", "ColumnLayout", "DENSE", "GRAM_BLOCK_BYTES", "GroupedMoments", "Matrix",
+    "ModelMatrix", "SPARSE",
     "SparseBlock", "column_means", "column_sums", "column_moments", "cross_gram", "dense_gram", "take_columns", "weighted_gram",
 ]

@@ -96,8 +96,6 @@ def weighted_column_sums(
         out[k] = total
 
 
-
-
 @numba.njit(cache=True)
 def _shifted_column(
     source: npt.NDArray[np.float64], start: int, root: npt.NDArray[np.float64], centre: float,

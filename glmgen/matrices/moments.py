@@ -44,7 +44,7 @@ MOMENT_BLOCK_BYTES = 2**19
 @dataclass(frozen=True)
 class GroupedMoments:
     """The moments of ``[X, z]`` (module docstring), with where the dense and the categorical columns sit in
-    ``X``. ``total``, :attr:`mean` and :attr:`cross` are those of :class:`~glmgen.distributed` ``Moments``."""
+    ``X``: ``total``, :attr:`mean` and :attr:`cross` in the column order of ``[X, z]``."""
 
     total: float
     dense_mean: FloatArray
