@@ -1,7 +1,7 @@
 """Unpenalized IRLS over partitions: :func:`glmgen.solvers.irls` step for step, one pass over the data per step.
 
 Each pass evaluates the candidate coefficients on every partition and returns, reduced, the deviance there
-and the working moments (``X'VX`` and ``X'Vz``, centred: :class:`~.probes.Moments`) for the next step. The
+and the working moments (``X'VX`` and ``X'Vz``, centred: :data:`~.probes.AnyMoments`) for the next step. The
 iteration is the in-memory one: the same start (R's ``mustart``), the same weighted least-squares solve
 (equilibrated Cholesky of the centred Gram matrix), aliased columns found once at the starting weights by R's
 rule (from an R factor merged over partitions when the Gram matrix cannot rule aliasing out), step-halving,
@@ -39,7 +39,7 @@ from ..solvers import (
     relative_change,
     solve_normal_equations,
 )
-from .probes import Moments, Outcome, Probe
+from .probes import AnyMoments, Outcome, Probe
 from .rows import ALL_ROWS, RowSet
 
 FloatArray = npt.NDArray[np.float64]
@@ -75,7 +75,7 @@ class _Point:
         return self.outcome.deviance
 
 
-def normal_equations(moments: Moments, columns: npt.NDArray[np.int64],
+def normal_equations(moments: AnyMoments, columns: npt.NDArray[np.int64],
                      fit_intercept: bool) -> tuple[FloatArray, FloatArray, FloatArray, float, float]:
     """``(G, q, xbar, zbar, total)`` of the weighted least-squares step over ``columns`` from the moments of
     ``[X, z]``: centred at the weighted means with an intercept, uncentred (``G = C + total m m'``) without."""
@@ -159,7 +159,7 @@ def irls_steps(n_columns: int, fit_intercept: bool, canonical: bool, control: IR
                    converged, aliased, cov_unscaled, history, tuple(notices))
 
 
-def _aliased(moments: Moments, solved: npt.NDArray[np.int64], fit_intercept: bool, tol: float,
+def _aliased(moments: AnyMoments, solved: npt.NDArray[np.int64], fit_intercept: bool, tol: float,
              at_start: Probe) -> Generator[Probe, Outcome, BoolArray]:
     """The aliased columns among ``solved`` at the starting weights: none when the Gram matrix rules it out
     (:func:`~glmgen.solvers.clearly_full_rank`), else R's rule on the merged R factor (one more pass)."""
@@ -182,7 +182,7 @@ def _r_of_columns(factor: FloatArray, columns: npt.NDArray[np.int64]) -> FloatAr
     return np.asarray(scipy.linalg.qr(factor[:, columns], mode="r", check_finite=False)[0])
 
 
-def _solve(moments: Moments, kept: npt.NDArray[np.int64], fit_intercept: bool, current: _Point | None,
+def _solve(moments: AnyMoments, kept: npt.NDArray[np.int64], fit_intercept: bool, current: _Point | None,
            probe: object, first: Probe) -> Generator[Probe, Outcome, WLSStep | _FactorStep]:
     """The weighted least-squares step over ``kept``: from the normal equations, or, when they are too
     ill-conditioned, from the R factor of ``sqrt(v) [1, X_kept, z]`` (one more pass at the same point)."""

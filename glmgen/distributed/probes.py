@@ -21,7 +21,14 @@ import pandas as pd
 from ..errors import DataError
 from ..fit import problem_of
 from ..formula import DesignMatrix, DesignSpec
-from ..matrices import Matrix, ModelMatrix, column_means, column_sums, weighted_gram
+from ..matrices import (
+    GroupedMoments,
+    Matrix,
+    ModelMatrix,
+    column_means,
+    column_sums,
+    weighted_gram,
+)
 from ..model import Family, Link, theta_moments, theta_sums
 from ..results import FitTotals, row_sums
 from ..solvers import GLMProblem, r_factor, stacked_r_factor
@@ -67,6 +74,18 @@ class Moments:
         return Moments(total, mean, cross)
 
 
+#: the moments of ``[X, z]`` as a pass reduces them: compact for a design of dense columns and at most one
+#: categorical block (:class:`~glmgen.matrices.GroupedMoments`, the same ``total``, ``mean`` and ``cross``)
+AnyMoments = Moments | GroupedMoments
+
+
+def moments_of(X: Matrix, v: FloatArray, z: FloatArray) -> AnyMoments:
+    """The moments of ``[X, z]`` with weights ``v``: :class:`~glmgen.matrices.GroupedMoments` when ``X``'s layout
+    allows (one read of the rows, no ``k x k`` block per partition), else :meth:`Moments.of`."""
+    grouped = GroupedMoments.of(X, v, z)
+    return grouped if grouped is not None else Moments.of(X, v, z)
+
+
 @dataclass(frozen=True)
 class Probe:
     """One model at one point: ``coef`` ``(p,)`` and ``intercept`` (``coef=None``: the family's starting means,
@@ -105,7 +124,7 @@ class Outcome:
     #: in-memory twin is the fit with the counts as frequency weights)
     rows: float = 0.0
     weighted_y: float = 0.0
-    moments: Moments | None = None
+    moments: AnyMoments | None = None
     gradient: FloatArray | None = None
     gradient_0: float = 0.0
     pearson: float = 0.0
@@ -113,7 +132,7 @@ class Outcome:
     nobs: float = 0.0
     r_factor: FloatArray | None = None
     deviances: FloatArray | None = None
-    prior: Moments | None = None
+    prior: AnyMoments | None = None
     low: FloatArray | None = None
     high: FloatArray | None = None
     eta_max: float = 0.0
@@ -136,7 +155,7 @@ class Outcome:
             a, b = getattr(self, entry.name), getattr(other, entry.name)
             if a is None or b is None:
                 merged[entry.name] = b if a is None else a
-            elif isinstance(a, Moments):
+            elif isinstance(a, (Moments, GroupedMoments)):
                 merged[entry.name] = a.merge(b)
             elif entry.name == "r_factor":
                 merged[entry.name] = stacked_r_factor(a, b)
@@ -192,16 +211,21 @@ class Job:
     columns: tuple[Any, ...]
 
     def design(self, part: pd.DataFrame) -> tuple[DesignMatrix | None, RowCount]:
-        """The partition's design (``None`` when no row is left) and its row count."""
+        """The partition's design (``None`` when no row is left) and its row count. The columns are scanned
+        for missing values once, by :meth:`~glmgen.formula.DesignSpec.build`; only a partition with dropped
+        rows (or none left, which ``build`` refuses) is scanned again, for the count per column."""
         if not len(part):
             return None, RowCount()
         columns = list(self.columns)
-        count = RowCount.of(part, columns, part[columns].isna().to_numpy())
-        if count.n_dropped == len(part):
-            if self.na_action == "raise":
-                self.spec.build(part, na_action="raise")  # raises the usual message, naming the rows
-            return None, count
-        design = self.spec.build(part, na_action=self.na_action)
+        try:
+            design = self.spec.build(part, na_action=self.na_action)
+        except DataError:
+            count = RowCount.of(part, columns, part[columns].isna().to_numpy())
+            if count.n_dropped == len(part) and self.na_action == "drop":
+                return None, count
+            raise  # the usual message: missing values with na_action="raise", or another error in the rows
+        count = (RowCount(len(part), 0, tuple((str(c), 0) for c in columns)) if not design.n_dropped else
+                 RowCount.of(part, columns, part[columns].isna().to_numpy()))
         assert design.y is not None
         self.family.check_y(design.y, design.row_labels, self.spec.response.label)  # names the row, as in memory
         return design, count
@@ -255,7 +279,7 @@ def _evaluate(problem: GLMProblem, design: DesignMatrix, probe: Probe, multiplie
     if probe.moments or probe.gradient or probe.r_factor:
         v, z = problem.working(eta, mu)
         if probe.moments:
-            out.moments = Moments.of(problem.X, v, z)
+            out.moments = moments_of(problem.X, v, z)
         if probe.gradient:
             scores = v * (z - eta + problem.offset)  # w (y - mu) (dmu/deta) / V(mu)
             out.gradient, out.gradient_0 = column_sums(problem.X, scores), float(scores.sum())
@@ -277,7 +301,7 @@ def _evaluate(problem: GLMProblem, design: DesignMatrix, probe: Probe, multiplie
             w = weights[used]
             out.split_sums = np.array([w @ a[used], w @ b[used], w @ problem.y[used], w @ c[used]])
     if probe.scales:
-        out.prior = Moments.of(problem.X, weights, problem.y)
+        out.prior = moments_of(problem.X, weights, problem.y)
         positive = weights > 0
         out.low, out.high = _column_ranges(problem.X, positive)
         if out.positive_rows:

@@ -11,7 +11,8 @@ serve coordinate descent.
 
 Modules: :mod:`.blocks` (:class:`CategoricalBlock`, :class:`SparseBlock`),
 :mod:`.model_matrix` (:class:`ModelMatrix`), :mod:`.gram` (cross-products),
-:mod:`.columns` (per-column views) and :mod:`._kernels` (compiled group sums).
+:mod:`.columns` (per-column views), :mod:`.moments` (one-pass weighted moments, compact for a categorical
+block) and :mod:`._kernels` (compiled group sums).
 """
 
 from .blocks import CategoricalBlock, SparseBlock
@@ -25,8 +26,10 @@ from .gram import (
     weighted_gram,
 )
 from .model_matrix import Block, Matrix, ModelMatrix, take_columns
+from .moments import GroupedMoments
 
 __all__ = [
-    "Block", "CategoricalBlock", "ColumnLayout", "DENSE", "GRAM_BLOCK_BYTES", "Matrix", "ModelMatrix", "SPARSE",
+    "Block", "CategoricalBlock", "ColumnLayout", "DENSE", "GRAM_BLOCK_BYTES", "GroupedMoments", "Matrix",
+    "ModelMatrix", "SPARSE",
     "SparseBlock", "column_means", "column_sums", "column_moments", "cross_gram", "dense_gram", "take_columns", "weighted_gram",
 ]

@@ -94,3 +94,68 @@ def weighted_column_sums(
         for i in range(X.shape[0]):
             total += v[i] * X[i, j]
         out[k] = total
+
+
+@numba.njit(cache=True)
+def _shifted_column(
+    source: npt.NDArray[np.float64], start: int, root: npt.NDArray[np.float64], centre: float,
+    codes: npt.NDArray[np.int32], values: npt.NDArray[np.float64], out: npt.NDArray[np.float64],
+    groups: npt.NDArray[np.float64],
+) -> float:
+    r"""``out[i] = root_i (source[start + i] - centre)`` for the rows of ``root``, zeros below;
+    ``groups[k] += sum_{codes_i = k} root_i u_i out[i]`` (``u_i``: the row's value, 1 when ``values`` is empty;
+    no groups when ``codes`` is empty); returns ``sum_i root_i out[i]``."""
+    has_codes = codes.shape[0] > 0
+    has_values = values.shape[0] > 0
+    total = 0.0
+    for i in range(root.shape[0]):
+        shifted = root[i] * (source[start + i] - centre)
+        out[i] = shifted
+        weighted = root[i] * shifted
+        total += weighted
+        if has_codes:
+            k = codes[start + i]
+            if k >= 0:
+                groups[k] += weighted * values[start + i] if has_values else weighted
+    out[root.shape[0]:] = 0.0
+    return total
+
+
+@numba.njit(cache=True)
+def shifted_block(
+    dense: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    v: npt.NDArray[np.float64],
+    codes: npt.NDArray[np.int32],
+    values: npt.NDArray[np.float64],
+    shift: npt.NDArray[np.float64],
+    start: int,
+    block: npt.NDArray[np.float64],
+    first: npt.NDArray[np.float64],
+    groups: npt.NDArray[np.float64],
+    level_sums: npt.NDArray[np.float64],
+    level_squares: npt.NDArray[np.float64],
+) -> None:
+    r"""One row block of the moments of ``c_i = [x_i, z_i] - shift`` (``x_i`` a row of the Fortran-ordered
+    ``dense`` ``(n, m)``), for rows ``start:start + r`` (``r`` the rows of the Fortran-ordered ``block``, fewer
+    at the end).
+
+    Writes ``block[i] = sqrt(v_i) c_i`` (zero rows past the end: ``block' block`` is the block's ``sum v c c'``)
+    and adds ``first += sum v c``, ``groups[j, k] += sum_{codes_i = k} v_i u_i c_ij``, ``level_sums[k] += sum v u``
+    and ``level_squares[k] += sum v u^2``, with ``u_i`` the row's value (1 when ``values`` is empty); ``codes``
+    empty: no categorical sums. One sweep per column (:func:`_shifted_column`): each row's shifted value goes to
+    the block, the total and its level's group at once.
+    """
+    n, m = dense.shape
+    count = min(block.shape[0], n - start)
+    root = np.sqrt(v[start:start + count])
+    for j in range(m):
+        first[j] += _shifted_column(dense[:, j], start, root, float(shift[j]), codes, values, block[:, j], groups[j])
+    first[m] += _shifted_column(z, start, root, float(shift[m]), codes, values, block[:, m], groups[m])
+    if codes.shape[0] > 0:
+        for i in range(start, start + count):
+            k = codes[i]
+            if k >= 0:
+                u = values[i] if values.shape[0] > 0 else 1.0
+                level_sums[k] += v[i] * u
+                level_squares[k] += v[i] * u * u

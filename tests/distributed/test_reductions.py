@@ -50,7 +50,7 @@ def test_merged_moments_equal_the_moments_of_all_rows(seed: int, sizes: list[int
     assert merged is not None
     np.testing.assert_allclose(merged.total, total, rtol=1e-12)
     np.testing.assert_allclose(merged.mean, mean, rtol=1e-12)
-    np.testing.assert_allclose(merged.cross, cross, rtol=1e-9, atol=1e-9 * np.abs(cross).max())
+    np.testing.assert_allclose(merged.cross, cross, rtol=1e-9, atol=1e-9 * max(1.0, np.abs(cross).max()))  # n=1: 0
 
 
 def test_moments_of_a_categorical_block_equal_those_of_its_dummies() -> None:
@@ -128,3 +128,49 @@ def test_a_probe_family_applies_to_that_probe_only() -> None:
         Probe(*point, family=families.Gaussian()), Probe(*point)])
     np.testing.assert_allclose(poisson.deviance, fit.deviance, rtol=1e-12)
     assert not np.isclose(gaussian.deviance, fit.deviance)
+
+
+def _missing_job() -> tuple[pd.DataFrame, Job]:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"x": rng.normal(size=30), "g": rng.choice(["a", "b", "c"], 30)})
+    frame["y"] = rng.poisson(1.0, 30).astype(float)
+    fit = gg.glm("y ~ x + g", frame, "poisson")
+    return frame, Job(fit.spec, fit.family, fit.link, "drop", ("x", "g", "y"))
+
+
+def test_a_partition_design_counts_missing_values_per_column_and_skips_a_partition_without_rows() -> None:
+    frame, job = _missing_job()
+    design, count = job.design(frame)
+    assert design is not None and design.n_rows == 30
+    assert count == RowCount(30, 0, (("x", 0), ("g", 0), ("y", 0)))
+    holed = frame.assign(x=frame["x"].mask(frame.index.isin([4, 9])), g=frame["g"].mask(frame.index == 9))
+    design, count = job.design(holed)
+    assert design is not None and design.n_rows == 28
+    assert count == RowCount(30, 2, (("x", 2), ("g", 1), ("y", 0)), first=4)
+    design, count = job.design(frame.assign(y=np.nan))
+    assert design is None and (count.n_rows, count.n_dropped) == (30, 30)
+
+
+def test_a_partition_with_missing_values_under_na_action_raise_names_the_rows() -> None:
+    frame, job = _missing_job()
+    raising = Job(job.spec, job.family, job.link, "raise", job.columns)
+    for holed in (frame.assign(x=frame["x"].mask(frame.index == 7)), frame.assign(y=np.nan)):
+        with pytest.raises(gg.errors.DataError, match="missing values"):
+            raising.design(holed)
+
+
+def test_probed_moments_of_a_factor_design_equal_those_of_its_dense_twin() -> None:
+    frame, job = _missing_job()
+    design, _ = job.design(frame)
+    assert design is not None and isinstance(design.X, ModelMatrix)
+    problem = job.problem(design)
+    coef = np.array([0.1, -0.2, 0.3])
+    _, (outcome,) = probe_partition(frame, 0, job, [Probe(coef, 0.05, moments=True)])
+    eta = 0.05 + design.X.toarray() @ coef
+    mu = np.exp(eta)
+    v, z = problem.working(eta, mu)
+    total, mean, cross = _direct(design.X.toarray(), v, z)
+    assert outcome.moments is not None
+    np.testing.assert_allclose(outcome.moments.total, total, rtol=1e-12)
+    np.testing.assert_allclose(outcome.moments.mean, mean, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(outcome.moments.cross, cross, rtol=1e-10, atol=1e-12)
