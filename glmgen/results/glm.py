@@ -438,12 +438,12 @@ class GLMResult:
         null_deviance = self.family.deviance(design.y, self.link.inverse(null_eta), fit_weights)
         return model_deviance, null_deviance, float(fit_weights.sum()), float(design.freq_weights.sum())
 
-    def shift(self, new: AnyFrame, *, folds: int = 5, seed: int = 0) -> ShiftResult:
+    def shift(self, new: AnyFrame, *, folds: int = 5, seed: int = 0, progress: bool | None = None) -> ShiftResult:
         """How far ``new`` is from the training rows in the model's design columns (:func:`glmgen.shift`), and
         ``expected_deviance``: the ``folds``-fold held-out deviance of the training rows weighted by the
         estimated density ratio, next to the plain ``held_out_deviance`` (:mod:`glmgen.evaluation.shift`).
-        ``new``: pandas, polars or pyarrow (as :func:`glmgen.glm`)."""
-        result: ShiftResult = display.show("shift_fit", self, new, folds=folds, seed=seed)
+        ``new``: pandas, polars or pyarrow (as :func:`glmgen.glm`); ``progress`` as :func:`glmgen.shift`."""
+        result: ShiftResult = display.show("shift_fit", self, new, folds=folds, seed=seed, progress=progress)
         return result
 
     def portable(self) -> GLMResult:

@@ -50,6 +50,17 @@ def test_shift_shows_its_cv_bar(data, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_fit_shift_shows_its_cv_bar(data, capsys):
+    train, new = data.iloc[:80], data.iloc[80:]
+    fit = gg.glm("y ~ x1 + x2", train, "poisson")
+    shown = fit.shift(new, folds=3, progress=True)
+    err = capsys.readouterr().err
+    assert "glmgen cv" in err and "3/3" in err
+    hidden = fit.shift(new, folds=3, progress=False)
+    assert capsys.readouterr().err == ""
+    assert shown.auc == hidden.auc and shown.expected_deviance == hidden.expected_deviance
+
+
 REPORT = dict(select="cv", n_alphas=8, folds=3, n_boot=4, boot_folds=2, learning_curve=False, figures=False, seed=2)
 
 
