@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._frames import AnyFrame, as_pandas
+from ._progress import check_progress
 from ._validation import is_dask_frame
 from .distributed import glm_on_dask, glm_path_on_dask
 from .evaluation import analyse
@@ -35,6 +36,7 @@ def glm(
     safe: bool = False,
     cov_type: str = "nonrobust",
     cluster: Any = None,
+    progress: bool | None = None,
 ) -> GLMResult:
     """Fit a generalized linear model from a formula.
 
@@ -98,18 +100,24 @@ def glm(
         name of ``data`` or an array of labels (one per row of ``data``; rows
         dropped for missing values are dropped from it too). Expressions are
         not read here: compute them into a column.
+    progress : bool, optional
+        On a Dask DataFrame, a bar ``glmgen dask`` ticking once per pass over
+        the data: ``None`` (default) shows it on a terminal or in a notebook
+        once the fit has run 2 s, ``True`` always, ``False`` never. An
+        in-memory fit has no bar (it makes no passes over partitions).
 
     Returns
     -------
     GLMResult
     """
-    data = as_pandas(data)
-    fit = glm_on_dask if is_dask_frame(data) else fit_glm
+    data, progress = as_pandas(data), check_progress(progress)
+    on_dask = is_dask_frame(data)
+    fit = glm_on_dask if on_dask else fit_glm
     return fit(
         formula, data, family, context=FormulaContext.capture(), link=link, weights=weights,
         freq_weights=freq_weights, offset=offset, exposure=exposure, alpha=alpha, l1_ratio=l1_ratio,
         penalty_factor=penalty_factor, standardize=standardize, na_action=na_action, tol=tol, max_iter=max_iter,
-        safe=safe, cov_type=cov_type, cluster=cluster, stacklevel=2,
+        safe=safe, cov_type=cov_type, cluster=cluster, stacklevel=2, **({"progress": progress} if on_dask else {}),
     )
 
 

@@ -37,8 +37,10 @@ from .theta import theta_steps
 
 
 def fit_glm_dask(formula: str, frame: Any, family: Family, link: Link, *, variables: dict[str, Any], na_action: str,
-                 control: IRLSControl, context: FormulaContext, safe: bool, stacklevel: int) -> GLMResult:
-    """An unpenalized fit of ``formula`` on the Dask DataFrame ``frame`` (arguments already checked)."""
+                 control: IRLSControl, context: FormulaContext, safe: bool, stacklevel: int,
+                 progress: bool | None = None) -> GLMResult:
+    """An unpenalized fit of ``formula`` on the Dask DataFrame ``frame`` (arguments already checked); ``progress``:
+    a bar ticking once per pass."""
     job = learn_design(formula, frame, family, link, variables=variables, na_action=na_action, context=context,
                        safe=safe)
     spec = job.spec
@@ -47,15 +49,16 @@ def fit_glm_dask(formula: str, frame: Any, family: Family, link: Link, *, variab
     canonical = family.is_canonical(link)
     passes = Passes()
     if isinstance(family, NegativeBinomial) and family.unknown_shape():  # MASS::glm.nb, then the null model
-        ((main, family),) = run(frame, job, [theta_steps(p, spec.fit_intercept, family, link, control)], passes)
+        ((main, family),) = run(frame, job, [theta_steps(p, spec.fit_intercept, family, link, control)], passes,
+                                progress)
         job = replace(job, family=family)
         (null,) = run(frame, job, [null_steps(p, spec.fit_intercept, has_offset(job), canonical, link.link, control)],
-                      passes)
+                      passes, progress)
     else:
         main, null = run(frame, job, [
             irls_steps(p, spec.fit_intercept, canonical, control),
             null_steps(p, spec.fit_intercept, has_offset(job), canonical, link.link, control),
-        ], passes)
+        ], passes, progress)
     rows = passes.rows
     assert rows is not None
     notices = row_notices(job, rows, main.outcome.weight)
@@ -111,11 +114,13 @@ def path_dask(formula: str, frame: Any, family: Family, link: Link, *, variables
 
 def penalized_dask(formula: str, frame: Any, family: Family, link: Link, *, variables: dict[str, Any], alpha: float,
                    l1_ratio: float, penalty_factor: dict[str, float] | None, standardize: bool, na_action: str,
-                   control: CDControl, context: FormulaContext, safe: bool, stacklevel: int) -> GLMResult:
-    """A penalized fit at ``alpha`` on the Dask DataFrame ``frame``, solved from the null model as in memory."""
+                   control: CDControl, context: FormulaContext, safe: bool, stacklevel: int,
+                   progress: bool | None = None) -> GLMResult:
+    """A penalized fit at ``alpha`` on the Dask DataFrame ``frame``, solved from the null model as in memory;
+    ``progress``: a bar ticking once per pass."""
     job, settings = _penalized_job(formula, frame, family, link, variables, l1_ratio, penalty_factor, standardize,
                                    na_action, control, context, safe)
-    path, null, passes = _fit_path(frame, job, settings, np.array([alpha]), 1, None)
+    path, null, passes = _fit_path(frame, job, settings, np.array([alpha]), 1, None, progress)
     assert passes.rows is not None
     notices = row_notices(job, passes.rows, path.weight)
     point = path.points[0]
@@ -163,9 +168,10 @@ def glm_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, context: 
                 weights: Any = None, freq_weights: Any = None, offset: Any = None, exposure: Any = None,
                 alpha: Any = 0.0, l1_ratio: Any = 0.0, penalty_factor: Any = None, standardize: Any = True,
                 na_action: Any = "drop", tol: Any = 1e-8, max_iter: Any = 100, safe: Any = False,
-                cov_type: Any = "nonrobust", cluster: Any = None, stacklevel: int = 2) -> GLMResult:
-    """:func:`glmgen.glm` on a Dask DataFrame (the same arguments and defaults as :func:`glmgen.fit.fit_glm`):
-    the same checks, then the fit over partitions."""
+                cov_type: Any = "nonrobust", cluster: Any = None, stacklevel: int = 2,
+                progress: bool | None = None) -> GLMResult:
+    """:func:`glmgen.glm` on a Dask DataFrame (the same arguments and defaults as :func:`glmgen.fit.fit_glm`, and
+    ``progress``: a bar ticking once per pass): the same checks, then the fit over partitions."""
     settings = fit_settings(family, link, alpha=alpha, l1_ratio=l1_ratio, penalty_factor=penalty_factor,
                             standardize=standardize, tol=tol, max_iter=max_iter, safe=safe, cov_type=cov_type,
                             cluster=cluster)
@@ -181,10 +187,10 @@ def glm_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, context: 
         return penalized_dask(formula, frame, settings.family, settings.link, variables=variables,
                               alpha=settings.alpha, l1_ratio=settings.l1_ratio, penalty_factor=settings.penalty_factor,
                               standardize=settings.standardize, na_action=na_action, control=settings.cd_control,
-                              context=context, safe=settings.safe, stacklevel=stacklevel + 1)
+                              context=context, safe=settings.safe, stacklevel=stacklevel + 1, progress=progress)
     return fit_glm_dask(formula, frame, settings.family, settings.link, variables=variables, na_action=na_action,
                         control=settings.irls_control, context=context, safe=settings.safe,
-                        stacklevel=stacklevel + 1)
+                        stacklevel=stacklevel + 1, progress=progress)
 
 
 def glm_path_on_dask(formula: str, frame: Any, family: Any = "gaussian", *, context: FormulaContext,

@@ -71,3 +71,17 @@ def test_poisson_bootstrap_ticks_once_per_pass(frame, capsys, passes):
     assert capsys.readouterr().err == ""
     pd.testing.assert_frame_equal(shown.replicates, hidden.replicates, check_exact=True)
 
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+def test_a_fit_ticks_once_per_pass(frame, capsys, passes, alpha):
+    shown = gg.glm("y ~ x1 + x2", frame, "poisson", alpha=alpha, progress=True)
+    assert final_counts(capsys.readouterr().err) == passes and passes[0] > 1
+    hidden = gg.glm("y ~ x1 + x2", frame, "poisson", alpha=alpha, progress=False)
+    assert capsys.readouterr().err == ""
+    pd.testing.assert_series_equal(shown.params, hidden.params, check_exact=True)
+
+
+def test_progress_of_a_fit_is_checked_in_memory_too(frame):
+    with pytest.raises(gg.InvalidParameterError, match="progress='yes'"):
+        gg.glm("y ~ x1 + x2", frame.compute(), "poisson", progress="yes")
