@@ -254,11 +254,14 @@ def categorical_terms(design_info: patsy.DesignInfo) -> dict[patsy.Term, Categor
     return found
 
 
-def design_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame) -> Matrix:
+def design_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame,
+                  categorical: dict[patsy.Term, CategoricalTerm] | None = None) -> Matrix:
     """``X`` for ``data``: a :class:`~glmgen.matrices.ModelMatrix` with a categorical block for each term of
-    :func:`categorical_terms` (and dense blocks for the others, built by :func:`patsy_matrix`), or a plain
-    dense array when there is no such term."""
-    categorical = categorical_terms(design_info)
+    :func:`categorical_terms` (``categorical``: those terms, found once for the design by the caller; found
+    here when ``None``) and dense blocks for the others, built by :func:`patsy_matrix`, or a plain dense array
+    when there is no such term."""
+    if categorical is None:
+        categorical = categorical_terms(design_info)
     if not categorical:
         return patsy_matrix(design_info, data)
     dense_terms = [t for t in design_info.terms if t not in categorical and t.factors]
