@@ -346,7 +346,8 @@ def _may_have_missing(block: pd.DataFrame) -> npt.NDArray[np.bool_]:
     dtypes = block.dtypes.tolist()
     if all(isinstance(dtype, np.dtype) and dtype.kind == "f" for dtype in dtypes):
         with np.errstate(over="ignore", invalid="ignore"):
-            return ~np.isfinite(np.add.reduce(block.to_numpy(), axis=0))
+            sums: FloatArray = np.add.reduce(block.to_numpy(), axis=0)
+        return ~np.isfinite(sums)
     return np.array([not (isinstance(dtype, np.dtype) and dtype.kind in "biu") for dtype in dtypes])
 
 
