@@ -75,6 +75,14 @@ def column_dtypes(data: pd.DataFrame) -> dict[Any, Any]:
     return dict(zip(data.columns.tolist(), data.dtypes.tolist()))
 
 
+def declares(dtype: Any, levels: Sequence[Any]) -> bool:
+    """Whether ``dtype`` is a pandas Categorical's whose categories are ``levels``, in order and of the same types
+    (``1`` and ``1.0`` differ): its codes are then the positions in ``levels``, with nothing to recode."""
+    if not isinstance(dtype, pd.CategoricalDtype) or len(dtype.categories) != len(levels):
+        return False
+    return all(type(a) is type(b) and a == b for a, b in zip(dtype.categories, levels))
+
+
 def is_boolean(dtype: Any) -> bool:
     """pandas' ``is_bool_dtype``, answered without pandas for a NumPy dtype."""
     return dtype.kind == "b" if isinstance(dtype, np.dtype) else bool(pd.api.types.is_bool_dtype(dtype))

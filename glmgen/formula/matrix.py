@@ -31,6 +31,7 @@ from .frame import (
     FloatArray,
     column_blocks,
     column_dtypes,
+    declares,
     is_number,
     patsy_error,
 )
@@ -325,5 +326,8 @@ def _hashed_codes(values: Any, categories: Sequence[Any]) -> npt.NDArray[np.intp
     values = getattr(values, "data", values)
     if not isinstance(values, pd.Series):
         return None
-    codes = pd.Categorical(values, categories=list(categories)).codes
+    if declares(values.dtype, categories):
+        codes = values.cat.codes.to_numpy()
+    else:
+        codes = pd.Categorical(values, categories=list(categories)).codes
     return codes.astype(np.intp) if codes.size == 0 or codes.min() >= 0 else None

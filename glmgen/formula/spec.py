@@ -37,6 +37,7 @@ from .frame import (
     check_frame,
     column_dtypes,
     declare_levels,
+    declares,
     evaluate,
     is_boolean,
     is_number_or_boolean,
@@ -505,9 +506,8 @@ def _as_levels(column: pd.Series, levels: Sequence[Any] | None) -> pd.Series:
     otherwise its plain values, in the categories' type (unknown values then reach the unseen-level check). A column
     whose categories are the trained levels already is returned as it is."""
     if levels is not None:
-        categories = column.dtype.categories
-        if len(categories) == len(levels) and all(type(a) is type(b) and a == b for a, b in zip(categories, levels)):
-            return column  # declared with the trained levels, in their order: nothing to recode
+        if declares(column.dtype, levels):
+            return column
         recoded = column.cat.set_categories(list(levels))
         if not (recoded.isna() & column.notna()).any():
             return recoded
