@@ -80,7 +80,8 @@ def declares(dtype: Any, levels: Sequence[Any]) -> bool:
     (``1`` and ``1.0`` differ): its codes are then the positions in ``levels``, with nothing to recode."""
     if not isinstance(dtype, pd.CategoricalDtype) or len(dtype.categories) != len(levels):
         return False
-    return all(type(a) is type(b) and a == b for a, b in zip(dtype.categories, levels))
+    categories = dtype.categories.tolist()
+    return categories == list(levels) and list(map(type, categories)) == list(map(type, levels))
 
 
 def is_boolean(dtype: Any) -> bool:
