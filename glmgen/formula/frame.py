@@ -75,6 +75,15 @@ def column_dtypes(data: pd.DataFrame) -> dict[Any, Any]:
     return dict(zip(data.columns.tolist(), data.dtypes.tolist()))
 
 
+def declares(dtype: Any, levels: Sequence[Any]) -> bool:
+    """Whether ``dtype`` is a pandas Categorical's whose categories are ``levels``, in order and of the same types
+    (``1`` and ``1.0`` differ): its codes are then the positions in ``levels``, with nothing to recode."""
+    if not isinstance(dtype, pd.CategoricalDtype) or len(dtype.categories) != len(levels):
+        return False
+    categories = dtype.categories.tolist()
+    return categories == list(levels) and list(map(type, categories)) == list(map(type, levels))
+
+
 def is_boolean(dtype: Any) -> bool:
     """pandas' ``is_bool_dtype``, answered without pandas for a NumPy dtype."""
     return dtype.kind == "b" if isinstance(dtype, np.dtype) else bool(pd.api.types.is_bool_dtype(dtype))
@@ -312,9 +321,17 @@ def rows_to_keep(
     any_missing = np.zeros(len(data), dtype=bool)
     counts: dict[str, int] = {}
     for block in column_blocks(data, columns):
-        missing = block.isna().to_numpy()
+        names = list(map(str, block.columns.tolist()))
+        counts |= dict.fromkeys(names, 0)
+        suspect = _may_have_missing(block)
+        if suspect.all():
+            missing = block.isna().to_numpy()
+        elif suspect.any():
+            missing = block.iloc[:, np.flatnonzero(suspect)].isna().to_numpy()
+        else:
+            continue
         any_missing |= missing.any(axis=1)
-        counts |= dict(zip(map(str, block.columns.tolist()), missing.sum(axis=0).tolist()))
+        counts |= dict(zip([name for name, maybe in zip(names, suspect) if maybe], missing.sum(axis=0).tolist()))
     for role, values in arrays.items():
         missing = pd.isna(np.asarray(values, dtype=float))
         any_missing |= missing
@@ -329,6 +346,18 @@ def rows_to_keep(
     if n_dropped == len(data):
         raise DataError(f"no rows are left to fit: {message}.")
     return ~any_missing, n_dropped, message
+
+
+def _may_have_missing(block: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Per column of ``block``, whether it may hold missing values, found without reading values row by row where
+    the type allows: not a NumPy integer or boolean column (they have none), nor a NumPy float column whose sum
+    is finite (a NaN makes the sum NaN; an infinite or overflowing sum only makes the column a suspect)."""
+    dtypes = block.dtypes.tolist()
+    if all(isinstance(dtype, np.dtype) and dtype.kind == "f" for dtype in dtypes):
+        with np.errstate(over="ignore", invalid="ignore"):
+            sums: FloatArray = np.add.reduce(block.to_numpy(), axis=0)
+        return ~np.isfinite(sums)
+    return np.array([not (isinstance(dtype, np.dtype) and dtype.kind in "biu") for dtype in dtypes])
 
 
 def check_no_intercept_column(predictors: Sequence[Any]) -> None:

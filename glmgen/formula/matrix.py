@@ -31,6 +31,7 @@ from .frame import (
     FloatArray,
     column_blocks,
     column_dtypes,
+    declares,
     is_number,
     patsy_error,
 )
@@ -254,11 +255,14 @@ def categorical_terms(design_info: patsy.DesignInfo) -> dict[patsy.Term, Categor
     return found
 
 
-def design_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame) -> Matrix:
+def design_matrix(design_info: patsy.DesignInfo, data: pd.DataFrame,
+                  categorical: dict[patsy.Term, CategoricalTerm] | None = None) -> Matrix:
     """``X`` for ``data``: a :class:`~glmgen.matrices.ModelMatrix` with a categorical block for each term of
-    :func:`categorical_terms` (and dense blocks for the others, built by :func:`patsy_matrix`), or a plain
-    dense array when there is no such term."""
-    categorical = categorical_terms(design_info)
+    :func:`categorical_terms` (``categorical``: those terms, found once for the design by the caller; found
+    here when ``None``) and dense blocks for the others, built by :func:`patsy_matrix`, or a plain dense array
+    when there is no such term."""
+    if categorical is None:
+        categorical = categorical_terms(design_info)
     if not categorical:
         return patsy_matrix(design_info, data)
     dense_terms = [t for t in design_info.terms if t not in categorical and t.factors]
@@ -322,5 +326,8 @@ def _hashed_codes(values: Any, categories: Sequence[Any]) -> npt.NDArray[np.intp
     values = getattr(values, "data", values)
     if not isinstance(values, pd.Series):
         return None
-    codes = pd.Categorical(values, categories=list(categories)).codes
+    if declares(values.dtype, categories):
+        codes = values.cat.codes.to_numpy()
+    else:
+        codes = pd.Categorical(values, categories=list(categories)).codes
     return codes.astype(np.intp) if codes.size == 0 or codes.min() >= 0 else None

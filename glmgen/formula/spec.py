@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ from .frame import (
     check_frame,
     column_dtypes,
     declare_levels,
+    declares,
     evaluate,
     is_boolean,
     is_number_or_boolean,
@@ -44,7 +46,14 @@ from .frame import (
     used_columns,
 )
 from .impute import Imputation
-from .matrix import DesignMatrix, column_matrix, design_matrix, plain_numeric_columns
+from .matrix import (
+    CategoricalTerm,
+    DesignMatrix,
+    categorical_terms,
+    column_matrix,
+    design_matrix,
+    plain_numeric_columns,
+)
 from .parse import ResponseSpec, q_name, referenced_names, rhs_terms
 from .response import factor_y
 from .safety import (
@@ -115,6 +124,13 @@ class DesignSpec:
         transform, no imputation): then re-learning the design on any subset of rows gives exactly the same columns."""
         return self.imputation is None and all(info.type == "numerical" and not info.state.get("transforms")
                    for info in self.design_info.factor_infos.values())
+
+    @cached_property
+    def _categorical_terms(self) -> dict[patsy.Term, CategoricalTerm]:
+        """The terms stored as categorical blocks (:func:`~glmgen.formula.matrix.categorical_terms`): they depend
+        on the learned design only, so they are found once per spec, not on every :meth:`build` (kept in the
+        instance's ``__dict__``: neither a field, nor pickled, nor saved)."""
+        return categorical_terms(self.design_info)
 
     def __dask_tokenize__(self) -> str:
         return self.token
@@ -282,7 +298,7 @@ class DesignSpec:
         else:
             if check_levels:
                 self._check_levels(data)
-            X = self._checked(design_matrix(self.design_info, data), data)
+            X = self._checked(design_matrix(self.design_info, data, self._categorical_terms), data)
         return X if self.imputation is None else self.imputation.with_indicators(X, masks or {})
 
     def _checked(self, X: Matrix, data: pd.DataFrame) -> Matrix:
@@ -313,6 +329,8 @@ class DesignSpec:
                 continue
             values = getattr(values, "data", values)
             seen = set(info.categories)
+            if _within_levels(values, seen):
+                continue
             distinct = pd.unique(values) if isinstance(values, pd.Series) else pd.unique(
                 pd.Series(np.asarray(values, dtype=object)))
             unseen = [v for v in distinct if v not in seen]
@@ -474,11 +492,22 @@ def _restored_spec(formula: str, response: ResponseSpec, rhs: str, design: dict[
                       variables=variables, eval_env=env, safe=safe, token=token, imputation=imputation)
 
 
+def _within_levels(values: Any, levels: set[Any]) -> bool:
+    """Whether ``values`` is a Categorical column without missing values whose categories are all in ``levels``:
+    then every value is a known level, found from the categories without reading the rows' values."""
+    return (isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype)
+            and all(category in levels for category in values.dtype.categories)
+            and not (values.cat.codes.to_numpy() < 0).any())
+
+
 def _as_levels(column: pd.Series, levels: Sequence[Any] | None) -> pd.Series:
     """A Categorical column as patsy can match it to training: recoded to the trained ``levels`` (the factor is
     the column itself), which maps the categories once instead of every row, when every value is a level;
-    otherwise its plain values, in the categories' type (unknown values then reach the unseen-level check)."""
+    otherwise its plain values, in the categories' type (unknown values then reach the unseen-level check). A column
+    whose categories are the trained levels already is returned as it is."""
     if levels is not None:
+        if declares(column.dtype, levels):
+            return column
         recoded = column.cat.set_categories(list(levels))
         if not (recoded.isna() & column.notna()).any():
             return recoded
