@@ -23,12 +23,19 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any, Protocol
 
+from tqdm import TqdmWarning
 from tqdm import tqdm as terminal_tqdm
-from tqdm.auto import tqdm as auto_tqdm
+
+# tqdm.auto warns when imported in a Jupyter kernel without ipywidgets (its text bar then serves): importing
+# glmgen must not warn
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", TqdmWarning)
+    from tqdm.auto import tqdm as auto_tqdm
 
 from .errors import InvalidParameterError
 

@@ -8,6 +8,7 @@ every update (``progress_fixtures.drawn_bars``), so the final count can be read 
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 import types
 
@@ -152,3 +153,29 @@ def test_tasks_of_a_parallel_map_hide_automatic_bars(monkeypatch, n_jobs):
     monkeypatch.setattr(sys, "stderr", Terminal())
     assert shows(None)
     assert deterministic_map(_shows_automatic, [(), ()], n_jobs) == [False, False]
+
+
+IMPORT_IN_A_KERNEL_WITHOUT_IPYWIDGETS = """
+import sys, types, warnings
+class ZMQInteractiveShell:  # the class of get_ipython() in a Jupyter kernel
+    pass
+ipython = types.ModuleType("IPython")
+ipython.get_ipython = ZMQInteractiveShell
+sys.modules["IPython"] = ipython
+sys.modules["ipykernel.zmqshell"] = types.ModuleType("ipykernel.zmqshell")
+sys.modules["ipywidgets"] = None  # not installed
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import tqdm.autonotebook  # tqdm's own notebook check warns here ...
+    assert any("IProgress not found" in str(w.message) for w in caught), caught
+    del sys.modules["tqdm.autonotebook"]
+    caught.clear()
+    import glmgen  # ... glmgen's import of it must not
+print([str(w.message) for w in caught])
+"""
+
+
+def test_importing_glmgen_in_a_kernel_without_ipywidgets_does_not_warn():
+    result = subprocess.run([sys.executable, "-c", IMPORT_IN_A_KERNEL_WITHOUT_IPYWIDGETS], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
