@@ -62,9 +62,8 @@ def as_pandas(data: AnyFrame, name: str = "data") -> Any:
         return _without_arrow_text(data)
     if isinstance(data, dict):
         return pd.DataFrame(data)
+    data = collected(data)
     library, kind = type(data).__module__.split(".")[0], type(data).__name__
-    if library == "polars" and kind == "LazyFrame":
-        data, kind = data.collect(), "DataFrame"
     if library == "polars" and kind == "DataFrame":
         return _arrow_to_pandas(_polars_to_arrow(data))
     if library == "pyarrow" and kind in ("Table", "RecordBatch"):
@@ -73,6 +72,14 @@ def as_pandas(data: AnyFrame, name: str = "data") -> Any:
         f"{name} must be {ACCEPTED}; got {type(data).__module__}.{kind}. Convert it to one of them, e.g. "
         f"pd.DataFrame({name})."
     )
+
+
+def collected(data: Any) -> Any:
+    """A polars ``LazyFrame`` collected (once) into a polars ``DataFrame``; anything else as it is."""
+    kind = type(data)
+    if kind.__name__ == "LazyFrame" and kind.__module__.split(".")[0] == "polars":
+        return data.collect()
+    return data
 
 
 def _polars_to_arrow(frame: Any) -> Any:

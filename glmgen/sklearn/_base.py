@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._frames import collected
 from ..errors import (
     AliasedColumnsWarning,
     DataError,
@@ -259,7 +260,7 @@ class _GLMBase(BaseEstimator):
     def _linear_predictor(self, X: Any, offset: Any) -> FloatArray:
         check_is_fitted(self)
         with _data_errors("X"):
-            X = validate_data(self, X, reset=False, dtype=np.float64, accept_sparse=SPARSE_FORMATS)
+            X = validate_data(self, collected(X), reset=False, dtype=np.float64, accept_sparse=SPARSE_FORMATS)
         return _check_offset(offset, X.shape[0]) + np.asarray(X @ self.coef_) + self.intercept_
 
     def _feature_names(self) -> npt.NDArray[Any] | None:
@@ -287,7 +288,7 @@ class _RegressorBase(RegressorMixin, _GLMBase):
 
     def _validate_xy(self, X: Any, y: Any) -> tuple[Input, FloatArray]:
         with _data_errors("X, y"):
-            X, y = validate_data(self, X, y, dtype=np.float64, order="F", y_numeric=True,
+            X, y = validate_data(self, collected(X), y, dtype=np.float64, order="F", y_numeric=True,
                                  accept_sparse=SPARSE_FORMATS)
             return X, np.asarray(y, dtype=np.float64)
 
@@ -360,7 +361,7 @@ class _ClassifierBase(ClassifierMixin, _GLMBase):
 
     def _validate_xy(self, X: Any, y: Any, sample_weight: Any) -> tuple[Input, FloatArray]:
         with _data_errors("X, y"):
-            X, y = validate_data(self, X, y, dtype=np.float64, order="F", accept_sparse=SPARSE_FORMATS)
+            X, y = validate_data(self, collected(X), y, dtype=np.float64, order="F", accept_sparse=SPARSE_FORMATS)
         with _data_errors("y"):
             check_classification_targets(y)
             y_type = type_of_target(y, input_name="y")

@@ -208,8 +208,9 @@ def test_a_frame_of_another_type_is_refused_with_the_accepted_types() -> None:
         gg.glm("y ~ x", FRAME[["x", "y"]].to_numpy())
 
 
-@pytest.mark.parametrize("source", ["polars", "arrow"])
-def test_the_scikit_learn_estimators_take_polars_and_arrow_frames_as_scikit_learn_does(source: str) -> None:
+@pytest.mark.parametrize("source", ["polars", "lazy", "arrow"])
+def test_the_scikit_learn_estimators_take_polars_and_arrow_frames(source: str) -> None:
+    """As scikit-learn does for eager frames; a LazyFrame (which scikit-learn refuses) is collected first."""
     from glmgen.sklearn import GLMRegressor
 
     X = FRAME[["x", "w", "e"]]
