@@ -208,11 +208,12 @@ class GLMResult:
         """Covariance of the estimates of type ``cov_type``: ``cov_unscaled`` times the dispersion, or the robust
         covariance (which needs no dispersion). NaN for penalized fits and in the rows of aliased columns."""
         names = self.params.index
-        if self.cov_robust is not None:
-            return pd.DataFrame(self.cov_robust, index=names, columns=names)
-        if self.cov_unscaled is None:
-            return pd.DataFrame(np.nan, index=names, columns=names)
-        return pd.DataFrame(self.cov_unscaled * self.scale, index=names, columns=names)
+        matrix, factor = self._covariance()
+        return pd.DataFrame(np.nan if matrix is None else matrix * factor, index=names, columns=names)
+
+    def _covariance(self) -> tuple[FloatArray | None, float]:
+        """``cov_params()`` as ``(matrix, factor)``, their product (``None``: NaN), without forming it."""
+        return (self.cov_robust, 1.0) if self.cov_robust is not None else (self.cov_unscaled, self.scale)
 
     @property
     def cov_label(self) -> str:
@@ -222,7 +223,9 @@ class GLMResult:
 
     @property
     def bse(self) -> pd.Series:
-        return pd.Series(np.sqrt(np.diag(self.cov_params().to_numpy())), index=self.params.index, name="std_err")
+        matrix, factor = self._covariance()  # the diagonal only: a 5,000-level factor's matrix is 200 MB
+        variances = np.full(self.params.size, np.nan) if matrix is None else np.diag(matrix) * factor
+        return pd.Series(np.sqrt(variances), index=self.params.index, name="std_err")
 
     def _wald(self, level: float = 0.95) -> pd.DataFrame:
         level = check_level(level)  # t reference only for the model-based covariance with an estimated dispersion
