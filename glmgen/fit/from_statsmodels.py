@@ -16,16 +16,12 @@ from .._validation import quoted
 from ..errors import DataError, DataWarning, InvalidParameterError
 from ..formula import FormulaContext, VariableInput, split_formula
 from ..model import Family, Link, resolve_family
-from ..results import GLMResult
+from ..results import STATSMODELS_COV_TYPES, GLMResult, unless_ones
 from ..solvers import Notice
 from .fitting import emit
 from .models import fit_glm
 
 FloatArray = npt.NDArray[np.float64]
-
-#: statsmodels' covariance types that glmgen computes with the same numbers (statsmodels' GLM gives HC0's
-#: numbers for HC1 to HC3: its issue #7798)
-_COV_TYPES = ("nonrobust", "HC0", "cluster")
 
 #: the family whose dispersion R estimates by Pearson chi2 / df_resid (statsmodels' ``scale="X2"``) where the
 #: base family fixes it at 1
@@ -55,8 +51,8 @@ def fit_statsmodels(
     cov_type, cluster = _covariance(source)
     fit = fit_glm(
         _formula(model), _rows(model), family, context=context, link=link,
-        weights=_given(weights, _unless_ones(model.var_weights)),
-        freq_weights=_given(freq_weights, _unless_ones(model.freq_weights)),
+        weights=_given(weights, unless_ones(model.var_weights)),
+        freq_weights=_given(freq_weights, unless_ones(model.freq_weights)),
         offset=_given(offset, _array(model, "offset")),
         exposure=_given(exposure, None if (log_exposure := _array(model, "exposure")) is None
                         else np.exp(log_exposure)),
@@ -154,25 +150,20 @@ def _covariance(source: Any) -> tuple[str, Any]:
     if isinstance(source, GLM) or cov_type == "nonrobust":
         return "nonrobust", None
     kwds = getattr(source, "cov_kwds", None) or {}
-    if cov_type in _COV_TYPES and kwds.get("use_correction", True) is True:
+    if cov_type in STATSMODELS_COV_TYPES and kwds.get("use_correction", True) is True:
         return cov_type, None if cov_type == "HC0" else np.asarray(kwds["groups"])
     raise InvalidParameterError(
         f"this statsmodels result has cov_type={cov_type!r}"
         f"{' with use_correction=' + repr(kwds.get('use_correction')) if cov_type == 'cluster' else ''}; glmgen "
-        f"computes {quoted(_COV_TYPES)} (cluster with statsmodels' default correction) with statsmodels' numbers, "
-        "and statsmodels' GLM answers HC1 to HC3 with HC0's numbers (its issue #7798). Refit statsmodels with "
-        "one of those, or call gg.glm(..., cov_type=...) for glmgen's own HC1 to HC3."
+        f"computes {quoted(STATSMODELS_COV_TYPES)} (cluster with statsmodels' default correction) with "
+        "statsmodels' numbers, and statsmodels' GLM answers HC1 to HC3 with HC0's numbers (its issue #7798). Refit "
+        "statsmodels with one of those, or call gg.glm(..., cov_type=...) for glmgen's own HC1 to HC3."
     )
 
 
 def _array(model: GLM, name: str) -> FloatArray | None:
     value = getattr(model, name, None)
     return None if value is None else np.asarray(value, dtype=float)
-
-
-def _unless_ones(values: Any) -> FloatArray | None:
-    array = np.asarray(values, dtype=float)
-    return None if np.all(array == 1.0) else array
 
 
 def _given(named: VariableInput, array: FloatArray | None) -> VariableInput:

@@ -17,12 +17,13 @@ from .overdispersed import (
 from .penalties import GroupPenalty, Penalty
 from .registry import (
            FAMILIES,
+           STATSMODELS_LINKS,
            family_from_saved,
            negative_binomial,
            resolve_family,
            tweedie,
 )
 
-__all__ = ["FAMILIES", "Family", "GroupPenalty", "LINKS", "Link", "NegativeBinomial", "Penalty", "ThetaEstimate", "families",
+__all__ = ["FAMILIES", "STATSMODELS_LINKS", "Family", "GroupPenalty", "LINKS", "Link", "NegativeBinomial", "Penalty", "ThetaEstimate", "families",
            "family_from_saved", "get_link", "links", "negative_binomial", "resolve_family", "theta_ml", "theta_moments",
            "theta_newton", "theta_sums", "tweedie"]

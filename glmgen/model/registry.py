@@ -59,16 +59,20 @@ def _given(parameters: dict[str, float | None], name: str) -> float:
     return value
 
 
-_STATSMODELS_LINKS = {
-    "identity": "identity",
-    "log": "log",
-    "logit": "logit",
-    "probit": "probit",
-    "cloglog": "cloglog",
-    "inversepower": "inverse",
-    "inversesquared": "1/mu^2",
-    "sqrt": "sqrt",
+#: statsmodels' link classes (``statsmodels.genmod.families.links``) by class name -> glmgen's link names; both
+#: directions of the conversion read it (``resolve_family`` here, ``GLMResult.to_statsmodels``)
+STATSMODELS_LINKS = {
+    "Identity": "identity",
+    "Log": "log",
+    "Logit": "logit",
+    "Probit": "probit",
+    "CLogLog": "cloglog",
+    "InversePower": "inverse",
+    "InverseSquared": "1/mu^2",
+    "Sqrt": "sqrt",
 }
+#: the same by lower-case class name: statsmodels' deprecated lower-case link classes (``links.log``) count too
+_STATSMODELS_LINKS_LOWER = {name.lower(): link for name, link in STATSMODELS_LINKS.items()}
 
 
 def _from_statsmodels(family: Any) -> tuple[Family, Link]:
@@ -89,12 +93,12 @@ def _from_statsmodels(family: Any) -> tuple[Family, Link]:
             f"statsmodels family {type(family).__name__} is not supported; glmgen fits {quoted(FAMILIES)}."
         )
     link_name = type(getattr(family, "link", None)).__name__.lower()
-    if link_name not in _STATSMODELS_LINKS:
+    if link_name not in _STATSMODELS_LINKS_LOWER:
         raise InvalidParameterError(
             f"statsmodels link {type(family.link).__name__} is not supported; "
             f"allowed for {resolved.name!r}: {quoted(resolved.allowed_links)}."
         )
-    return resolved, resolved.check_link(_STATSMODELS_LINKS[link_name])
+    return resolved, resolved.check_link(_STATSMODELS_LINKS_LOWER[link_name])
 
 
 def resolve_family(family: str | Family | Any, link: str | Link | None = None) -> tuple[Family, Link]:

@@ -7,6 +7,7 @@ from .glm import GLMRefits, GLMResult, PenaltySettings, load
 from .held_out import GeneralizationResult, HeldOutResult
 from .path import SELECTION_CRITERIA, PathRefits, PathResult
 from .shift import SHIFT_COLUMNS, ShiftResult
+from .to_statsmodels import STATSMODELS_COV_TYPES, unless_ones
 
 __all__ = [
     "SELECTION_CRITERIA",
@@ -19,8 +20,10 @@ __all__ = [
     "PathResult",
     "PenaltySettings",
     "SHIFT_COLUMNS",
+    "STATSMODELS_COV_TYPES",
     "ShiftResult",
     "FitTotals", "build_result", "result_from_totals", "row_sums",
     "display",
     "load",
+    "unless_ones",
 ]

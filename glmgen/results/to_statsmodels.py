@@ -17,19 +17,15 @@ from statsmodels.genmod.generalized_linear_model import GLM
 from .._validation import quoted
 from ..errors import DataError, InvalidParameterError
 from ..matrices import ModelMatrix
-from ..model import Family
+from ..model import STATSMODELS_LINKS, Family
 
 if TYPE_CHECKING:
     from .glm import GLMResult, TrainingData
 
 FloatArray = npt.NDArray[np.float64]
 
-#: glmgen's link names -> statsmodels' link classes
-_LINKS: dict[str, Callable[[], Any]] = {
-    "identity": sm_links.Identity, "log": sm_links.Log, "logit": sm_links.Logit, "probit": sm_links.Probit,
-    "cloglog": sm_links.CLogLog, "inverse": sm_links.InversePower, "sqrt": sm_links.Sqrt,
-    "1/mu^2": sm_links.InverseSquared,
-}
+#: glmgen's link names -> statsmodels' link classes: the model's table read backwards
+_LINKS: dict[str, Callable[[], Any]] = {ours: getattr(sm_links, theirs) for theirs, ours in STATSMODELS_LINKS.items()}
 
 #: glmgen's family names -> statsmodels' family with a given link; a quasi family is its base family, whose
 #: dispersion is then estimated as glmgen (and R) estimate it: Pearson chi2 / df_resid (``scale="X2"``)
@@ -46,9 +42,9 @@ _FAMILIES: dict[str, Callable[[Family, Any], Any]] = {
         link, alpha=1.0 / family.parameters()["theta"]),
 }
 
-#: glmgen's covariance types that statsmodels' GLM computes the same way (HC1 to HC3 it answers with HC0's
-#: numbers: statsmodels issue #7798)
-_COV_TYPES = ("nonrobust", "HC0", "cluster")
+#: the covariance types glmgen and statsmodels' GLM compute the same way (HC1 to HC3 statsmodels answers with HC0's
+#: numbers: its issue #7798); both directions of the conversion accept only these
+STATSMODELS_COV_TYPES = ("nonrobust", "HC0", "cluster")
 
 
 def to_statsmodels(fit: GLMResult, cluster: Any = None) -> Any:
@@ -95,7 +91,7 @@ def to_statsmodels(fit: GLMResult, cluster: Any = None) -> Any:
     endog, var_weights = _response(fit, training)
     family = _FAMILIES[fit.family.name](fit.family, _LINKS[fit.link.name]())
     model = GLM(endog[keep], _exog(fit, training)[keep].loc[:, used], family=family, offset=training.offset[keep],
-                var_weights=_unless_ones(var_weights[keep]), freq_weights=_unless_ones(training.freq_weights[keep]))
+                var_weights=unless_ones(var_weights[keep]), freq_weights=unless_ones(training.freq_weights[keep]))
     estimated = fit.family.estimates_dispersion
     cov_kwds = None if cluster is None else {"groups": _cluster_codes(fit, cluster)[keep]}
     # scale=None: statsmodels' dispersion 1 for binomial, Poisson and negative binomial (a number given as scale
@@ -125,7 +121,7 @@ def _check_convertible(fit: GLMResult, cluster: Any) -> None:
             f"family {fit.family.name!r} has no statsmodels counterpart; to_statsmodels converts "
             f"{quoted(_FAMILIES)}."
         )
-    if fit.cov_type not in _COV_TYPES:
+    if fit.cov_type not in STATSMODELS_COV_TYPES:
         raise InvalidParameterError(
             f"this fit has cov_type={fit.cov_type!r}, which statsmodels' GLM does not compute: it answers "
             "cov_type='HC1', 'HC2' and 'HC3' with HC0's numbers (statsmodels issue #7798). Refit with "
@@ -168,10 +164,11 @@ def _response(fit: GLMResult, training: TrainingData) -> tuple[pd.Series | pd.Da
     return pd.Series(y, index=training.row_labels, name=response.label), weights
 
 
-def _unless_ones(weights: FloatArray) -> FloatArray | None:
-    """``weights``, or ``None`` (statsmodels' default) when they are all 1: statsmodels warns that robust
+def unless_ones(weights: Any) -> FloatArray | None:
+    """``weights`` as floats, or ``None`` (statsmodels' default) when they are all 1: statsmodels warns that robust
     covariances are "not fully supported" with weights, even weights of 1."""
-    return None if np.all(weights == 1.0) else weights
+    array = np.asarray(weights, dtype=float)
+    return None if np.all(array == 1.0) else array
 
 
 def _cluster_codes(fit: GLMResult, cluster: Any) -> npt.NDArray[np.intp]:
