@@ -109,7 +109,7 @@ def _path(path: PathResult) -> Card:
 
 @card.register
 def _cv(result: CVResult) -> Card:
-    folds = len(result.folds) // result.repeats
+    folds = result.n_folds
     facts = [("Folds", f"{folds}" + (f" x {result.repeats} repeats" if result.repeats > 1 else "")),
              ("Alphas", _alphas(result.alphas))]
     if result.gammas is not None:

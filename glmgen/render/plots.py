@@ -93,7 +93,7 @@ def plot_cv(result: CVResult, ax: Axes | None = None) -> Figure | SubFigure:
     ax.set_xlabel("log10(alpha)  (penalty decreases to the right)")
     ax.set_ylabel("held-out mean deviance")
     repeats = f", {result.repeats} repeats" if result.repeats > 1 else ""
-    ax.set_title(f"{len(result.folds) // result.repeats}-fold cross-validation{repeats}")
+    ax.set_title(f"{result.n_folds}-fold cross-validation{repeats}")
     ax.legend(fontsize=8)
     return figure
 

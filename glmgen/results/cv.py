@@ -47,6 +47,11 @@ class CVResult:
     relaxed_se: FloatArray | None = None
 
     @property
+    def n_folds(self) -> int:
+        """Folds per repeat (``folds`` has a row per fold of each repeat)."""
+        return len(self.folds) // self.repeats
+
+    @property
     def index_min(self) -> int:
         if self.relaxed_mean is not None:
             return self.relaxed_choice("cv")[1]

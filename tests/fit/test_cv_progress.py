@@ -42,6 +42,7 @@ def test_cv_ticks_once_per_fold_and_repeat(data, capsys):
     assert capsys.readouterr().err == ""
     pd.testing.assert_frame_equal(shown.folds, hidden.folds, check_exact=True)
     np.testing.assert_array_equal(shown.mean_deviance, hidden.mean_deviance)
+    assert (shown.n_folds, shown.repeats, len(shown.folds)) == (5, 2, 10)
 
 
 def test_automatic_bars_off_a_terminal_write_nothing(data, capsys):

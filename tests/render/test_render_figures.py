@@ -33,7 +33,7 @@ def _path() -> Any:
 
 def _cv() -> Any:
     return SimpleNamespace(alphas=ALPHAS, mean_deviance=np.array([2.0, 1.5, 1.6]), se=np.array([0.1, 0.1, 0.2]),
-                           alpha_min=0.1, alpha_1se=1.0, folds=pd.DataFrame(np.zeros((3, 3))), repeats=1)
+                           alpha_min=0.1, alpha_1se=1.0, folds=pd.DataFrame(np.zeros((3, 3))), repeats=1, n_folds=3)
 
 
 def _learning() -> Any:
